@@ -1,0 +1,264 @@
+"""The configuration schema shared by the engine, the server, the page and shareable URLs.
+
+One table (`SCHEMA`) says, for every key, its type, its allowed values or range and its
+default. `validate_config` turns a partial dict into a full, checked one; `apply_patch`
+does the same for a live change. Every error is a `ConfigError` that names the key and
+what is allowed, so a message can be shown next to the control that caused it.
+
+The server adds its own session keys (pacing) with the same `Field` type and the same
+functions, so there is one validation mechanism for everything a user can set.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "maxout")
+LOSSES = ("squared", "cross_entropy", "hinge")
+OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
+REGULARIZATIONS = ("none", "l1", "l2")
+INITS = ("tf_uniform", "small", "xavier", "he", "zeros")
+FEATURES = ("x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2", "cos_x1", "cos_x2")
+CLASSIFICATION_DATASETS = ("circle", "xor", "gauss", "spiral", "moons", "blobs", "boundary", "custom")
+REGRESSION_DATASETS = ("plane", "gaussians", "custom")
+DATASETS = ("circle", "xor", "gauss", "spiral", "moons", "blobs", "boundary", "plane", "gaussians", "custom")
+MULTICLASS_DATASETS = ("blobs", "spiral", "custom")
+BOUNDARY_FUNCTIONS = ("sine", "cubic", "abs", "step")
+
+MAX_HIDDEN_LAYERS = 16
+MAX_UNITS = 64
+SEED_MAX = 2**31 - 1
+
+
+class ConfigError(ValueError):
+    """An invalid configuration key or value; `key` names the offending key."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(f"{key}: {message}")
+        self.key = key
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Field:
+    """One configuration key: its kind, its allowed values or range, and its default.
+
+    kind is one of "int", "float", "bool", "choice", "choices" (a subset), "int_list",
+    "activation" (one name or one per hidden layer). `default` may be a callable
+    (evaluated when a config is first built, e.g. a random seed).
+    """
+
+    kind: str
+    default: Any
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    choices: tuple[str, ...] = ()
+    max_len: int | None = None
+    min_len: int = 0
+    doc: str = ""
+    resets: tuple[str, ...] = field(default=())
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready description, as served by /api/schema."""
+        out: dict[str, Any] = {"kind": self.kind, "doc": self.doc, "resets": list(self.resets)}
+        if not callable(self.default):
+            out["default"] = self.default
+        for name in ("lo", "hi", "max_len"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        if self.kind in ("choices", "int_list"):
+            out["min_len"] = self.min_len
+        if self.lo_open:
+            out["lo_open"] = True
+        if self.choices:
+            out["choices"] = list(self.choices)
+        return out
+
+
+def _random_seed() -> int:
+    return random.SystemRandom().randrange(0, 1_000_000)
+
+
+# `resets` lists what a change of the key rebuilds in a running Trainer: "data" (new points),
+# "network" (new weights), "optimizer" (fresh optimizer state). An empty tuple: applied live.
+SCHEMA: dict[str, Field] = {
+    "problem": Field("choice", "classification", choices=("classification", "regression"),
+                     doc="Classify points or fit a real-valued target.", resets=("data", "network", "optimizer")),
+    "dataset": Field("choice", "circle", choices=DATASETS, doc="Which data set to generate.",
+                     resets=("data", "network", "optimizer")),
+    "n_classes": Field("int", 2, lo=2, hi=5, doc="Classes for blobs, spiral and custom data (others have 2).",
+                       resets=("data", "network", "optimizer")),
+    "boundary_fn": Field("choice", "sine", choices=BOUNDARY_FUNCTIONS,
+                         doc="For the boundary data set: points above vs below y = f(x).",
+                         resets=("data", "network", "optimizer")),
+    "n_samples": Field("int", 500, lo=20, hi=2000, doc="Number of generated points.",
+                       resets=("data", "network", "optimizer")),
+    "noise": Field("float", 0, lo=0, hi=50, doc="Noise in percent (the Playground's scale).",
+                   resets=("data", "network", "optimizer")),
+    "train_ratio": Field("float", 50, lo=10, hi=90, doc="Percent of the points used for training.",
+                         resets=("data", "network", "optimizer")),
+    "seed": Field("int", _random_seed, lo=0, hi=SEED_MAX, doc="Seeds data, split and weights.",
+                  resets=("data", "network", "optimizer")),
+    "features": Field("choices", ["x1", "x2"], choices=FEATURES, min_len=1,
+                      doc="Input features fed to the network.", resets=("network", "optimizer")),
+    "hidden": Field("int_list", [4, 2], lo=1, hi=MAX_UNITS, max_len=MAX_HIDDEN_LAYERS,
+                    doc="Units per hidden layer.", resets=("network", "optimizer")),
+    "activation": Field("activation", "tanh", choices=ACTIVATIONS,
+                        doc="Hidden activation: one name, or one per hidden layer.", resets=("network", "optimizer")),
+    "leaky_slope": Field("float", 0.01, lo=0, hi=1, doc="Slope of leaky_relu for negative inputs.", resets=()),
+    "loss": Field("choice", "squared", choices=LOSSES, doc="Training loss.", resets=("network", "optimizer")),
+    "learning_rate": Field("float", 0.03, lo=0, hi=10, lo_open=True, doc="Step size.", resets=()),
+    "batch_size": Field("int", 10, lo=1, hi=2000, doc="Points per step (at most the training points).", resets=()),
+    "optimizer": Field("choice", "sgd", choices=OPTIMIZERS, doc="Update rule.", resets=("optimizer",)),
+    "momentum": Field("float", 0.9, lo=0, hi=0.999, doc="Momentum; Adam's beta1.", resets=()),
+    "nesterov": Field("bool", False, doc="Nesterov momentum (momentum optimizer).", resets=()),
+    "rho": Field("float", 0.9, lo=0, hi=0.999, doc="RMSprop's decay rate.", resets=()),
+    "beta2": Field("float", 0.999, lo=0, hi=0.9999, doc="Adam's second-moment decay.", resets=()),
+    "regularization": Field("choice", "none", choices=REGULARIZATIONS, doc="Weight penalty.", resets=()),
+    "reg_rate": Field("float", 0, lo=0, hi=10, doc="Penalty rate.", resets=()),
+    "dropout": Field("float", 0, lo=0, hi=0.9, doc="Drop probability for hidden units while training.", resets=()),
+    "input_noise": Field("float", 0, lo=0, hi=2, doc="Std of Gaussian noise added to inputs while training.",
+                         resets=()),
+    "init": Field("choice", "tf_uniform", choices=INITS, doc="Weight initialization.",
+                  resets=("network", "optimizer")),
+}
+
+DEFAULTS: dict[str, Any] = {k: f.default for k, f in SCHEMA.items() if not callable(f.default)}
+
+
+def describe_schema(schema: Mapping[str, Field] = SCHEMA) -> dict[str, Any]:
+    """The whole schema as JSON-ready data."""
+    return {key: f.describe() for key, f in schema.items()}
+
+
+def _range_text(f: Field) -> str:
+    lo = f"> {f.lo:g}" if f.lo_open else f">= {f.lo:g}"
+    return f"a number {lo} and <= {f.hi:g}"
+
+
+def _check_number(key: str, f: Field, value: Any) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(key, f"expected a number, got {value!r}; allowed: {_range_text(f)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(key, f"must be finite; allowed: {_range_text(f)}")
+    if f.kind == "int":
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ConfigError(key, f"expected a whole number, got {value!r}; allowed: {int(f.lo)}..{int(f.hi)}")
+            value = int(value)
+        if not (f.lo <= value <= f.hi):
+            raise ConfigError(key, f"{value} is out of range; allowed: {int(f.lo)}..{int(f.hi)}")
+        return value
+    value = float(value)
+    too_low = value <= f.lo if f.lo_open else value < f.lo
+    if too_low or value > f.hi:
+        raise ConfigError(key, f"{value:g} is out of range; allowed: {_range_text(f)}")
+    return value
+
+
+def check_value(key: str, value: Any, schema: Mapping[str, Field] = SCHEMA) -> Any:
+    """Check one value against its field; return it normalised (ints as int, lists copied)."""
+    f = schema.get(key)
+    if f is None:
+        raise ConfigError(key, f"unknown key; allowed keys: {', '.join(schema)}")
+    if f.kind in ("int", "float"):
+        return _check_number(key, f, value)
+    if f.kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(key, f"expected true or false, got {value!r}")
+        return value
+    if f.kind == "choice":
+        if value not in f.choices:
+            raise ConfigError(key, f"{value!r} is not allowed; allowed: {', '.join(f.choices)}")
+        return value
+    if f.kind == "choices":
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(key, f"expected a list of names from: {', '.join(f.choices)}")
+        bad = [v for v in value if v not in f.choices]
+        if bad:
+            raise ConfigError(key, f"{bad[0]!r} is not allowed; allowed: {', '.join(f.choices)}")
+        chosen = [c for c in f.choices if c in value]  # canonical order, no duplicates
+        if len(chosen) < f.min_len:
+            raise ConfigError(key, f"choose at least {f.min_len} of: {', '.join(f.choices)}")
+        return chosen
+    if f.kind == "int_list":
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(key, f"expected a list of whole numbers {int(f.lo)}..{int(f.hi)}")
+        if len(value) > f.max_len:
+            raise ConfigError(key, f"{len(value)} layers is too many; allowed: 0..{f.max_len} layers")
+        return [_check_number(key, Field("int", 0, lo=f.lo, hi=f.hi), v) for v in value]
+    if f.kind == "activation":
+        names = value if isinstance(value, (list, tuple)) else [value]
+        if not names or not all(isinstance(v, str) and v in f.choices for v in names):
+            raise ConfigError(key, f"{value!r} is not allowed; allowed: one of {', '.join(f.choices)}, "
+                                   f"or a list with one per hidden layer")
+        return list(value) if isinstance(value, (list, tuple)) else value
+    raise AssertionError(f"unknown field kind {f.kind}")  # a schema bug, not user input
+
+
+def _check_consistency(cfg: dict[str, Any]) -> None:
+    """Rules that involve more than one key."""
+    if cfg["problem"] == "regression":
+        if cfg["dataset"] not in REGRESSION_DATASETS:
+            raise ConfigError("dataset", f"{cfg['dataset']!r} is a classification data set; "
+                                         f"for regression use one of: {', '.join(REGRESSION_DATASETS)}")
+        if cfg["loss"] != "squared":
+            raise ConfigError("loss", "regression uses the squared loss; allowed: squared")
+    elif cfg["dataset"] not in CLASSIFICATION_DATASETS:
+        raise ConfigError("dataset", f"{cfg['dataset']!r} is a regression data set; "
+                                     f"for classification use one of: {', '.join(CLASSIFICATION_DATASETS)}")
+    act = cfg["activation"]
+    if isinstance(act, list) and len(act) != len(cfg["hidden"]):
+        raise ConfigError("activation", f"a list needs one name per hidden layer: "
+                                        f"{len(cfg['hidden'])} expected, got {len(act)}")
+
+
+def validate_config(partial: Mapping[str, Any] | None = None,
+                    schema: Mapping[str, Field] = SCHEMA) -> dict[str, Any]:
+    """Return a full, checked config: `partial` over the defaults (a random seed if none)."""
+    if partial is not None and not isinstance(partial, Mapping):
+        raise ConfigError("config", "expected an object of key: value pairs")
+    partial = dict(partial or {})
+    cfg = {}
+    for key, f in schema.items():
+        if key in partial:
+            cfg[key] = check_value(key, partial.pop(key), schema)
+        else:
+            cfg[key] = f.default() if callable(f.default) else _copy(f.default)
+    if partial:
+        key = next(iter(partial))
+        raise ConfigError(key, f"unknown key; allowed keys: {', '.join(schema)}")
+    if schema is SCHEMA or "problem" in schema:
+        _check_consistency(cfg)
+    return cfg
+
+
+def apply_patch(config: Mapping[str, Any], patch: Mapping[str, Any],
+                schema: Mapping[str, Field] = SCHEMA) -> tuple[dict[str, Any], list[str]]:
+    """Check `patch` against `config`; return (new full config, keys whose value changed).
+
+    Nothing is changed when any key is invalid: the error is raised before anything is built.
+    """
+    if not isinstance(patch, Mapping):
+        raise ConfigError("patch", "expected an object of key: value pairs")
+    new = dict(config)
+    for key, value in patch.items():
+        new[key] = check_value(key, value, schema)
+    if schema is SCHEMA or "problem" in schema:
+        _check_consistency(new)
+    changed = [k for k in patch if new[k] != config.get(k)]
+    return new, changed
+
+
+def resets_for(changed: Sequence[str], schema: Mapping[str, Field] = SCHEMA) -> list[str]:
+    """The parts a change of these keys rebuilds, in the order data, network, optimizer."""
+    parts = {p for k in changed if k in schema for p in schema[k].resets}
+    return [p for p in ("data", "network", "optimizer") if p in parts]
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
