@@ -1,0 +1,123 @@
+"""`nn-playground` / `python -m server`: run the playground under uvicorn.
+
+Every limit has a flag and an NNP_* environment variable (the flag wins). The validated
+settings are exported to the environment so that each `--workers` process rebuilds the
+same ones in `server.app.create_app`.
+"""
+
+from __future__ import annotations
+
+import os
+
+# One BLAS thread per process: the event loop, the other workers and the other engines on
+# the machine share the cores, and the engine's matrices are small. Must precede numpy.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import socket  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import webbrowser  # noqa: E402
+
+from engine.config import ConfigError  # noqa: E402
+
+from . import __version__  # noqa: E402
+from .settings import SETTINGS_SCHEMA, Settings, env_name  # noqa: E402
+
+DEFAULT_HOST = "127.0.0.1"  # only this machine unless the teacher opts in with --host 0.0.0.0
+DEFAULT_PORT = 8000
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nn-playground", description="NN Playground: a neural-network playground "
+                                "served to every browser on this machine or, with --host 0.0.0.0, the LAN.")
+    p.add_argument("--host", default=os.environ.get("NNP_HOST", DEFAULT_HOST),
+                   help=f"address to bind (default {DEFAULT_HOST}; 0.0.0.0 for a classroom LAN) [NNP_HOST]")
+    p.add_argument("--port", type=int, default=int(os.environ.get("NNP_PORT", DEFAULT_PORT)),
+                   help=f"TCP port (default {DEFAULT_PORT}) [NNP_PORT]")
+    p.add_argument("--open", action="store_true", help="open the page in a browser once the server runs")
+    p.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
+    p.add_argument("--version", action="version", version=f"nn-playground {__version__}")
+    for key, f in SETTINGS_SCHEMA.items():
+        p.add_argument("--" + key.replace("_", "-"), dest=key, type=int if f.kind == "int" else float,
+                       default=None, metavar="N",
+                       help=f"{f.doc} (default {f.default}; {_bound(f.lo)}..{_bound(f.hi)}) [{env_name(key)}]")
+    p.add_argument("--allowed-origins", default=None, metavar="URLS",
+                   help="comma-separated extra origins allowed to open sessions, e.g. behind a proxy "
+                        "[NNP_ALLOWED_ORIGINS]")
+    return p
+
+
+def _bound(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def resolve_settings(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
+    """Flags over environment over defaults, validated; exits with the message if invalid."""
+    env = dict(environ)
+    for key in SETTINGS_SCHEMA:
+        if getattr(args, key) is not None:
+            env[env_name(key)] = str(getattr(args, key))
+    if args.allowed_origins is not None:
+        env[env_name("allowed_origins")] = args.allowed_origins
+    return Settings.from_env(env)
+
+
+def lan_addresses() -> list[str]:
+    """IPv4 addresses other machines can likely reach this one at (no packet is sent)."""
+    found: list[str] = []
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("10.255.255.255", 1))  # picks the outgoing interface; UDP connect sends nothing
+            found.append(s.getsockname()[0])
+    except OSError:
+        pass
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.append(info[4][0])
+    except OSError:
+        pass
+    return [a for a in dict.fromkeys(found) if not a.startswith("127.")]
+
+
+def banner(host: str, port: int, settings: Settings) -> str:
+    lines = [f"NN Playground {__version__}: {settings.workers} worker(s), up to {settings.max_sessions} sessions"]
+    if host in ("0.0.0.0", "::", ""):
+        addresses = lan_addresses()
+        if addresses:
+            lines.append("Students open:")
+            lines += [f"    http://{a}:{port}/" for a in addresses]
+        else:
+            lines.append("No LAN address found; students need this machine's IP address and port "
+                         f"{port}.")
+        lines.append(f"On this machine: http://127.0.0.1:{port}/")
+    else:
+        lines.append(f"Open http://{'[' + host + ']' if ':' in host else host}:{port}/")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = resolve_settings(args, dict(os.environ))
+    except ConfigError as exc:
+        sys.exit(f"nn-playground: {exc}")
+    if not 0 <= args.port <= 65535:
+        sys.exit(f"nn-playground: --port: {args.port} is out of range; allowed: 0..65535")
+    os.environ.update(settings.to_env())
+
+    import uvicorn
+
+    print(banner(args.host, args.port, settings), flush=True)
+    if args.open:
+        url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"
+        threading.Timer(1.5, webbrowser.open, args=(url,)).start()
+    uvicorn.run("server.app:create_app", factory=True, host=args.host, port=args.port,
+                workers=settings.workers if settings.workers > 1 else None,
+                ws_max_size=settings.max_frame_bytes, ws_per_message_deflate=False,
+                log_level=args.log_level, access_log=args.log_level in ("info", "debug"))
+
+
+if __name__ == "__main__":
+    main()

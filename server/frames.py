@@ -1,0 +1,89 @@
+"""The binary frame format of docs/protocol.md: length, JSON header, then the arrays.
+
+Grids are quantised to uint8 over [lo, hi] and deflated (zlib level 1: a 100×100 output
+grid shrinks from 10 KB to 1–3 KB in about 0.1 ms; higher levels or a row-difference
+filter save another 20–30 % for two to three times the CPU, measured, not worth it here).
+Weights and biases go as raw little-endian float32 because they barely compress.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+import zlib
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import numpy as np
+
+DEFLATE_LEVEL = 1
+_LENGTH = struct.Struct("<I")
+
+
+@dataclass(frozen=True)
+class EncodedArray:
+    """One array ready for the wire, with the fields of its `arrays` header entry."""
+
+    name: str
+    data: bytes
+    dtype: str
+    shape: tuple[int, ...]
+    encoding: str
+    lo: float | None = None
+    hi: float | None = None
+
+    def entry(self, offset: int) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "dtype": self.dtype, "shape": list(self.shape),
+                               "offset": offset, "nbytes": len(self.data), "encoding": self.encoding}
+        if self.lo is not None:
+            out["lo"] = self.lo
+            out["hi"] = self.hi
+        return out
+
+
+def value_range(values: np.ndarray, lo: float | None = None, hi: float | None = None) -> tuple[float, float]:
+    """A finite, non-empty [lo, hi]: the given bounds, else the data's own (NaN ignored)."""
+    if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
+        finite = values[np.isfinite(values)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+    lo, hi = float(lo), float(hi)
+    if hi - lo < 1e-12:  # a constant grid: widen so it still decodes to its value
+        lo, hi = lo - 0.5, hi + 0.5
+    return lo, hi
+
+
+def quantize(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """uint8 q with value ≈ lo + q / 255 · (hi − lo); NaN maps to lo, ±inf clip to the ends."""
+    scaled = np.subtract(values, lo, dtype=np.float32)
+    scaled *= np.float32(255.0 / (hi - lo))
+    scaled += np.float32(0.5)
+    np.nan_to_num(scaled, copy=False, nan=0.0, posinf=255.0, neginf=0.0)
+    np.clip(scaled, 0.0, 255.0, out=scaled)
+    return scaled.astype(np.uint8)
+
+
+def grid(name: str, values: np.ndarray, lo: float | None = None, hi: float | None = None) -> EncodedArray:
+    """A grid (or a stack of grids) quantised over [lo, hi] and deflated."""
+    values = np.asarray(values)
+    lo, hi = value_range(values, lo, hi)
+    q = quantize(values, lo, hi)
+    return EncodedArray(name, zlib.compress(q.tobytes(), DEFLATE_LEVEL), "uint8", q.shape, "deflate", lo, hi)
+
+
+def floats(name: str, values: np.ndarray) -> EncodedArray:
+    """An array as raw little-endian float32 (weights, biases)."""
+    arr = np.ascontiguousarray(values, dtype="<f4")
+    return EncodedArray(name, arr.tobytes(), "float32", arr.shape, "raw")
+
+
+def encode_frame(header: dict[str, Any], arrays: Iterable[EncodedArray]) -> bytes:
+    """`header` plus an `arrays` table, framed as | N: uint32 LE | N bytes JSON | arrays |."""
+    entries, blobs, offset = [], [], 0
+    for arr in arrays:
+        entries.append(arr.entry(offset))
+        blobs.append(arr.data)
+        offset += len(arr.data)
+    head = json.dumps({**header, "arrays": entries}, separators=(",", ":"), allow_nan=False).encode()
+    return b"".join([_LENGTH.pack(len(head)), head, *blobs])
+

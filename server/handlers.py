@@ -1,0 +1,64 @@
+"""The message table: type → (model, handler). Adding a message type is one entry here.
+
+A handler gets the session and the validated message. Engine refusals (ConfigError)
+become `error` replies with the code the table names; the session keeps its state.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from engine import ConfigError
+
+from .messages import (ConfigMessage, Message, PauseMessage, PlayMessage, PointsMessage, ProtocolError,
+                       RegenerateMessage, ResetMessage, SetBiasMessage, SetWeightMessage, SnapshotMessage,
+                       StepMessage, parse_message)
+from .session import Session
+
+
+@dataclass(frozen=True)
+class Route:
+    """How one message type is handled."""
+
+    model: type[Message]
+    handle: Callable[[Session, Any], Awaitable[None] | None]
+    error_code: str | Callable[[ConfigError], str] = "invalid_value"  # for a ConfigError it raises
+
+    def code_for(self, exc: ConfigError) -> str:
+        return self.error_code(exc) if callable(self.error_code) else self.error_code
+
+
+def _points_error(exc: ConfigError) -> str:
+    return "too_many_points" if exc.key == "points" and "too many" in exc.message else "invalid_value"
+
+
+HANDLERS: dict[str, Route] = {
+    "config": Route(ConfigMessage, lambda s, m: s.apply_config(m.patch), "invalid_config"),
+    "play": Route(PlayMessage, lambda s, m: s.play()),
+    "pause": Route(PauseMessage, lambda s, m: s.pause()),
+    "step": Route(StepMessage, lambda s, m: s.step(m.epochs)),
+    "reset": Route(ResetMessage, lambda s, m: s.reset()),
+    "regenerate": Route(RegenerateMessage, lambda s, m: s.regenerate()),
+    "snapshot": Route(SnapshotMessage, lambda s, m: s.want_frame()),
+    "points": Route(PointsMessage, lambda s, m: s.edit_points(m.add, m.remove, m.clear),
+                    _points_error),
+    "set_weight": Route(SetWeightMessage, lambda s, m: s.set_parameter("set_weight", m.layer, m.i, m.j, m.value)),
+    "set_bias": Route(SetBiasMessage, lambda s, m: s.set_parameter("set_bias", m.layer, m.j, m.value)),
+}
+
+MODELS: dict[str, type[Message]] = {kind: route.model for kind, route in HANDLERS.items()}
+
+
+async def dispatch(session: Session, text: str) -> None:
+    """Parse and apply one client message; raises ProtocolError for anything refused."""
+    message = parse_message(text, MODELS)
+    route = HANDLERS[message.type]
+    try:
+        result = route.handle(session, message)
+        if inspect.isawaitable(result):
+            await result
+    except ConfigError as exc:
+        raise ProtocolError(route.code_for(exc), exc.message if exc.message.startswith(exc.key) else f"{exc.key}: {exc.message}",
+                            field=exc.key) from None

@@ -1,0 +1,69 @@
+"""What one server process shares between its connections: sessions, tasks, the scheduler.
+
+Sessions are per connection and per process, so `--workers N` needs no shared state; each
+worker admits its share of `max_sessions` (Settings.sessions_per_worker).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Coroutine
+
+from starlette.requests import HTTPConnection
+
+from .scheduler import Scheduler
+from .session import Session
+from .settings import Settings
+
+
+class Hub:
+    """The live sessions of this process and the tasks that serve them."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.sessions: set[Session] = set()
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.scheduler = Scheduler()
+        self._scheduler_task: asyncio.Task[None] | None = None
+
+    @property
+    def full(self) -> bool:
+        return len(self.sessions) >= self.settings.sessions_per_worker
+
+    def open_session(self) -> Session:
+        session = Session(self.settings, on_training_change=lambda: self.scheduler.update(session))
+        self.sessions.add(session)
+        return session
+
+    def close_session(self, session: Session) -> None:
+        session.playing = False
+        session.step_target = None
+        self.scheduler.remove(session)
+        self.sessions.discard(session)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Start a session task that /healthz counts until it ends."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    def start(self) -> None:
+        """Start the scheduler (app startup)."""
+        self._scheduler_task = asyncio.get_running_loop().create_task(self.scheduler.run())
+
+    async def stop(self) -> None:
+        """Stop the scheduler and every session task (app shutdown)."""
+        pending = [*self.tasks, *([self._scheduler_task] if self._scheduler_task else [])]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    def health(self) -> dict[str, Any]:
+        return {"sessions": len(self.sessions), "tasks": len(self.tasks), "training": self.scheduler.active,
+                "scheduler_backoff": self.scheduler.backoff}
+
+
+def get_hub(connection: HTTPConnection) -> Hub:
+    """FastAPI dependency: this process's hub (HTTP and WebSocket routes)."""
+    return connection.app.state.hub

@@ -1,0 +1,145 @@
+"""Client messages: typed models and the parser that turns text into one of them.
+
+Every model forbids unknown fields and is strict about types (no "3" for 3, no true for
+1), so a typo or a wrong type is reported instead of guessed at. `parse_message` raises
+`ProtocolError`, whose `code`, `field` and `message` go straight into an `error` reply
+(codes as in docs/protocol.md). Which type maps to which model is the handler table's
+business (server.handlers), so adding a message type is one entry there.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Annotated, Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+# Errors that mean "right type, value outside what is allowed" rather than "wrong shape".
+_RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number"}
+
+
+class ProtocolError(Exception):
+    """A message the server cannot act on; becomes an `error` reply, never a crash."""
+
+    def __init__(self, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.field = field
+        self.message = message
+
+    def reply(self) -> dict[str, Any]:
+        """The `error` message for the client."""
+        return {"type": "error", "code": self.code, "field": self.field, "message": self.message}
+
+
+class Message(BaseModel):
+    """Base of all client messages: strict types, unknown fields refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+
+
+class ConfigMessage(Message):
+    type: Literal["config"]
+    patch: dict[str, Any]
+
+
+class PlayMessage(Message):
+    type: Literal["play"]
+
+
+class PauseMessage(Message):
+    type: Literal["pause"]
+
+
+class StepMessage(Message):
+    type: Literal["step"]
+    epochs: int = Field(1, ge=1, le=1000)
+
+
+class ResetMessage(Message):
+    type: Literal["reset"]
+
+
+class RegenerateMessage(Message):
+    type: Literal["regenerate"]
+
+
+class SnapshotMessage(Message):
+    type: Literal["snapshot"]
+
+
+# [x, y, label] and [x, y]; ranges (domain, class count) are the engine's to check.
+PointToAdd = Annotated[list[float], Field(min_length=3, max_length=3)]
+PointToRemove = Annotated[list[float], Field(min_length=2, max_length=2)]
+
+
+class PointsMessage(Message):
+    type: Literal["points"]
+    add: list[PointToAdd] | None = None
+    remove: list[PointToRemove] | None = None
+    clear: bool = False
+
+    @model_validator(mode="after")
+    def _something_to_do(self) -> "PointsMessage":
+        if self.add is None and self.remove is None and not self.clear:
+            raise ValueError("give at least one of add, remove or clear: true")
+        return self
+
+
+class SetWeightMessage(Message):
+    type: Literal["set_weight"]
+    layer: int = Field(ge=0)
+    i: int = Field(ge=0)
+    j: int = Field(ge=0)
+    value: float
+
+
+class SetBiasMessage(Message):
+    type: Literal["set_bias"]
+    layer: int = Field(ge=0)
+    j: int = Field(ge=0)
+    value: float
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_message(text: str, models: Mapping[str, type[Message]]) -> Message:
+    """The typed message in `text`; raises ProtocolError naming what is wrong."""
+    try:
+        obj = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError("bad_json", f"not valid JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise ProtocolError("bad_message", "a message must be a JSON object with a \"type\"")
+    kind = obj.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError("bad_message", "missing or non-string \"type\"", field="type")
+    model = models.get(kind)
+    if model is None:
+        raise ProtocolError("unknown_type", f"unknown message type {kind[:40]!r}; allowed: {', '.join(models)}",
+                            field="type")
+    try:
+        return model.model_validate(obj)
+    except ValidationError as exc:
+        raise _protocol_error(exc) from None
+
+
+def _protocol_error(exc: ValidationError) -> ProtocolError:
+    """The first validation problem, as a ProtocolError with the offending field."""
+    first = exc.errors(include_url=False)[0]
+    loc = [str(part) for part in first["loc"]]
+    field = loc[0] if loc else None
+    where = ".".join(loc) if loc else "message"
+    code = "invalid_value" if first["type"] in _RANGE_ERRORS else "bad_message"
+    if first["type"] == "extra_forbidden":
+        return ProtocolError("bad_message", f"{where}: unknown field", field=field)
+    return ProtocolError(code, f"{where}: {first['msg']}", field=field)
+
+
+def finite(value: float) -> float | None:
+    """A float for JSON: NaN and infinities (a diverged network) become null."""
+    value = float(value)
+    return value if math.isfinite(value) else None

@@ -1,0 +1,118 @@
+"""One training scheduler per process: it trains every playing session in small slices.
+
+Frames come first. The scheduler runs one slice (about 1.5 ms of one session's training),
+then yields to the event loop, so messages and due frames always run between two slices.
+Sessions take turns (round robin), and a paced session is only served while it is behind
+its `epochs_per_second`; a session asking for "as fast as possible" is always behind. When
+frames start running late (senders report how late), the scheduler backs off: it sleeps
+after each slice for a multiple of the slice's duration, doubling while frames stay late
+and halving once they are on time again. So with more clients than the CPU can train for,
+the frame rate holds and training gets what is left. A paused session is not in the
+rotation at all and costs nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Callable
+
+from .wakeup import Wakeup
+
+if TYPE_CHECKING:
+    from .session import Session
+
+log = logging.getLogger("nn_playground.scheduler")
+
+SLICE_SECONDS = 0.0015
+LATE_SECONDS = 0.010  # a frame this late means the CPU is short
+WINDOW_SECONDS = 0.1  # lateness is judged over windows this long
+MAX_BACKOFF = 16.0  # at most: 1 part training, 16 parts idle for frames
+
+
+class Scheduler:
+    """Serve the sessions that want training; `run()` is the process's training task."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self._queue: deque[Session] = deque()
+        self._wakeup = Wakeup()
+        self.backoff = 0.0
+        self._late_max = 0.0
+        self._window_start = clock()
+        self.slices = 0
+
+    def update(self, session: "Session") -> None:
+        """Put a session in or out of the rotation after its training state changed."""
+        if session.wants_training:
+            if session not in self._queue:
+                self._queue.append(session)
+            self._wakeup.set()
+        else:
+            self.remove(session)
+
+    def remove(self, session: "Session") -> None:
+        try:
+            self._queue.remove(session)
+        except ValueError:
+            pass
+
+    @property
+    def active(self) -> int:
+        """Sessions in the rotation (playing or stepping)."""
+        return len(self._queue)
+
+    def report_lateness(self, seconds: float) -> None:
+        """A sender tells how late (after its due time) it got to build a frame."""
+        if seconds > self._late_max:
+            self._late_max = seconds
+
+    def _pick(self, now: float) -> tuple["Session | None", float | None]:
+        """The next session owed training, or (None, seconds until one is owed / None)."""
+        soonest: float | None = None
+        for _ in range(len(self._queue)):
+            session = self._queue[0]
+            self._queue.rotate(-1)
+            if not session.wants_training:
+                self._queue.remove(session)
+                continue
+            wait = session.seconds_until_owed(now)
+            if wait <= 0:
+                return session, None
+            soonest = wait if soonest is None else min(soonest, wait)
+        return None, soonest
+
+    def _adjust(self, now: float) -> None:
+        if now - self._window_start < WINDOW_SECONDS:
+            return
+        if self._late_max > LATE_SECONDS:
+            self.backoff = min(MAX_BACKOFF, max(0.5, self.backoff * 2))
+        elif self.backoff:
+            self.backoff = self.backoff / 2 if self.backoff > 0.25 else 0.0
+        self._late_max = 0.0
+        self._window_start = now
+
+    async def run(self) -> None:
+        """Train forever; cancel the task to stop."""
+        loop = asyncio.get_running_loop()
+        while True:
+            now = self.clock()
+            self._adjust(now)
+            session, wait = self._pick(now)
+            if session is None:
+                await self._wakeup.wait(None if wait is None else loop.time() + wait)
+                continue
+            start = time.perf_counter()
+            try:
+                await session.train_slice(SLICE_SECONDS)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # an engine bug must not stop everyone's training
+                log.exception("training slice failed; pausing that session")
+                session.fail("training stopped by a server error (see the server log)")
+                self.remove(session)
+            self.slices += 1
+            spent = time.perf_counter() - start
+            await asyncio.sleep(spent * self.backoff if self.backoff else 0)

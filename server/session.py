@@ -1,0 +1,401 @@
+"""One connection's training session: the trainer, its pace, and what the client is owed.
+
+Nothing here touches the socket. Operations (called by server.handlers) change the
+trainer under `lock`, bump `version` and *post* replies into `outbox` or mark a frame as
+wanted; the connection's sender (server.stream) drains the outbox and pulls frames, and
+the process-wide scheduler (server.scheduler) trains the session in slices. Every access
+to the trainer holds `lock`, because heavy networks train and snapshot in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections import deque
+from typing import Any, Callable
+
+import numpy as np
+
+from engine import ConfigError, Trainer
+
+from . import frames
+from .messages import finite
+from .session_config import check_session_patch, default_session_config, split_patch
+from .settings import Settings
+from .wakeup import Wakeup
+
+HEAVY_SECONDS = 0.004  # a single engine call predicted to take longer runs in a thread
+CREDIT_SECONDS = 0.25  # a paced session that falls behind may catch up this much at most
+EXTRAS_BYTES_PER_SECOND = 100_000  # budget for unit grids and weights beside the output
+OUTBOX_LIMIT = 256  # replies waiting for a client that does not read; beyond: disconnect
+DIVERGED_HINT = "training diverged (a loss or weight became NaN or infinite): lower the learning rate, then reset"
+
+
+class SlowClient(Exception):
+    """The client stopped reading while its replies kept piling up."""
+
+
+def unit_grid_size(total_units: int) -> int:
+    """Resolution of each hidden unit's picture: fine for small networks, coarse for huge ones.
+
+    The unit grids cost snapshot time and bandwidth in proportion to units × size², so a
+    16×64 network gets 10×10 pictures (what a 20-pixel thumbnail can show anyway).
+    """
+    if total_units <= 64:
+        return 25
+    if total_units <= 256:
+        return 16
+    return 10
+
+
+class Session:
+    """The state of one live session; see the module docstring for who calls what."""
+
+    def __init__(self, settings: Settings, on_training_change: Callable[[], None] = lambda: None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.max_points = settings.max_points
+        self.trainer = Trainer(max_points=settings.max_points)
+        self.pace: dict[str, Any] = default_session_config()
+        self.version = 0
+        self.playing = False
+        self.lock = asyncio.Lock()
+        self.outbox: deque[dict[str, Any]] = deque()
+        self.history: list[list[float | None]] = []  # epochs trained since the last frame sent
+        self.frame_wanted_at: float | None = None  # a frame is owed now (after a change)
+        self.progressed = False  # trained since the last frame
+        self.features_stale = True  # the features pictures must go out with the next frame
+        self.step_target: int | None = None  # epoch a `step` message trains up to
+        self.sender_wakeup = Wakeup()
+        self.clock = clock
+        self._on_training_change = on_training_change
+        # pacing, in batches: credit grows at epochs_per_second × batches per epoch
+        self.credit = 0.0
+        self.credit_stamp = clock()
+        self.seconds_per_batch = 1e-4  # running estimates, refined by every slice and frame
+        self.seconds_per_snapshot = 1e-3
+        self.frames_built = 0
+        self._extras_bytes = 0
+        self._extras_every = 1
+
+    # ---- what the client sees -------------------------------------------------------------
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The full flat config: engine keys and session keys."""
+        return {**self.trainer.config, **self.pace}
+
+    @property
+    def state(self) -> str:
+        if self.trainer.diverged:
+            return "diverged"
+        return "playing" if self.playing else "paused"
+
+    def state_message(self) -> dict[str, Any]:
+        diverged = self.trainer.diverged
+        return {"type": "state", "state": self.state, "epoch": self.trainer.epoch,
+                "diverged_epoch": self.trainer.diverged_epoch if diverged else None,
+                "hint": DIVERGED_HINT if diverged else None}
+
+    def config_message(self, reset: list[str]) -> dict[str, Any]:
+        return {"type": "config", "config": self.config, "version": self.version, "reset": reset}
+
+    def data_message(self) -> dict[str, Any]:
+        return {"type": "data", "version": self.version, **self.trainer.data()}
+
+    def post(self, message: dict[str, Any]) -> None:
+        """Queue a JSON reply for the sender; a newer `data` replaces an unsent older one."""
+        if message["type"] == "data":
+            for i, queued in enumerate(self.outbox):
+                if queued["type"] == "data":
+                    del self.outbox[i]
+                    break
+        if len(self.outbox) >= OUTBOX_LIMIT:
+            raise SlowClient(f"{len(self.outbox)} replies unread")
+        self.outbox.append(message)
+        self.sender_wakeup.set()
+
+    def want_frame(self) -> None:
+        """Owe the client a frame now (after any change it should see at once)."""
+        if self.frame_wanted_at is None:
+            self.frame_wanted_at = self.clock()
+        self.sender_wakeup.set()
+
+    def next_frame_due(self, last_sent: float) -> float | None:
+        """When the next frame should go out (clock time), or None if none is owed."""
+        if self.frame_wanted_at is not None:
+            return self.frame_wanted_at
+        if self.playing and self.progressed:
+            return last_sent + 1.0 / self.pace["fps"]
+        return None
+
+    # ---- operations (server.handlers) -------------------------------------------------------
+
+    async def apply_config(self, patch: Any) -> None:
+        """Validate the whole patch, then apply it live; raises ConfigError changing nothing."""
+        engine_patch, session_patch = split_patch(patch)
+        new_pace = check_session_patch(self.pace, session_patch)
+        async with self.lock:
+            was_diverged = self.trainer.diverged
+            reset = self.trainer.update(engine_patch) if engine_patch else []
+            self.pace = new_pace
+            self._changed()
+            if "data" in reset or "network" in reset:
+                self.history.clear()
+            if "data" in reset:
+                self.post(self.data_message())
+            if reset or "features" in engine_patch:
+                self.features_stale = True
+        self.post(self.config_message(reset))
+        if was_diverged and not self.trainer.diverged:
+            self.post(self.state_message())
+        self.want_frame()
+        self._on_training_change()
+
+    def play(self) -> None:
+        if not self.trainer.diverged:
+            self.playing = True
+            self.credit, self.credit_stamp = 0.0, self.clock()
+            self._on_training_change()
+        self.post(self.state_message())
+        self.want_frame()
+
+    def pause(self) -> None:
+        self.playing = False
+        self.step_target = None
+        self._on_training_change()
+        self.post(self.state_message())
+        self.want_frame()
+
+    def step(self, epochs: int) -> None:
+        """Train `epochs` more epochs (in slices, by the scheduler), then send a frame."""
+        if self.trainer.diverged:
+            self.post(self.state_message())
+            return
+        base = self.step_target if self.step_target is not None else self.trainer.epoch
+        self.step_target = base + epochs
+        self._on_training_change()
+
+    async def reset(self) -> None:
+        async with self.lock:
+            was_diverged = self.trainer.diverged
+            self.trainer.reset()
+            self._changed()
+            self.history.clear()
+            self.step_target = None
+        self.post(self.config_message(["network", "optimizer"]))
+        if was_diverged:
+            self.playing = False
+            self.post(self.state_message())
+        self.want_frame()
+        self._on_training_change()
+
+    async def regenerate(self) -> None:
+        async with self.lock:
+            was_diverged = self.trainer.diverged
+            self.trainer.regenerate()
+            self._changed()
+            self.history.clear()
+            self.step_target = None
+            self.features_stale = True
+            self.post(self.config_message(["data", "network", "optimizer"]))
+            self.post(self.data_message())
+        if was_diverged:
+            self.playing = False
+            self.post(self.state_message())
+        self.want_frame()
+        self._on_training_change()
+
+    async def edit_points(self, add: list | None, remove: list | None, clear: bool) -> None:
+        """Clear, then remove, then add; raises ConfigError (points, label...) if refused."""
+        async with self.lock:
+            before = dict(self.trainer.config)
+            self._check_room(add, remove, clear)
+            reset: list[str] = []
+            try:
+                if clear:
+                    reset += self.trainer.clear_points() or []
+                if remove:
+                    reset += self.trainer.remove_points(remove) or []
+                if add:
+                    reset += self.trainer.add_points(add) or []
+            finally:  # even a refused addition after a removal changed the data: say so
+                self._changed()
+                self.post(self.data_message())
+                if self.trainer.config != before or reset:
+                    self.post(self.config_message([p for p in ("data", "network", "optimizer") if p in reset]))
+                self.want_frame()
+                self._on_training_change()
+
+    async def set_parameter(self, setter: str, *args: Any) -> None:
+        """`set_weight` or `set_bias` on the trainer, then a frame showing the effect."""
+        async with self.lock:
+            getattr(self.trainer, setter)(*args)
+            self._changed()
+        self.want_frame()
+
+    def _check_room(self, add: list | None, remove: list | None, clear: bool) -> None:
+        # The engine refuses an addition that does not fit, but only after a clear or a
+        # removal in the same message ran; check first so that usually nothing changes.
+        if not add:
+            return
+        have = 0 if clear else max(0, len(self.trainer.points) - len(remove or []))
+        if have + len(add) > self.max_points:
+            raise ConfigError("points", f"too many points: {have} + {len(add)} would exceed the limit "
+                                        f"of {self.max_points} points per session")
+
+    def fail(self, message: str) -> None:
+        """Stop training after a server-side error and tell the client (nothing is raised)."""
+        self.playing = False
+        self.step_target = None
+        self.frame_wanted_at = None
+        self.progressed = False
+        try:
+            self.post({"type": "error", "code": "internal", "field": None, "message": message})
+            self.post(self.state_message())
+        except SlowClient:
+            pass
+
+    def _changed(self) -> None:
+        self.version += 1
+
+    # ---- training (server.scheduler) ------------------------------------------------------
+
+    @property
+    def wants_training(self) -> bool:
+        return not self.trainer.diverged and (self.playing or self.step_target is not None)
+
+    def batches_per_epoch(self) -> int:
+        n_train = int(np.count_nonzero(self.trainer.points.train))
+        return max(1, math.ceil(n_train / max(1, min(self.trainer.config["batch_size"], n_train or 1))))
+
+    def owed_batches(self, now: float) -> float:
+        """Batches this session should train now to keep its pace (inf: as fast as allowed)."""
+        if self.step_target is not None or self.pace["epochs_per_second"] == 0:
+            return math.inf
+        rate = self.pace["epochs_per_second"] * self.batches_per_epoch()
+        self.credit = min(self.credit + rate * (now - self.credit_stamp), max(1.0, rate * CREDIT_SECONDS))
+        self.credit_stamp = now
+        return self.credit
+
+    def seconds_until_owed(self, now: float) -> float:
+        """How long until at least one batch is owed."""
+        owed = self.owed_batches(now)
+        if owed >= 1:
+            return 0.0
+        rate = self.pace["epochs_per_second"] * self.batches_per_epoch()
+        return (1.0 - owed) / rate
+
+    async def train_slice(self, budget_seconds: float) -> None:
+        """Train about `budget_seconds` worth (at least one batch or, for `step`, one epoch)."""
+        async with self.lock:
+            if not self.wants_training:
+                return
+            trainer = self.trainer
+            if self.step_target is not None:
+                per_epoch = self.seconds_per_batch * self.batches_per_epoch()
+                count = max(1, min(self.step_target - trainer.epoch, int(budget_seconds / per_epoch)))
+                work, units = (lambda: trainer.train(epochs=count)), count * self.batches_per_epoch()
+            else:
+                owed = self.owed_batches(self.clock())
+                count = max(1, int(min(owed, budget_seconds / self.seconds_per_batch)))
+                work, units = (lambda: trainer.step(batches=count)), count
+                self.credit -= count
+            start = time.perf_counter()
+            if self.seconds_per_batch * units > HEAVY_SECONDS:
+                points = await asyncio.to_thread(work)
+            else:
+                points = work()
+            elapsed = time.perf_counter() - start
+            self.seconds_per_batch = 0.7 * self.seconds_per_batch + 0.3 * (elapsed / units)
+            self.history.extend([int(e), finite(tr), finite(te)] for e, tr, te in points)
+            self.progressed = True
+            finished_step = self.step_target is not None and trainer.epoch >= self.step_target
+        if trainer.diverged:
+            self.playing = False
+            self.step_target = None
+            self.post(self.state_message())
+            self.want_frame()
+        elif finished_step:
+            self.step_target = None
+            self.want_frame()
+        else:
+            self.sender_wakeup.set()
+
+    # ---- frames (server.stream) -------------------------------------------------------------
+
+    async def build_frame(self) -> bytes:
+        """Snapshot the trainer and encode a frame; takes the history gathered since the last."""
+        async with self.lock:
+            self.frame_wanted_at = None
+            self.progressed = False
+            if self.seconds_per_snapshot > HEAVY_SECONDS:
+                return await asyncio.to_thread(self._encode_frame)
+            return self._encode_frame()
+
+    def _encode_frame(self) -> bytes:
+        start = time.perf_counter()
+        trainer = self.trainer
+        total_units = sum(trainer.config["hidden"])
+        snap = trainer.snapshot(grid=100, unit_grid=unit_grid_size(total_units))
+        arrays = [output_grid(snap)]
+        with_extras = self.frames_built % self._extras_every == 0 or self.features_stale
+        if self.features_stale:
+            arrays.append(frames.grid("features", snap["features"]))
+            self.features_stale = False
+        if with_extras:
+            extras = []
+            if snap["units"]:
+                extras.append(frames.grid("units", np.concatenate(snap["units"]), *units_range(snap)))
+            extras += [frames.floats(f"weights.{i}", w) for i, w in enumerate(snap["weights"])]
+            extras += [frames.floats(f"biases.{i}", b) for i, b in enumerate(snap["biases"])]
+            size = sum(len(a.data) for a in extras)
+            # send units and weights only as often as their share of the bandwidth allows
+            self._extras_every = max(1, math.ceil(size * self.pace["fps"] / EXTRAS_BYTES_PER_SECOND))
+            arrays += extras
+        header = {"type": "frame", "epoch": snap["epoch"], "iteration": snap["iteration"],
+                  "version": self.version, "history": self.history, "output_kind": snap["output_kind"],
+                  "problem": snap["problem"], "n_classes": snap["n_classes"], "metrics": metrics(snap),
+                  "diverged": bool(snap["diverged"])}
+        frame = frames.encode_frame(header, arrays)
+        self.history = []
+        self.frames_built += 1
+        elapsed = time.perf_counter() - start
+        self.seconds_per_snapshot = 0.7 * self.seconds_per_snapshot + 0.3 * elapsed
+        return frame
+
+
+def output_grid(snap: dict[str, Any]) -> frames.EncodedArray:
+    """The output array with the fixed range of its kind (so colours mean the same always)."""
+    kind = snap["output_kind"]
+    if kind == "binary":
+        return frames.grid("output", snap["output"], -1.0, 1.0)
+    if kind == "multiclass":
+        return frames.grid("output", snap["output"], 0.0, 1.0)
+    lo, hi = snap["output_range"]
+    return frames.grid("output", snap["output"], lo, hi)
+
+
+def units_range(snap: dict[str, Any]) -> tuple[float, float]:
+    """One range over all layers (the protocol has one lo/hi per array)."""
+    ranges = [r for r in snap["unit_ranges"] if r is not None]
+    if not ranges:
+        return (-1.0, 1.0)
+    return (min(float(r[0]) for r in ranges), max(float(r[1]) for r in ranges))
+
+
+def metrics(snap: dict[str, Any]) -> dict[str, Any]:
+    """The frame header's `metrics`: plain JSON numbers, null where undefined or not finite."""
+    def num(v: Any) -> float | None:
+        return None if v is None else finite(v)
+
+    class_acc = snap.get("class_accuracy")
+    return {
+        "train_loss": num(snap["train_loss"]), "test_loss": num(snap["test_loss"]),
+        "train_accuracy": num(snap["train_accuracy"]), "test_accuracy": num(snap["test_accuracy"]),
+        "class_accuracy": None if class_acc is None else [num(a) for a in class_acc],
+        "penalty": num(snap["penalty"]), "dead_fraction": num(snap["dead_fraction"]),
+        "dead_units": [np.asarray(d, dtype=bool).tolist() for d in snap["dead_units"]],
+        "grad_norms": [num(g) for g in snap["grad_norms"]],
+        "diverged_epoch": snap["diverged_epoch"] if snap["diverged"] else None,
+    }

@@ -1,0 +1,112 @@
+"""Server limits, read from the command line or the environment, validated like a config.
+
+The limits are described by `engine.config.Field` entries and checked by the same
+`validate_config` as the training config, so a bad value (`NNP_MAX_SESSIONS=0`) gets the
+same kind of message naming the key and the allowed range. The CLI exports its flags as
+`NNP_*` variables, because with `--workers N` each uvicorn worker is a fresh process that
+builds its app from the environment (server.app.create_app).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, fields
+from typing import Any, Mapping
+
+from starlette.requests import HTTPConnection
+
+from engine.config import ConfigError, Field, describe_schema, validate_config
+
+ENV_PREFIX = "NNP_"
+
+SETTINGS_SCHEMA: dict[str, Field] = {
+    "max_sessions": Field("int", 200, lo=1, hi=100_000,
+                          doc="Live sessions (open pages) the server accepts; split evenly over the workers."),
+    "max_message_bytes": Field("int", 512 * 1024, lo=1024, hi=64 * 1024 * 1024,
+                               doc="Largest client message handled; a larger one gets a too_large error."),
+    "max_frame_bytes": Field("int", 1024 * 1024, lo=1024, hi=256 * 1024 * 1024,
+                             doc="Largest WebSocket message read at all; a larger one closes the connection (1009)."),
+    "max_points": Field("int", 5000, lo=1, hi=100_000, doc="Custom data points per session."),
+    "messages_per_second": Field("float", 50, lo=0, hi=100_000, lo_open=True,
+                                 doc="Sustained client messages per second per connection."),
+    "message_burst": Field("int", 200, lo=1, hi=1_000_000,
+                           doc="Messages a client may send at once before the rate applies."),
+    "workers": Field("int", 1, lo=1, hi=64, doc="Server processes (one event loop each)."),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The limits one server process enforces (see SETTINGS_SCHEMA for meaning and ranges)."""
+
+    max_sessions: int = 200
+    max_message_bytes: int = 512 * 1024
+    max_frame_bytes: int = 1024 * 1024
+    max_points: int = 5000
+    messages_per_second: float = 50.0
+    message_burst: int = 200
+    workers: int = 1
+    # Origins allowed besides the page's own (e.g. "https://class.example.org" behind a proxy).
+    allowed_origins: tuple[str, ...] = ()
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any], allowed_origins: tuple[str, ...] = ()) -> "Settings":
+        """Validated settings from a partial mapping; missing keys take their defaults."""
+        checked = validate_config(values, schema=SETTINGS_SCHEMA)
+        if checked["max_message_bytes"] > checked["max_frame_bytes"]:
+            raise ConfigError("max_message_bytes", f"must not exceed max_frame_bytes "
+                                                   f"({checked['max_frame_bytes']})")
+        return cls(**checked, allowed_origins=tuple(allowed_origins))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Settings from `NNP_*` variables (NNP_MAX_SESSIONS, NNP_ALLOWED_ORIGINS, ...)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for key, f in SETTINGS_SCHEMA.items():
+            raw = environ.get(env_name(key))
+            if raw is None or raw.strip() == "":
+                continue
+            try:
+                values[key] = int(raw) if f.kind == "int" else float(raw)
+            except ValueError:
+                raise ConfigError(env_name(key), f"expected a number, got {raw!r}") from None
+        origins = tuple(o.strip().rstrip("/") for o in environ.get(env_name("allowed_origins"), "").split(",")
+                        if o.strip())
+        return cls.from_values(values, origins)
+
+    def to_env(self) -> dict[str, str]:
+        """The `NNP_*` variables that make `from_env` rebuild these settings in a worker."""
+        env = {env_name(f.name): str(getattr(self, f.name)) for f in fields(self) if f.name in SETTINGS_SCHEMA}
+        env[env_name("allowed_origins")] = ",".join(self.allowed_origins)
+        return env
+
+    @property
+    def sessions_per_worker(self) -> int:
+        """Each worker admits its share, so N workers together admit about max_sessions."""
+        return math.ceil(self.max_sessions / self.workers)
+
+    def limits(self) -> dict[str, Any]:
+        """The limits a client needs to know (sent in `hello` and /api/schema)."""
+        return {"max_points": self.max_points, "max_message_bytes": self.max_message_bytes,
+                "max_frame_bytes": self.max_frame_bytes, "max_messages_per_second": self.messages_per_second,
+                "message_burst": self.message_burst}
+
+
+def env_name(key: str) -> str:
+    """The environment variable for a settings key: max_sessions -> NNP_MAX_SESSIONS."""
+    return ENV_PREFIX + key.upper()
+
+
+def describe_settings() -> dict[str, Any]:
+    """The settings schema as JSON-ready data (for --help texts and docs)."""
+    return describe_schema(SETTINGS_SCHEMA)
+
+
+def get_settings(connection: HTTPConnection) -> Settings:
+    """FastAPI dependency: the settings the app was built with (HTTP and WebSocket routes)."""
+    return connection.app.state.settings
+
+
+__all__ = ["SETTINGS_SCHEMA", "Settings", "env_name", "describe_settings", "get_settings"]

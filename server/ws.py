@@ -1,0 +1,142 @@
+"""`WS /ws`: one live training session per connection (docs/protocol.md).
+
+Order of checks on connect: the Origin (cross-site pages are refused with HTTP 403 before
+the handshake), then capacity (a full server accepts, says why, and closes with 1013 so a
+page can show the message). Then `hello`, `data` and a first frame, and the receive loop:
+rate limit, size limit, parse, apply. Nothing a client sends can raise out of here except
+a disconnect; sustained flooding closes that one connection with 1008.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, WebSocket
+from starlette.datastructures import Headers
+from starlette.websockets import WebSocketDisconnect
+
+from . import PROTOCOL, __version__
+from .handlers import dispatch
+from .hub import Hub, get_hub
+from .messages import ProtocolError
+from .ratelimit import TokenBucket
+from .session import Session, SlowClient
+from .settings import Settings, get_settings
+from .stream import send_loop
+
+log = logging.getLogger("nn_playground.ws")
+router = APIRouter()
+
+CLOSE_POLICY = 1008  # policy violation: foreign origin, flooding, not reading
+CLOSE_TRY_LATER = 1013  # server full
+
+
+def origin_allowed(headers: Headers, settings: Settings) -> bool:
+    """Same host:port as the page that serves it, a configured origin, or no Origin at all.
+
+    Browsers always send Origin on WebSocket handshakes, so a missing one is a non-browser
+    client (tests, scripts), which cannot be used for cross-site hijacking.
+    """
+    origin = headers.get("origin")
+    if origin is None:
+        return True
+    origin = origin.strip().rstrip("/")
+    if origin in settings.allowed_origins:
+        return True
+    parts = urlsplit(origin)
+    host = headers.get("host", "")
+    return parts.scheme in ("http", "https") and bool(host) and parts.netloc.lower() == host.lower()
+
+
+def hello_message(session: Session, settings: Settings) -> dict:
+    return {"type": "hello", "protocol": PROTOCOL, "server_version": __version__, "config": session.config,
+            "version": session.version, "schema_version": 1, "limits": settings.limits()}
+
+
+def message_size(text: str) -> int:
+    """UTF-8 length without encoding ASCII (the usual case)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+@router.websocket("/ws")
+async def live_session(websocket: WebSocket, settings: Settings = Depends(get_settings),
+                       hub: Hub = Depends(get_hub)) -> None:
+    if not origin_allowed(websocket.headers, settings):
+        log.warning("refused WebSocket from origin %r", websocket.headers.get("origin"))
+        await websocket.close(code=CLOSE_POLICY)  # before accept: uvicorn answers HTTP 403
+        return
+    await websocket.accept()
+    if hub.full:
+        await websocket.send_text(json.dumps(ProtocolError(
+            "server_full", f"the server is full ({settings.sessions_per_worker} sessions per worker); "
+                           f"try again later or ask the teacher to raise --max-sessions").reply()))
+        await websocket.close(code=CLOSE_TRY_LATER, reason="server full")
+        return
+    session = hub.open_session()
+    sender = hub.spawn(send_loop(session, websocket.send_text, websocket.send_bytes, hub.scheduler))
+    try:
+        session.post(hello_message(session, settings))
+        session.post(session.data_message())
+        session.want_frame()
+        await _receive_loop(websocket, session, settings, sender)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.close_session(session)
+        sender.cancel()
+        await asyncio.gather(sender, return_exceptions=True)
+
+
+async def _receive_loop(websocket: WebSocket, session: Session, settings: Settings,
+                        sender: asyncio.Task) -> None:
+    bucket = TokenBucket(settings.messages_per_second, settings.message_burst)
+    last_rate_error = 0.0
+    while True:
+        receiving = asyncio.ensure_future(websocket.receive())
+        # Whichever ends first: a message, or the sender failing (client gone mid-send).
+        done, _ = await asyncio.wait({receiving, sender}, return_when=asyncio.FIRST_COMPLETED)
+        if receiving not in done:
+            receiving.cancel()
+            return
+        event = receiving.result()
+        if event["type"] == "websocket.disconnect":
+            return
+        try:
+            if not bucket.allow():
+                if bucket.abusive:
+                    await websocket.close(code=CLOSE_POLICY, reason="too many messages")
+                    return
+                now = time.monotonic()
+                if now - last_rate_error >= 1.0:  # one notice a second, not one per message
+                    last_rate_error = now
+                    raise ProtocolError("rate_limited", f"more than {settings.messages_per_second:g} messages a "
+                                                        f"second; this message was ignored")
+                continue
+            text = event.get("text")
+            if text is None:
+                raise ProtocolError("bad_message", "binary messages are not accepted; send JSON text")
+            size = message_size(text)
+            if size > settings.max_message_bytes:
+                raise ProtocolError("too_large", f"message of {size} bytes; allowed: at most "
+                                                 f"{settings.max_message_bytes} bytes", field=None)
+            await dispatch(session, text)
+        except ProtocolError as exc:
+            _post(session, exc.reply())
+        except SlowClient:
+            await websocket.close(code=CLOSE_POLICY, reason="client does not read its messages")
+            return
+        except Exception:  # a server bug: report, keep the session and the server
+            log.exception("handling a message failed")
+            _post(session, {"type": "error", "code": "internal", "field": None,
+                            "message": "the server failed to handle this message (see the server log)"})
+
+
+def _post(session: Session, reply: dict) -> None:
+    try:
+        session.post(reply)
+    except SlowClient:
+        pass
