@@ -1,0 +1,269 @@
+"""Lessons: one-click demonstrations of the course notes, stored as data in lessons/*.json.
+
+A lesson file is a JSON object (lessons/README.md is the teacher's guide):
+
+    id           "vanishing_gradient" — letters, digits, "_" and "-"; unique
+    order        where it sits in the picker (whole number; lower comes first)
+    title        {"en": "...", "zh": "..."}
+    explanation  {"en": "...", "zh": "..."} — what to look at and why
+    config       a partial config (engine/config.py SCHEMA keys) applied over the defaults
+    compare      optional: a patch over `config` for the right-hand side of compare mode
+    points       optional: [[x, y, label], ...] for dataset "custom"
+    weights      optional: {"weights": [...], "biases": [...]} fixed starting parameters
+    compare_points, compare_weights   optional: the same for the right-hand side
+    play         optional, default true: start training at once
+    epochs       optional: a suggested run length (pause after it)
+    early_stopping  optional: patience in epochs (pause when the test loss stops improving)
+    watch        optional: a panel name or a list of them (see WATCH)
+
+`load_lessons` checks every file against this and against the config schema, so a teacher's
+typo stops the server with a message naming the file and the key, instead of a lesson that
+silently does something else.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any, Mapping
+
+from .config import ConfigError, validate_config
+from .datasets import check_points, n_classes
+
+LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
+LANGUAGES = ("en", "zh")
+# Panels a lesson may ask the page to highlight.
+WATCH = ("output", "loss", "units", "weights", "gradients", "dead_units", "hidden_space",
+         "activation", "gradient_check", "early_stopping")
+MAX_EPOCHS = 100_000
+MAX_PATIENCE = 1000
+MAX_LESSON_POINTS = 5000
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_REQUIRED = ("id", "order", "title", "explanation", "config")
+_OPTIONAL = ("compare", "points", "weights", "compare_points", "compare_weights", "play", "epochs",
+             "early_stopping", "watch")
+
+
+class LessonError(ConfigError):
+    """A lesson file that is not valid; names the file and the key inside it."""
+
+    def __init__(self, source: str, key: str, message: str):
+        super().__init__(key, message)
+        self.source = source
+        self.args = (f"{source}: {key}: {message}",)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def load_lessons(folder: str | Path | None = None) -> list[dict[str, Any]]:
+    """Every lesson in `folder` (default: the project's lessons/), checked, sorted by order.
+
+    Each returned lesson has full validated configs: `config` (the defaults overlaid by the
+    file's config) and, when the file has `compare`, `compare` (that config with the compare
+    patch applied); `keys` lists the config keys the lesson sets (for highlighting controls).
+    Raises LessonError for the first invalid file.
+    """
+    folder = Path(folder) if folder is not None else LESSONS_DIR
+    if not folder.is_dir():
+        raise LessonError(str(folder), "folder", "lesson folder not found")
+    lessons = [parse_lesson(_read_json(path), path.name) for path in sorted(folder.glob("*.json"))]
+    seen: dict[str, str] = {}
+    for lesson in lessons:
+        if lesson["id"] in seen:
+            raise LessonError(lesson["source"], "id",
+                              f"{lesson['id']!r} is already used by {seen[lesson['id']]}; ids must be unique")
+        seen[lesson["id"]] = lesson["source"]
+    return sorted(lessons, key=lambda lesson: (lesson["order"], lesson["id"]))
+
+
+def lesson_by_id(lesson_id: str, lessons: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The lesson called `lesson_id` (from `lessons`, or freshly loaded); ConfigError("lesson") if none."""
+    lessons = load_lessons() if lessons is None else lessons
+    for lesson in lessons:
+        if lesson["id"] == lesson_id:
+            return lesson
+    raise ConfigError("lesson", f"unknown lesson {lesson_id!r}; allowed: {', '.join(l['id'] for l in lessons)}")
+
+
+def parse_lesson(raw: Any, source: str = "<lesson>") -> dict[str, Any]:
+    """Check one lesson's decoded JSON and return the normalised lesson (see load_lessons)."""
+    if not isinstance(raw, Mapping):
+        raise LessonError(source, "lesson", "expected a JSON object with keys: " + ", ".join(_REQUIRED))
+    for key in _REQUIRED:
+        if key not in raw:
+            raise LessonError(source, key, "missing; a lesson needs: " + ", ".join(_REQUIRED))
+    for key in raw:
+        if key not in _REQUIRED and key not in _OPTIONAL:
+            raise LessonError(source, key, "unknown key; allowed keys: " + ", ".join(_REQUIRED + _OPTIONAL))
+
+    lesson_id = raw["id"]
+    if not isinstance(lesson_id, str) or not _ID.match(lesson_id):
+        raise LessonError(source, "id", f"{lesson_id!r} is not allowed; use 1-64 lowercase letters, digits, "
+                                        "'_' or '-', starting with a letter or digit")
+    order = raw["order"]
+    if isinstance(order, bool) or not isinstance(order, int):
+        raise LessonError(source, "order", f"expected a whole number, got {order!r}")
+
+    config = _config(source, "config", raw["config"])
+    lesson: dict[str, Any] = {
+        "id": lesson_id, "order": order, "source": source,
+        "title": _texts(source, "title", raw["title"]),
+        "explanation": _texts(source, "explanation", raw["explanation"]),
+        "config": config, "keys": sorted(raw["config"]),
+        "play": _bool(source, "play", raw.get("play", True)),
+        "epochs": _optional_int(source, "epochs", raw.get("epochs"), 1, MAX_EPOCHS),
+        "early_stopping": _optional_int(source, "early_stopping", raw.get("early_stopping"), 1, MAX_PATIENCE),
+        "watch": _watch(source, raw.get("watch", [])),
+        "points": _points(source, "points", raw.get("points"), config),
+        "weights": _weights(source, "weights", raw.get("weights"), config),
+        "compare": None, "compare_keys": [], "compare_points": None, "compare_weights": None,
+    }
+    if "compare" in raw:
+        patch = raw["compare"]
+        if not isinstance(patch, Mapping):
+            raise LessonError(source, "compare", "expected an object of config keys for the right-hand side")
+        if not patch and "compare_points" not in raw and "compare_weights" not in raw:
+            raise LessonError(source, "compare", "empty: give the config keys that differ on the right-hand side "
+                                                 "(or compare_points / compare_weights)")
+        right = _config(source, "compare", {**raw["config"], **patch})
+        lesson["compare"] = right
+        lesson["compare_keys"] = sorted(patch)
+        # Without its own points the right-hand side shares the left's data.
+        lesson["compare_points"] = _points(source, "compare_points", raw.get("compare_points", raw.get("points")),
+                                           right)
+        lesson["compare_weights"] = _weights(source, "compare_weights", raw.get("compare_weights"), right)
+    else:
+        for key in ("compare_points", "compare_weights"):
+            if key in raw:
+                raise LessonError(source, key, "only allowed together with 'compare'")
+    return lesson
+
+
+def layer_shapes(config: Mapping[str, Any]) -> list[tuple[tuple[int, int], tuple[int]]]:
+    """The (weights shape, biases shape) of every layer of the network `config` builds.
+
+    weights[l] is (fan_in, fan_out), maxout hidden layers (fan_in, 2*fan_out); the output layer
+    has one unit for regression and two classes, K for K classes.
+    """
+    k = n_classes(config)
+    sizes = [len(config["features"]), *config["hidden"], 1 if k <= 2 else k]
+    acts = config["activation"] if isinstance(config["activation"], list) else [config["activation"]] * len(config["hidden"])
+    shapes = []
+    for layer in range(len(sizes) - 1):
+        pieces = 2 if layer < len(acts) and acts[layer] == "maxout" else 1
+        shapes.append(((sizes[layer], sizes[layer + 1] * pieces), (sizes[layer + 1] * pieces,)))
+    return shapes
+
+
+# --- field checks -------------------------------------------------------------------------------
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise LessonError(path.name, "file", f"not UTF-8 text: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise LessonError(path.name, "file", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+
+
+def _config(source: str, where: str, partial: Any) -> dict[str, Any]:
+    if not isinstance(partial, Mapping):
+        raise LessonError(source, where, "expected an object of config keys (see engine/config.py)")
+    try:
+        return validate_config(partial)
+    except ConfigError as exc:
+        raise LessonError(source, f"{where}.{exc.key}", exc.message) from None
+
+
+def _texts(source: str, key: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise LessonError(source, key, 'expected {"en": "...", "zh": "..."}')
+    for lang in LANGUAGES:
+        text = value.get(lang)
+        if not isinstance(text, str) or not text.strip():
+            raise LessonError(source, f"{key}.{lang}", "missing or empty; every lesson needs English and 简体中文 text")
+    extra = [k for k in value if k not in LANGUAGES]
+    if extra:
+        raise LessonError(source, f"{key}.{extra[0]}", f"unknown language; allowed: {', '.join(LANGUAGES)}")
+    return {lang: value[lang].strip() for lang in LANGUAGES}
+
+
+def _bool(source: str, key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise LessonError(source, key, f"expected true or false, got {value!r}")
+    return value
+
+
+def _optional_int(source: str, key: str, value: Any, lo: int, hi: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise LessonError(source, key, f"expected a whole number {lo}..{hi}, got {value!r}")
+    return value
+
+
+def _watch(source: str, value: Any) -> list[str]:
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list):
+        raise LessonError(source, "watch", f"expected a panel name or a list of them; allowed: {', '.join(WATCH)}")
+    for name in names:
+        if name not in WATCH:
+            raise LessonError(source, "watch", f"{name!r} is not a panel; allowed: {', '.join(WATCH)}")
+    return list(dict.fromkeys(names))
+
+
+def _points(source: str, key: str, value: Any, config: Mapping[str, Any]) -> list[list[float]] | None:
+    custom = config["dataset"] == "custom"
+    if value is None:
+        if custom:
+            raise LessonError(source, key, "dataset 'custom' needs the lesson's points [[x, y, label], ...]")
+        return None
+    if not custom:
+        raise LessonError(source, key, f"points need dataset 'custom'; this lesson uses {config['dataset']!r}")
+    if not isinstance(value, list) or not value or len(value) > MAX_LESSON_POINTS:
+        raise LessonError(source, key, f"expected 1..{MAX_LESSON_POINTS} points [[x, y, label], ...]")
+    classes = None if config["problem"] == "regression" else n_classes(config)
+    try:
+        return check_points(value, classes).tolist()
+    except ConfigError as exc:
+        raise LessonError(source, key, exc.message) from None
+
+
+def _weights(source: str, key: str, value: Any, config: Mapping[str, Any]) -> dict[str, list] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or set(value) != {"weights", "biases"}:
+        raise LessonError(source, key, 'expected {"weights": [per layer (fan_in, fan_out) rows], '
+                                       '"biases": [per layer (fan_out,)]}')
+    shapes = layer_shapes(config)
+    out: dict[str, list] = {"weights": [], "biases": []}
+    for part, index in (("weights", 0), ("biases", 1)):
+        layers = value[part]
+        if not isinstance(layers, list) or len(layers) != len(shapes):
+            raise LessonError(source, f"{key}.{part}", f"expected {len(shapes)} layers for this config's network")
+        for layer, (array, shape) in enumerate(zip(layers, (s[index] for s in shapes))):
+            found = _shape(array)
+            if found != shape:
+                raise LessonError(source, f"{key}.{part}[{layer}]",
+                                  f"shape {found} does not fit the network; expected {shape}")
+            flat = [v for row in array for v in row] if len(shape) == 2 else array
+            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in flat):
+                raise LessonError(source, f"{key}.{part}[{layer}]", "values must be finite numbers")
+            out[part].append([[float(v) for v in row] for row in array] if len(shape) == 2
+                             else [float(v) for v in array])
+    return out
+
+
+def _shape(array: Any) -> tuple[int, ...] | None:
+    """The shape of a nested list (rows of equal length), or None if it is ragged or not a list."""
+    if not isinstance(array, list):
+        return None
+    if array and all(isinstance(row, list) for row in array):
+        lengths = {len(row) for row in array}
+        return (len(array), lengths.pop()) if len(lengths) == 1 else None
+    if any(isinstance(v, list) for v in array):
+        return None
+    return (len(array),)
