@@ -142,11 +142,11 @@ class Session:
             self._changed()
             if "data" in reset or "network" in reset:
                 self.history.clear()
-            if "data" in reset:
-                self.post(self.data_message())
             if reset or "features" in engine_patch:
                 self.features_stale = True
-        self.post(self.config_message(reset))
+            self.post(self.config_message(reset))
+            if "data" in reset:
+                self.post(self.data_message())
         if was_diverged and not self.trainer.diverged:
             self.post(self.state_message())
         self.want_frame()
@@ -209,23 +209,26 @@ class Session:
     async def edit_points(self, add: list | None, remove: list | None, clear: bool) -> None:
         """Clear, then remove, then add; raises ConfigError (points, label...) if refused."""
         async with self.lock:
-            before = dict(self.trainer.config)
             self._check_room(add, remove, clear)
             reset: list[str] = []
+            changed = False
             try:
                 if clear:
                     reset += self.trainer.clear_points() or []
+                    changed = True
                 if remove:
                     reset += self.trainer.remove_points(remove) or []
+                    changed = True
                 if add:
                     reset += self.trainer.add_points(add) or []
-            finally:  # even a refused addition after a removal changed the data: say so
-                self._changed()
-                self.post(self.data_message())
-                if self.trainer.config != before or reset:
+                    changed = True
+            finally:  # a refused addition after a removal still changed the data: say so
+                if changed:
+                    self._changed()
                     self.post(self.config_message([p for p in ("data", "network", "optimizer") if p in reset]))
-                self.want_frame()
-                self._on_training_change()
+                    self.post(self.data_message())
+                    self.want_frame()
+                    self._on_training_change()
 
     async def set_parameter(self, setter: str, *args: Any) -> None:
         """`set_weight` or `set_bias` on the trainer, then a frame showing the effect."""
