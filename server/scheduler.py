@@ -1,6 +1,7 @@
 """One training scheduler per process: it trains every playing session in small slices.
 
-Frames come first. The scheduler runs one slice (about 1.5 ms of one session's training),
+Frames come first. The scheduler runs one slice (at most 1.5 ms of one session's training,
+less when many sessions play so that each one progresses between two of its frames),
 then yields to the event loop, so messages and due frames always run between two slices.
 Sessions take turns (round robin), and a paced session is only served while it is behind
 its `epochs_per_second`; a session asking for "as fast as possible" is always behind. When
@@ -26,7 +27,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("nn_playground.scheduler")
 
-SLICE_SECONDS = 0.0015
+SLICE_SECONDS = 0.0015  # the longest slice; shorter when many sessions share the loop
+MIN_SLICE_SECONDS = 0.0002
+ROUND_SECONDS = 0.016  # every active session should get a slice this often (a frame at 60 fps)
 LATE_SECONDS = 0.010  # a frame this late means the CPU is short
 WINDOW_SECONDS = 0.1  # lateness is judged over windows this long
 MAX_BACKOFF = 16.0  # at most: 1 part training, 16 parts idle for frames
@@ -63,6 +66,12 @@ class Scheduler:
     def active(self) -> int:
         """Sessions in the rotation (playing or stepping)."""
         return len(self._queue)
+
+    @property
+    def slice_seconds(self) -> float:
+        """Short enough that a full round over the active sessions fits in ROUND_SECONDS, so
+        every session shows progress in every frame even when many play at once."""
+        return max(MIN_SLICE_SECONDS, min(SLICE_SECONDS, ROUND_SECONDS / max(1, len(self._queue))))
 
     def report_lateness(self, seconds: float) -> None:
         """A sender tells how late (after its due time) it got to build a frame."""
@@ -106,7 +115,7 @@ class Scheduler:
                 continue
             start = time.perf_counter()
             try:
-                await session.train_slice(SLICE_SECONDS)
+                await session.train_slice(self.slice_seconds)
             except asyncio.CancelledError:
                 raise
             except Exception:  # an engine bug must not stop everyone's training

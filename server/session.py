@@ -27,7 +27,7 @@ from .wakeup import Wakeup
 
 HEAVY_SECONDS = 0.004  # a single engine call predicted to take longer runs in a thread
 CREDIT_SECONDS = 0.25  # a paced session that falls behind may catch up this much at most
-EXTRAS_BYTES_PER_SECOND = 100_000  # budget for unit grids and weights beside the output
+EXTRAS_BYTES_PER_SECOND = 50_000  # unit grids and weights share this; the output goes every frame
 OUTBOX_LIMIT = 256  # replies waiting for a client that does not read; beyond: disconnect
 DIVERGED_HINT = "training diverged (a loss or weight became NaN or infinite): lower the learning rate, then reset"
 
@@ -64,6 +64,7 @@ class Session:
         self.history: list[list[float | None]] = []  # epochs trained since the last frame sent
         self.frame_wanted_at: float | None = None  # a frame is owed now (after a change)
         self.progressed = False  # trained since the last frame
+        self.progressed_at = 0.0  # when training first progressed after the last frame
         self.features_stale = True  # the features pictures must go out with the next frame
         self.step_target: int | None = None  # epoch a `step` message trains up to
         self.sender_wakeup = Wakeup()
@@ -122,11 +123,15 @@ class Session:
         self.sender_wakeup.set()
 
     def next_frame_due(self, last_sent: float) -> float | None:
-        """When the next frame should go out (clock time), or None if none is owed."""
+        """When the next frame should go out (clock time), or None if none is owed.
+
+        While playing, a frame is due one interval after the last, but only once there is
+        something new to show (training progressed); a frame owed after a change is due now.
+        """
         if self.frame_wanted_at is not None:
             return self.frame_wanted_at
         if self.playing and self.progressed:
-            return last_sent + 1.0 / self.pace["fps"]
+            return max(last_sent + 1.0 / self.pace["fps"], self.progressed_at)
         return None
 
     # ---- operations (server.handlers) -------------------------------------------------------
@@ -312,7 +317,8 @@ class Session:
             elapsed = time.perf_counter() - start
             self.seconds_per_batch = 0.7 * self.seconds_per_batch + 0.3 * (elapsed / units)
             self.history.extend([int(e), finite(tr), finite(te)] for e, tr, te in points)
-            self.progressed = True
+            if not self.progressed:
+                self.progressed, self.progressed_at = True, self.clock()
             finished_step = self.step_target is not None and trainer.epoch >= self.step_target
         if trainer.diverged:
             self.playing = False

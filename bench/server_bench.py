@@ -1,0 +1,186 @@
+"""Classroom load on a real server: N clients play the default config at once.
+
+Starts its own `python -m server` (2 workers by default) on a free loopback port, then for
+each N runs N concurrent WebSocket clients for a fixed time. Each client presses play,
+counts frames and bytes, and once a second patches the learning rate and times how long
+until the first frame carrying the new config version arrives. Prints per-client median
+frames per second, p95 patch→frame latency, bytes per second per client, and CPU used by
+the server processes (from /proc) and by this load generator.
+
+The clients are deliberately cheap (they read the 4-byte length and the JSON header, and
+never inflate arrays) so that on a 2-core machine the generator leaves the CPU to the server.
+
+    python bench/server_bench.py                 # 10, 50 and 100 clients, 10 s each
+    python bench/server_bench.py --clients 100 --seconds 20 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, workers: int) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", str(workers), "--max-sessions", "1000",
+                             "--log-level", "error"], cwd=ROOT, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("server did not start")
+
+
+def process_tree(pid: int) -> list[int]:
+    """pid and all its descendants (uvicorn workers are children of the supervisor)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry)] = int(fields[1])
+            except (OSError, IndexError):
+                pass
+    tree, frontier = [pid], [pid]
+    while frontier:
+        children = [p for p, parent in parents.items() if parent in frontier]
+        tree += children
+        frontier = children
+    return tree
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        except (OSError, IndexError):
+            pass
+    return total / TICKS
+
+
+class ClientStats:
+    def __init__(self) -> None:
+        self.frames = 0
+        self.bytes = 0
+        self.latencies: list[float] = []
+
+
+async def run_client(url: str, seconds: float, stats: ClientStats, start_at: float) -> None:
+    loop = asyncio.get_running_loop()
+    async with connect(url, max_size=None, compression=None) as ws:
+        version = None
+        while version is None:  # hello
+            message = await ws.recv()
+            if isinstance(message, str) and json.loads(message)["type"] == "hello":
+                version = json.loads(message)["version"]
+        await ws.send('{"type": "play"}')
+        await asyncio.sleep(max(0.0, start_at - loop.time()))
+        t0 = loop.time()
+        next_patch, waiting_for, patch_sent, rate = t0 + 0.5, None, 0.0, 0.03
+        counting_from = t0 + 1.0  # let the play settle before counting
+        while (now := loop.time()) < t0 + seconds:
+            if waiting_for is None and now >= next_patch:
+                rate = 0.05 if rate == 0.03 else 0.03
+                await ws.send(json.dumps({"type": "config", "patch": {"learning_rate": rate}}))
+                version += 1
+                waiting_for, patch_sent = version, loop.time()
+            try:
+                data = await asyncio.wait_for(ws.recv(), timeout=max(0.01, t0 + seconds - now))
+            except asyncio.TimeoutError:
+                break
+            if isinstance(data, bytes):
+                received = loop.time()
+                if received >= counting_from:
+                    stats.frames += 1
+                    stats.bytes += len(data)
+                (n,) = struct.unpack_from("<I", data)
+                header = json.loads(data[4:4 + n])
+                if waiting_for is not None and header["version"] >= waiting_for:
+                    stats.latencies.append(received - patch_sent)
+                    waiting_for, next_patch = None, received + 1.0
+            elif received_after_start := loop.time() >= counting_from:
+                stats.bytes += len(data) if received_after_start else 0
+
+
+async def run_round(port: int, clients: int, seconds: float) -> list[ClientStats]:
+    url = f"ws://127.0.0.1:{port}/ws"
+    stats = [ClientStats() for _ in range(clients)]
+    loop = asyncio.get_running_loop()
+    start_at = loop.time() + 1.0 + clients * 0.01
+    tasks = []
+    for s in stats:
+        tasks.append(asyncio.create_task(run_client(url, seconds, s, start_at)))
+        await asyncio.sleep(0.01)  # stagger connects, as a classroom does
+    await asyncio.gather(*tasks)
+    return stats
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--clients", default="10,50,100", help="comma-separated client counts (default 10,50,100)")
+    p.add_argument("--seconds", type=float, default=10.0, help="seconds each round plays (default 10)")
+    p.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
+    args = p.parse_args()
+    port = free_port()
+    server = start_server(port, args.workers)
+    try:
+        time.sleep(1.0)
+        pids = process_tree(server.pid)
+        print(f"server: {args.workers} worker(s), pids {pids}; {os.cpu_count()} cores; {args.seconds:g} s per round")
+        print(f"{'clients':>7} {'fps med':>8} {'fps min':>8} {'p95 ms':>7} {'p50 ms':>7} {'KB/s/cl':>8} "
+              f"{'server cpu':>10} {'client cpu':>10}")
+        for n in [int(c) for c in args.clients.split(",")]:
+            cpu0, own0, wall0 = cpu_seconds(pids), time.process_time(), time.monotonic()
+            stats = asyncio.run(run_round(port, n, args.seconds))
+            wall = time.monotonic() - wall0
+            server_cpu = (cpu_seconds(pids) - cpu0) / wall
+            own_cpu = (time.process_time() - own0) / wall
+            counted = args.seconds - 1.0
+            fps = [s.frames / counted for s in stats]
+            kbps = [s.bytes / counted / 1000 for s in stats]
+            latencies = [lat for s in stats for lat in s.latencies]
+            print(f"{n:>7} {statistics.median(fps):>8.1f} {min(fps):>8.1f} {percentile(latencies, 0.95) * 1000:>7.1f} "
+                  f"{percentile(latencies, 0.5) * 1000:>7.1f} {statistics.median(kbps):>8.1f} "
+                  f"{server_cpu:>9.2f}c {own_cpu:>9.2f}c", flush=True)
+            time.sleep(1.0)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+if __name__ == "__main__":
+    main()
