@@ -78,6 +78,7 @@ class Session:
         self.frames_built = 0
         self._extras_bytes = 0
         self._extras_every = 1
+        self._extras_version = -1
 
     # ---- what the client sees -------------------------------------------------------------
 
@@ -266,6 +267,9 @@ class Session:
 
     def _changed(self) -> None:
         self.version += 1
+        # The cost of a batch or a snapshot may have changed (shape, batch size, data): be
+        # pessimistic until measured, so a huge network's first call runs in a thread.
+        self.seconds_per_batch = self.seconds_per_snapshot = math.inf
 
     # ---- training (server.scheduler) ------------------------------------------------------
 
@@ -315,7 +319,7 @@ class Session:
             else:
                 points = work()
             elapsed = time.perf_counter() - start
-            self.seconds_per_batch = 0.7 * self.seconds_per_batch + 0.3 * (elapsed / units)
+            self.seconds_per_batch = running_estimate(self.seconds_per_batch, elapsed / units)
             self.history.extend([int(e), finite(tr), finite(te)] for e, tr, te in points)
             if not self.progressed:
                 self.progressed, self.progressed_at = True, self.clock()
@@ -348,7 +352,9 @@ class Session:
         total_units = sum(trainer.config["hidden"])
         snap = trainer.snapshot(grid=100, unit_grid=unit_grid_size(total_units))
         arrays = [output_grid(snap)]
-        with_extras = self.frames_built % self._extras_every == 0 or self.features_stale
+        # after any change the client sees its effect on units and weights at once
+        with_extras = (self.frames_built % self._extras_every == 0 or self.features_stale
+                       or self.version != self._extras_version)
         if self.features_stale:
             arrays.append(frames.grid("features", snap["features"]))
             self.features_stale = False
@@ -362,6 +368,7 @@ class Session:
             # send units and weights only as often as their share of the bandwidth allows
             self._extras_every = max(1, math.ceil(size * self.pace["fps"] / EXTRAS_BYTES_PER_SECOND))
             arrays += extras
+            self._extras_version = self.version
         header = {"type": "frame", "epoch": snap["epoch"], "iteration": snap["iteration"],
                   "version": self.version, "history": self.history, "output_kind": snap["output_kind"],
                   "problem": snap["problem"], "n_classes": snap["n_classes"], "metrics": metrics(snap),
@@ -370,8 +377,13 @@ class Session:
         self.history = []
         self.frames_built += 1
         elapsed = time.perf_counter() - start
-        self.seconds_per_snapshot = 0.7 * self.seconds_per_snapshot + 0.3 * elapsed
+        self.seconds_per_snapshot = running_estimate(self.seconds_per_snapshot, elapsed)
         return frame
+
+
+def running_estimate(old: float, measured: float) -> float:
+    """Exponential moving average; an unknown (infinite) estimate takes the measurement."""
+    return measured if math.isinf(old) else 0.7 * old + 0.3 * measured
 
 
 def output_grid(snap: dict[str, Any]) -> frames.EncodedArray:
