@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> None:
         threading.Timer(1.5, webbrowser.open, args=(url,)).start()
     uvicorn.run("server.app:create_app", factory=True, host=args.host, port=args.port,
                 workers=settings.workers if settings.workers > 1 else None,
+                ws="server.wsprotocol:BoundedWebSocketProtocol",
                 ws_max_size=settings.max_frame_bytes, ws_per_message_deflate=False,
                 log_level=args.log_level, access_log=args.log_level in ("info", "debug"))
 

@@ -61,7 +61,7 @@ class Hub:
 
     def health(self) -> dict[str, Any]:
         return {"sessions": len(self.sessions), "tasks": len(self.tasks), "training": self.scheduler.active,
-                "scheduler_backoff": self.scheduler.backoff}
+                "slices": self.scheduler.slices, "scheduler_backoff": self.scheduler.backoff}
 
 
 def get_hub(connection: HTTPConnection) -> Hub:

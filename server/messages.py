@@ -140,6 +140,7 @@ def _protocol_error(exc: ValidationError) -> ProtocolError:
 
 
 def finite(value: float) -> float | None:
-    """A float for JSON: NaN and infinities (a diverged network) become null."""
+    """A float for JSON with 7 significant digits (float32's precision, and a third of the
+    bytes of repr); NaN and infinities (a diverged network) become null."""
     value = float(value)
-    return value if math.isfinite(value) else None
+    return float(f"{value:.7g}") if math.isfinite(value) else None

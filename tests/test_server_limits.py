@@ -184,3 +184,43 @@ def test_invalid_settings_are_refused_at_startup_naming_the_flag(tmp_path):
     result = subprocess.run([sys.executable, "-m", "server"], cwd=ROOT, capture_output=True, text=True,
                             timeout=60, env={**__import__("os").environ, "NNP_MESSAGE_BURST": "many"})
     assert result.returncode != 0 and "NNP_MESSAGE_BURST" in result.stderr
+
+
+def test_a_paused_session_costs_no_training_and_sends_no_frames(make_server):
+    srv = make_server()
+
+    async def scenario():
+        async with Client(srv.ws_url) as c:
+            await c.start()
+            await c.send({"type": "play"})
+            await c.expect("frame")
+            await c.send({"type": "pause"})
+            await c.expect("state", state="paused")
+            await c.expect("frame")
+            before = health(srv)
+            with pytest.raises(asyncio.TimeoutError):
+                await c.recv(timeout=1.0)
+            after = health(srv)
+            assert after["training"] == 0 and after["slices"] == before["slices"] > 0
+
+    run(scenario())
+
+
+def test_a_client_that_stops_reading_loses_no_history(server):
+    async def scenario():
+        c = Client(server.ws_url, max_queue=2)  # the client library stops reading when 2 wait
+        await c.__aenter__()
+        await c.start()
+        await c.send({"type": "play"})
+        await c.expect("frame")
+        await asyncio.sleep(1.5)  # not reading: the server's sends block, history accumulates
+        epochs = []
+        for _ in range(10):
+            frame = await c.expect("frame")
+            epochs += [h[0] for h in frame["history"]]
+        previous = c.frames[-11][0]["epoch"]  # the frame read before the pause in reading
+        assert epochs == list(range(previous + 1, epochs[-1] + 1))
+        c.ws.transport.abort()  # a closing handshake would queue behind the unread frames
+
+    run(scenario())
+    wait_for_health(server, sessions=0)

@@ -1,0 +1,101 @@
+"""The server's pure parts, without sockets: rate limiting, origins, settings, messages."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.datastructures import Headers
+
+from engine.config import ConfigError
+from server.cli import banner, build_parser, resolve_settings
+from server.handlers import HANDLERS, MODELS
+from server.messages import ProtocolError, parse_message
+from server.ratelimit import TokenBucket
+from server.session_config import split_patch
+from server.settings import Settings
+from server.ws import message_size, origin_allowed
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_token_bucket_allows_a_burst_then_the_rate_and_flags_only_sustained_abuse():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=10, burst=5, clock=clock)
+    assert [bucket.allow() for _ in range(6)] == [True] * 5 + [False]
+    assert not bucket.abusive
+    clock.now += 0.1  # one token back, and one strike forgiven
+    assert bucket.allow() and not bucket.allow()
+    for _ in range(5):
+        bucket.allow()
+    assert bucket.abusive  # more refusals than the burst, faster than the rate forgives
+    clock.now += 10
+    assert bucket.allow() and not bucket.abusive
+
+
+@pytest.mark.parametrize("origin, host, ok", [
+    (None, "127.0.0.1:8000", True),
+    ("http://127.0.0.1:8000", "127.0.0.1:8000", True),
+    ("http://LOCALHOST:8000/", "localhost:8000", True),
+    ("http://127.0.0.1:9000", "127.0.0.1:8000", False),
+    ("http://evil.example", "127.0.0.1:8000", False),
+    ("null", "127.0.0.1:8000", False),
+    ("file://", "127.0.0.1:8000", False),
+    ("https://class.example.org", "10.0.0.5:8000", True),  # listed
+])
+def test_origin_check(origin, host, ok):
+    headers = Headers({"host": host, **({"origin": origin} if origin else {})})
+    settings = Settings(allowed_origins=("https://class.example.org",))
+    assert origin_allowed(headers, settings) is ok
+
+
+def test_settings_from_env_validate_and_round_trip():
+    s = Settings.from_env({"NNP_MAX_SESSIONS": "30", "NNP_WORKERS": "4", "NNP_ALLOWED_ORIGINS": "http://a:1/, http://b"})
+    assert s.max_sessions == 30 and s.sessions_per_worker == 8 and s.allowed_origins == ("http://a:1", "http://b")
+    assert Settings.from_env(s.to_env()) == s
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env({"NNP_MAX_POINTS": "0"})
+    assert err.value.key == "max_points" and "1..100000" in err.value.message
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env({"NNP_MAX_MESSAGE_BYTES": "4000000"})  # above the frame limit
+    assert err.value.key == "max_message_bytes"
+
+
+def test_cli_flags_override_environment():
+    args = build_parser().parse_args(["--max-sessions", "7", "--workers", "2"])
+    s = resolve_settings(args, {"NNP_MAX_SESSIONS": "99", "NNP_MAX_POINTS": "10"})
+    assert (s.max_sessions, s.workers, s.max_points) == (7, 2, 10)
+
+
+def test_banner_names_lan_addresses_for_a_classroom():
+    text = banner("0.0.0.0", 8123, Settings())
+    assert "http://127.0.0.1:8123/" in text
+    assert "Students open" in text or "IP address" in text
+    assert banner("127.0.0.1", 8123, Settings()).endswith("Open http://127.0.0.1:8123/")
+
+
+def test_split_patch_routes_keys_and_names_unknown_ones():
+    assert split_patch({"learning_rate": 0.1, "fps": 10}) == ({"learning_rate": 0.1}, {"fps": 10})
+    with pytest.raises(ConfigError) as err:
+        split_patch({"speed": 1})
+    assert err.value.key == "speed" and "epochs_per_second" in err.value.message
+
+
+def test_every_handler_has_a_model_with_its_type():
+    for kind, route in HANDLERS.items():
+        assert MODELS[kind] is route.model
+        assert route.model.model_fields["type"].annotation.__args__ == (kind,)
+
+
+def test_message_size_counts_utf8_bytes():
+    assert message_size("abc") == 3 and message_size("模型") == 6
+
+
+def test_parse_message_refuses_deep_nesting_cleanly():
+    with pytest.raises(ProtocolError) as err:
+        parse_message("[" * 100_000 + "]" * 100_000, MODELS)
+    assert err.value.code == "bad_json"
