@@ -88,6 +88,39 @@ def lesson_by_id(lesson_id: str, lessons: list[dict[str, Any]] | None = None) ->
     raise ConfigError("lesson", f"unknown lesson {lesson_id!r}; allowed: {', '.join(l['id'] for l in lessons)}")
 
 
+def apply_lesson(trainer: Any, lesson: Mapping[str, Any], side: str = "left") -> list[str]:
+    """Set up `trainer` (an engine.Trainer) for one side of `lesson`; return the parts rebuilt.
+
+    Always rebuilds the network and optimizer (epoch 0); "data" is listed when the data changed.
+
+    The whole config is replaced (keys the lesson does not set go back to their defaults), the
+    lesson's points replace the data of a custom data set, and fixed weights are copied in.
+    Pacing (play, epochs, early stopping) is the caller's business.
+    """
+    if side not in ("left", "right"):
+        raise ConfigError("side", f"{side!r} is not allowed; allowed: left, right")
+    prefix = "" if side == "left" else "compare_"
+    config = lesson["config"] if side == "left" else lesson["compare"]
+    if config is None:
+        raise ConfigError("side", f"lesson {lesson['id']!r} has no compare side; allowed: left")
+    reset = list(trainer.update(dict(config)))
+    trainer.reset()  # a lesson always starts from its seed's weights at epoch 0, even if nothing changed
+    reset = [part for part in ("data", "network", "optimizer") if part in reset or part != "data"]
+    points = lesson[prefix + "points"]
+    if points is not None:
+        trainer.clear_points()
+        trainer.add_points(points)
+        reset = ["data", "network", "optimizer"]
+    weights = lesson[prefix + "weights"]
+    if weights is not None:
+        # Copy into the existing arrays: the network may keep its parameters in one buffer.
+        for target, values in zip(trainer.network.weights, weights["weights"]):
+            target[...] = values
+        for target, values in zip(trainer.network.biases, weights["biases"]):
+            target[...] = values
+    return reset
+
+
 def parse_lesson(raw: Any, source: str = "<lesson>") -> dict[str, Any]:
     """Check one lesson's decoded JSON and return the normalised lesson (see load_lessons)."""
     if not isinstance(raw, Mapping):
