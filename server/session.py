@@ -28,6 +28,7 @@ from .wakeup import Wakeup
 HEAVY_SECONDS = 0.004  # a single engine call predicted to take longer runs in a thread
 CREDIT_SECONDS = 0.25  # a paced session that falls behind may catch up this much at most
 EXTRAS_BYTES_PER_SECOND = 50_000  # unit grids and weights share this; the output goes every frame
+POINTS_INLINE = 200  # point edits larger than this run in a thread
 OUTBOX_LIMIT = 256  # replies waiting for a client that does not read; beyond: disconnect
 DIVERGED_HINT = "training diverged (a loss or weight became NaN or infinite): lower the learning rate, then reset"
 
@@ -216,20 +217,25 @@ class Session:
         """Clear, then remove, then add; raises ConfigError (points, label...) if refused."""
         async with self.lock:
             self._check_room(add, remove, clear)
+            done: list[str] = []  # the steps that ran, so a refusal midway is still reported
             reset: list[str] = []
-            changed = False
+
+            def edit() -> None:
+                for name, wanted, call in (("clear", clear, self.trainer.clear_points),
+                                           ("remove", remove, lambda: self.trainer.remove_points(remove)),
+                                           ("add", add, lambda: self.trainer.add_points(add))):
+                    if wanted:
+                        reset.extend(call() or [])
+                        done.append(name)
+
             try:
-                if clear:
-                    reset += self.trainer.clear_points() or []
-                    changed = True
-                if remove:
-                    reset += self.trainer.remove_points(remove) or []
-                    changed = True
-                if add:
-                    reset += self.trainer.add_points(add) or []
-                    changed = True
-            finally:  # a refused addition after a removal still changed the data: say so
-                if changed:
+                # removing n points searches all m points for each: large edits go to a thread
+                if len(add or ()) + len(remove or ()) > POINTS_INLINE:
+                    await asyncio.to_thread(edit)
+                else:
+                    edit()
+            finally:
+                if done:
                     self._changed()
                     self.post(self.config_message([p for p in ("data", "network", "optimizer") if p in reset]))
                     self.post(self.data_message())

@@ -224,3 +224,23 @@ def test_a_client_that_stops_reading_loses_no_history(server):
 
     run(scenario())
     wait_for_health(server, sessions=0)
+
+
+def test_custom_points_limit_and_a_large_import(make_server):
+    srv = make_server("--max-points", "3000")
+
+    async def scenario():
+        async with Client(srv.ws_url) as c:
+            await c.start()
+            grid = [[-6 + 12 * (i % 60) / 59, -6 + 12 * (i // 60) / 49, i % 2] for i in range(3000)]
+            await c.send({"type": "points", "clear": True, "add": grid})  # a CSV import's size
+            data = await c.expect("data", version=1)
+            assert len(data["train"]) + len(data["test"]) == 3000
+            await c.send({"type": "points", "add": [[0.0, 0.0, 1]]})
+            error = await c.expect("error")
+            assert error["code"] == "too_many_points" and "3000" in error["message"]
+            await c.send({"type": "points", "remove": [[0.0, 0.0]], "add": [[0.0, 0.0, 1]]})
+            reply = await c.expect("config")
+            assert reply["version"] == 2  # one removed, one added: fits
+
+    run(scenario())
