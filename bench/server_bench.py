@@ -138,8 +138,20 @@ async def run_round(port: int, clients: int, seconds: float) -> list[ClientStats
     for s in stats:
         tasks.append(asyncio.create_task(run_client(url, seconds, s, start_at)))
         await asyncio.sleep(0.01)  # stagger connects, as a classroom does
+    await asyncio.sleep(max(0.0, start_at - loop.time()) + seconds / 2)
+    per_worker = await asyncio.to_thread(sessions_per_worker, port)
     await asyncio.gather(*tasks)
-    return stats
+    return stats, per_worker
+
+
+def sessions_per_worker(port: int, probes: int = 40) -> dict[int, int]:
+    """Sessions held by each worker (each /healthz is answered by whichever worker accepts)."""
+    seen: dict[int, int] = {}
+    for _ in range(probes):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+            h = json.loads(r.read())
+        seen[h["pid"]] = h["sessions"]
+    return seen
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -165,7 +177,7 @@ def main() -> None:
               f"{'server cpu':>10} {'client cpu':>10}")
         for n in [int(c) for c in args.clients.split(",")]:
             cpu0, own0, wall0 = cpu_seconds(pids), time.process_time(), time.monotonic()
-            stats = asyncio.run(run_round(port, n, args.seconds))
+            stats, per_worker = asyncio.run(run_round(port, n, args.seconds))
             wall = time.monotonic() - wall0
             server_cpu = (cpu_seconds(pids) - cpu0) / wall
             own_cpu = (time.process_time() - own0) / wall
@@ -175,7 +187,8 @@ def main() -> None:
             latencies = [lat for s in stats for lat in s.latencies]
             print(f"{n:>7} {statistics.median(fps):>8.1f} {min(fps):>8.1f} {percentile(latencies, 0.95) * 1000:>7.1f} "
                   f"{percentile(latencies, 0.5) * 1000:>7.1f} {statistics.median(kbps):>8.1f} "
-                  f"{server_cpu:>9.2f}c {own_cpu:>9.2f}c", flush=True)
+                  f"{server_cpu:>9.2f}c {own_cpu:>9.2f}c   sessions per worker {sorted(per_worker.values())}",
+                  flush=True)
             time.sleep(1.0)
     finally:
         server.terminate()

@@ -7,6 +7,7 @@ worker admits its share of `max_sessions` (Settings.sessions_per_worker).
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any, Coroutine
 
 from starlette.requests import HTTPConnection
@@ -60,7 +61,7 @@ class Hub:
         await asyncio.gather(*pending, return_exceptions=True)
 
     def health(self) -> dict[str, Any]:
-        return {"sessions": len(self.sessions), "tasks": len(self.tasks), "training": self.scheduler.active,
+        return {"pid": os.getpid(), "sessions": len(self.sessions), "tasks": len(self.tasks), "training": self.scheduler.active,
                 "slices": self.scheduler.slices, "scheduler_backoff": self.scheduler.backoff}
 
 
