@@ -1,0 +1,101 @@
+// The FEATURES column: every input feature as a small heatmap over the plane; clicking one
+// switches it on or off (a `features` patch). Active features feed the network's links.
+
+import { drawGrid } from "./heatmap.js";
+import { t, onLanguage } from "./i18n.js";
+
+/** How each feature is written next to its heatmap (maths, so the same in both languages). */
+const FEATURE_LABELS = {
+  x1: "X₁", x2: "X₂", x1_sq: "X₁²", x2_sq: "X₂²", x1x2: "X₁X₂",
+  sin_x1: "sin(X₁)", sin_x2: "sin(X₂)", cos_x1: "cos(X₁)", cos_x2: "cos(X₂)",
+};
+
+/**
+ * The feature nodes. `names` are all the features the schema allows; `onToggle(newList)`
+ * is called with the features to use after a click.
+ */
+export class FeaturesPanel {
+  constructor(names, onToggle) {
+    this.names = names;
+    this.onToggle = onToggle;
+    this.active = [];
+    this.grids = new Map(); // feature name -> {data, shape, lo, hi}, the last one the server sent
+    this.nodes = new Map();
+    onLanguage(() => this.relabel());
+  }
+
+  /** Build (or rebuild) the feature nodes into `column`. Returns name -> node element. */
+  build(column) {
+    this.nodes.clear();
+    for (const name of this.names) {
+      const node = document.createElement("button");
+      node.type = "button";
+      node.className = "node feature";
+      node.dataset.feature = name;
+      const canvas = document.createElement("canvas");
+      canvas.className = "grid";
+      const label = document.createElement("span");
+      label.className = "feature-label";
+      label.textContent = FEATURE_LABELS[name] || name;
+      node.append(canvas, label);
+      node.addEventListener("click", () => this.toggle(name));
+      column.append(node);
+      this.nodes.set(name, { node, canvas });
+    }
+    this.setActive(this.active);
+    for (const name of this.grids.keys()) this.draw(name);
+    return this.nodes;
+  }
+
+  toggle(name) {
+    const next = this.active.includes(name) ? this.active.filter((n) => n !== name) : [...this.active, name];
+    this.onToggle(this.names.filter((n) => next.includes(n)));
+  }
+
+  setActive(active) {
+    this.active = [...active];
+    for (const [name, { node }] of this.nodes) {
+      const on = this.active.includes(name);
+      node.classList.toggle("active", on);
+      node.setAttribute("aria-pressed", String(on));
+    }
+    this.relabel();
+  }
+
+  /**
+   * Store the feature grids of a frame. The server sends one grid per active feature (in
+   * config order) or one per known feature; either way each grid is kept under its name.
+   */
+  setGrids(grid) {
+    const [count, h, w] = grid.shape;
+    const names = count === this.names.length ? this.names : this.active;
+    const size = h * w;
+    names.slice(0, count).forEach((name, i) => {
+      const data = grid.data.slice(i * size, (i + 1) * size); // keep a copy: frames are transient
+      this.grids.set(name, { data, shape: [h, w], lo: grid.lo, hi: grid.hi });
+      this.draw(name);
+    });
+  }
+
+  draw(name) {
+    const entry = this.nodes.get(name);
+    const grid = this.grids.get(name);
+    if (entry && grid) drawGrid(entry.canvas, grid);
+  }
+
+  /** The stored grid of a feature, for showing it large in the output on hover. */
+  grid(name) {
+    return this.grids.get(name) || null;
+  }
+
+  relabel() {
+    for (const [name, { node }] of this.nodes) {
+      const on = this.active.includes(name);
+      const text = t(on ? "features.on" : "features.off", { name: FEATURE_LABELS[name] || name });
+      node.title = text;
+      node.setAttribute("aria-label", text);
+    }
+  }
+}
+
+export { FEATURE_LABELS };
