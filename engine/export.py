@@ -1,0 +1,326 @@
+"""Taking a trained network away: model JSON (and loading it back), a NumPy script, PyTorch code.
+
+The three exports describe the same thing — features, then dense layers `A @ W + b` each followed
+by its activation — from one description of the network (`_describe`), so they cannot drift apart.
+Numbers are written with `repr`, which round-trips a float64 exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import numpy as np
+
+from .config import ConfigError, validate_config
+from .features import FEATURE_EXPRESSIONS
+
+FORMAT = "nn-playground-model"
+FORMAT_VERSION = 1
+
+# A few fixed points the exported code predicts when run, so its output can be compared with the
+# playground's (and with each other).
+PROBE_POINTS = [[-3.0, -3.0], [0.0, 0.0], [2.0, 1.0], [4.5, -2.5], [-5.0, 5.0]]
+
+
+# --- one description of the network ---------------------------------------------------------------
+
+def _describe(trainer: Any) -> dict[str, Any]:
+    """Features, layer activations and parameters of the trainer's network, as plain data."""
+    net = trainer.network
+    return {
+        "features": list(trainer.config["features"]),
+        "activations": list(net.activations),  # one per layer, the output layer's last
+        "leaky_slope": float(trainer.config["leaky_slope"]),
+        "weights": [np.asarray(w, dtype=np.float64) for w in net.weights],
+        "biases": [np.asarray(b, dtype=np.float64) for b in net.biases],
+    }
+
+
+def _metrics(trainer: Any) -> dict[str, Any]:
+    """The numbers of a snapshot (no grids, no arrays), JSON-ready."""
+    snap = trainer.snapshot(grid=None)
+    out = {}
+    for key, value in snap.get("metrics", snap).items():
+        if isinstance(value, (bool, int, float, np.integer, np.floating)) and not isinstance(value, np.ndarray):
+            value = value.item() if isinstance(value, np.generic) else value
+            if not (isinstance(value, float) and not math.isfinite(value)):
+                out[key] = value
+    return out
+
+
+# --- model JSON ---------------------------------------------------------------------------------------
+
+def model_to_dict(trainer: Any) -> dict[str, Any]:
+    """The trained model as JSON-ready data: format, config, weights, biases, counters, metrics.
+
+    Custom data (points a student drew or uploaded) are included, because no seed can
+    regenerate them; generated data come back from the config's seed.
+    """
+    desc = _describe(trainer)
+    data: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "config": dict(trainer.config),
+        "weights": [w.tolist() for w in desc["weights"]],
+        "biases": [b.tolist() for b in desc["biases"]],
+        "epoch": int(trainer.epoch),
+        "iteration": int(trainer.iteration),
+        "metrics": _metrics(trainer),
+    }
+    if trainer.config["dataset"] == "custom":
+        pts = trainer.points
+        data["points"] = {"xy": pts.xy.tolist(), "label": pts.label.tolist(), "train": pts.train.tolist()}
+    return data
+
+
+def _fail(message: str) -> ConfigError:
+    return ConfigError("model", message)
+
+
+def _array(value: Any, where: str, shape: tuple[int, ...]) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise _fail(f"{where}: expected numbers in shape {list(shape)}") from None
+    if arr.shape != shape:
+        raise _fail(f"{where}: expected shape {list(shape)}, got {list(arr.shape)}")
+    if not np.isfinite(arr).all():
+        raise _fail(f"{where}: values must be finite numbers")
+    return arr
+
+
+def _count(data: Mapping[str, Any], key: str) -> int:
+    value = data.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _fail(f"{key}: expected a whole number >= 0, got {value!r}")
+    return value
+
+
+def _check_points(raw: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if not isinstance(raw, Mapping) or set(raw) != {"xy", "label", "train"}:
+        raise _fail("points: expected an object with xy, label and train")
+    m = len(raw["label"]) if isinstance(raw["label"], list) else -1
+    if m < 0:
+        raise _fail("points.label: expected a list of numbers")
+    xy = _array(raw["xy"], "points.xy", (m, 2))
+    label = _array(raw["label"], "points.label", (m,))
+    train = raw["train"]
+    if not isinstance(train, list) or len(train) != m or not all(isinstance(t, bool) for t in train):
+        raise _fail(f"points.train: expected a list of {m} true/false values")
+    return xy, label, np.array(train, dtype=bool)
+
+
+def load_model(trainer: Any, data: Any) -> None:
+    """Load a `model_to_dict` export into `trainer`: same config, weights, counters (and points).
+
+    Everything is checked before anything changes, so a bad file leaves the session as it was;
+    errors are ConfigError("model", "<where>: <what>").
+    """
+    from .datasets import check_points, n_classes  # the point rules live with the point set
+    from .trainer import Trainer
+
+    if not isinstance(data, Mapping):
+        raise _fail("expected a JSON object as written by the model download")
+    if data.get("format") != FORMAT:
+        raise _fail(f"format: expected {FORMAT!r}, got {data.get('format')!r}")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise _fail(f"format_version: {data.get('format_version')!r} is not supported; allowed: {FORMAT_VERSION}")
+    allowed = {"format", "format_version", "config", "weights", "biases", "epoch", "iteration", "metrics", "points"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise _fail(f"{unknown[0]}: unknown key; allowed keys: {', '.join(sorted(allowed))}")
+    try:
+        config = validate_config(data.get("config"))
+    except ConfigError as e:
+        raise _fail(f"config.{e.key}: {e.message}") from None
+    epoch, iteration = _count(data, "epoch"), _count(data, "iteration")
+
+    fresh = Trainer(config)  # the shapes this config builds; also checks the config is trainable
+    want_w = [w.shape for w in fresh.network.weights]
+    want_b = [b.shape for b in fresh.network.biases]
+    for key, want in (("weights", want_w), ("biases", want_b)):
+        if not isinstance(data.get(key), list) or len(data[key]) != len(want):
+            raise _fail(f"{key}: expected a list of {len(want)} layers for this config")
+    weights = [_array(w, f"weights[{i}]", s) for i, (w, s) in enumerate(zip(data["weights"], want_w))]
+    biases = [_array(b, f"biases[{i}]", s) for i, (b, s) in enumerate(zip(data["biases"], want_b))]
+    points = None
+    if config["dataset"] == "custom" and "points" in data:
+        xy, label, train = _check_points(data["points"])
+        k = None if config["problem"] == "regression" else n_classes(config)
+        try:
+            check_points(np.column_stack([xy, label]), k)
+        except ConfigError as e:
+            raise _fail(f"points: {e.message}") from None
+        points = (xy, label, train)
+
+    # Nothing can fail from here on: move the checked state into the session's trainer.
+    trainer.update({k: v for k, v in config.items() if trainer.config.get(k) != v})
+    if points is not None:
+        trainer.points.xy, trainer.points.label, trainer.points.train = points
+    for i, (w, b) in enumerate(zip(weights, biases)):
+        trainer.network.weights[i][...] = w
+        trainer.network.biases[i][...] = b
+    trainer.epoch, trainer.iteration = epoch, iteration
+
+
+# --- code generation --------------------------------------------------------------------------------
+
+def _literal(arr: np.ndarray) -> str:
+    """A Python literal of nested lists that reproduces `arr` exactly."""
+    if arr.ndim == 1:
+        return "[" + ", ".join(repr(float(v)) for v in arr) + "]"
+    rows = ",\n        ".join(_literal(row) for row in arr)
+    return "[\n        " + rows + ",\n    ]"
+
+
+def _parameters(desc: Mapping[str, Any]) -> str:
+    weights = ",\n    ".join(_literal(w) for w in desc["weights"])
+    biases = ",\n    ".join(_literal(b) for b in desc["biases"])
+    return f"WEIGHTS = [\n    {weights},\n]\nBIASES = [\n    {biases},\n]\n"
+
+
+def _feature_lines(desc: Mapping[str, Any]) -> str:
+    return ", ".join(FEATURE_EXPRESSIONS[name] for name in desc["features"])
+
+
+# NumPy source of each activation (applied to a (n, units) array z).
+NUMPY_ACTIVATIONS = {
+    "linear": "z",
+    "identity": "z",
+    "sigmoid": "1.0 / (1.0 + np.exp(-z))",
+    "tanh": "np.tanh(z)",
+    "relu": "np.maximum(z, 0.0)",
+    "leaky_relu": "np.where(z > 0, z, {slope!r} * z)",
+    "elu": "np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))",
+    "maxout": "np.maximum(*np.split(z, 2, axis=1))",
+    "softmax": "(lambda e: e / e.sum(axis=1, keepdims=True))(np.exp(z - z.max(axis=1, keepdims=True)))",
+}
+
+TORCH_ACTIVATIONS = {
+    "linear": "z",
+    "identity": "z",
+    "sigmoid": "torch.sigmoid(z)",
+    "tanh": "torch.tanh(z)",
+    "relu": "torch.relu(z)",
+    "leaky_relu": "F.leaky_relu(z, {slope!r})",
+    "elu": "F.elu(z)",
+    "maxout": "torch.maximum(*z.chunk(2, dim=1))",
+    "softmax": "torch.softmax(z, dim=1)",
+}
+
+
+def _activation_branches(desc: Mapping[str, Any], table: Mapping[str, str], indent: str) -> str:
+    """An if/elif chain over the activation names this network uses (and only those)."""
+    lines, used = [], []
+    for name in desc["activations"]:
+        if name not in used:
+            used.append(name)
+    for i, name in enumerate(used):
+        body = table[name].format(slope=desc["leaky_slope"])
+        lines.append(f"{indent}{'if' if i == 0 else 'elif'} name == {name!r}:\n{indent}    return {body}")
+    lines.append(f"{indent}raise ValueError(name)")
+    return "\n".join(lines)
+
+
+def _header(trainer: Any, desc: Mapping[str, Any], what: str) -> str:
+    cfg = trainer.config
+    sizes = [desc["weights"][0].shape[0]] + [b.shape[0] for b in desc["biases"]]
+    return (f"{what} exported from NN Playground.\n\n"
+            f"Data set {cfg['dataset']} ({cfg['problem']}), trained {int(trainer.epoch)} epochs.\n"
+            f"Features: {', '.join(desc['features'])}. Layer widths: {sizes}; "
+            f"activations: {', '.join(desc['activations'])}.\n")
+
+
+def numpy_script(trainer: Any) -> str:
+    """A stand-alone Python script (NumPy only) that rebuilds the network with these weights.
+
+    Run it to print the output at a few fixed points; import it to call `predict(xy)`.
+    """
+    desc = _describe(trainer)
+    return f'''"""{_header(trainer, desc, "A neural network")}
+Run `python this_file.py` to print predictions for a few points, or import it and call
+predict(xy) with an (n, 2) array of points in [-6, 6]^2. Needs only NumPy.
+"""
+import numpy as np
+from numpy import cos, sin
+
+FEATURES = {desc["features"]!r}
+ACTIVATIONS = {desc["activations"]!r}  # one per layer; the last is the output's
+{_parameters(desc)}
+
+def features(xy):
+    """The input features of each point (x1, x2)."""
+    xy = np.asarray(xy, dtype=np.float64)
+    x1, x2 = xy[:, 0], xy[:, 1]
+    return np.column_stack([{_feature_lines(desc)}])
+
+
+def activate(name, z):
+{_activation_branches(desc, NUMPY_ACTIVATIONS, "    ")}
+
+
+def predict(xy):
+    """The network's output (n, outputs) for points xy (n, 2)."""
+    a = features(xy)
+    for w, b, name in zip(WEIGHTS, BIASES, ACTIVATIONS):
+        a = activate(name, a @ np.array(w) + np.array(b))
+    return a
+
+
+if __name__ == "__main__":
+    points = np.array({PROBE_POINTS!r})
+    for (x, y), out in zip(points, predict(points)):
+        print(f"({{x:g}}, {{y:g}}) -> " + " ".join(repr(float(v)) for v in out))
+'''
+
+
+def pytorch_code(trainer: Any) -> str:
+    """PyTorch code: an nn.Module that rebuilds the network (features included) with these weights."""
+    desc = _describe(trainer)
+    # nn.Linear keeps weights as (out, in); with maxout each Linear has two pieces side by side.
+    layers = ", ".join(f"nn.Linear({w.shape[0]}, {w.shape[1]})" for w in desc["weights"])
+    return f'''"""{_header(trainer, desc, "PyTorch code for a neural network")}
+PlaygroundNet()(xy) maps an (n, 2) tensor of points in [-6, 6]^2 to the network's outputs,
+in float64 like the playground. Run this file to print predictions for a few points.
+"""
+import torch
+import torch.nn.functional as F
+from torch import cos, nn, sin
+
+ACTIVATIONS = {desc["activations"]!r}  # one per layer; the last is the output's
+{_parameters(desc)}
+
+def activate(name, z):
+{_activation_branches(desc, TORCH_ACTIVATIONS, "    ")}
+
+
+class PlaygroundNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([{layers}])
+        self.double()
+        with torch.no_grad():
+            for layer, w, b in zip(self.layers, WEIGHTS, BIASES):
+                layer.weight.copy_(torch.tensor(w, dtype=torch.float64).T)
+                layer.bias.copy_(torch.tensor(b, dtype=torch.float64))
+
+    @staticmethod
+    def features(xy):
+        x1, x2 = xy[:, 0], xy[:, 1]
+        return torch.stack([{_feature_lines(desc)}], dim=1)
+
+    def forward(self, xy):
+        a = self.features(xy)
+        for layer, name in zip(self.layers, ACTIVATIONS):
+            a = activate(name, layer(a))
+        return a
+
+
+if __name__ == "__main__":
+    points = torch.tensor({PROBE_POINTS!r}, dtype=torch.float64)
+    with torch.no_grad():
+        outputs = PlaygroundNet()(points)
+    for (x, y), out in zip(points.tolist(), outputs.tolist()):
+        print(f"({{x:g}}, {{y:g}}) -> " + " ".join(repr(float(v)) for v in out))
+'''

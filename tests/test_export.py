@@ -1,0 +1,174 @@
+"""Taking results away (engine/export.py): model JSON round trip, the NumPy script, PyTorch code."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from engine.config import ConfigError
+from engine.export import PROBE_POINTS, load_model, model_to_dict, numpy_script, pytorch_code
+from engine.features import transform
+from engine.trainer import Trainer
+
+SETTINGS = {
+    "tanh binary": {"dataset": "circle", "hidden": [4, 2]},
+    "all features, mixed activations": {
+        "dataset": "spiral", "features": ["x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2", "cos_x1",
+                                          "cos_x2"],
+        "hidden": [5, 4, 3, 3], "activation": ["relu", "leaky_relu", "elu", "sigmoid"], "leaky_slope": 0.2},
+    "maxout, cross-entropy": {"dataset": "xor", "hidden": [3, 3], "activation": "maxout", "loss": "cross_entropy"},
+    "softmax, 4 classes": {"dataset": "blobs", "n_classes": 4, "hidden": [6], "loss": "cross_entropy"},
+    "regression, linear": {"problem": "regression", "dataset": "gaussians", "hidden": [3], "activation": "linear"},
+    "no hidden layer, hinge": {"dataset": "gauss", "hidden": [], "loss": "hinge"},
+}
+
+
+def trained(name: str, epochs: int = 3) -> Trainer:
+    trainer = Trainer({"seed": 11, "n_samples": 100, **SETTINGS[name]})
+    trainer.train(epochs)
+    return trainer
+
+
+def predict(trainer: Trainer, xy) -> np.ndarray:
+    xy = np.asarray(xy, dtype=np.float64)
+    return np.asarray(trainer.network.forward(transform(xy, trainer.config["features"])), dtype=np.float64)
+
+
+def printed(stdout: str) -> np.ndarray:
+    """The numbers after '->' on each line the exported code prints."""
+    return np.array([[float(v) for v in line.split("->")[1].split()] for line in stdout.strip().splitlines()])
+
+
+# --- model JSON ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", SETTINGS)
+def test_model_json_round_trip_gives_identical_predictions(name):
+    source = trained(name)
+    data = json.loads(json.dumps(model_to_dict(source)))  # through real JSON text
+    assert data["format_version"] == 1 and data["epoch"] == source.epoch
+    assert "train_loss" in data["metrics"]
+    target = Trainer({"seed": 99, "dataset": "circle"})  # a different session to load into
+    load_model(target, data)
+    assert target.config == source.config
+    assert target.epoch == source.epoch and target.iteration == source.iteration
+    for a, b in zip(target.network.weights, source.network.weights):
+        np.testing.assert_array_equal(a, b)
+    grid = np.random.default_rng(0).uniform(-6, 6, (200, 2))
+    np.testing.assert_array_equal(predict(target, grid), predict(source, grid))
+
+
+def test_loaded_session_keeps_training_like_the_original():
+    source = trained("tanh binary")
+    target = Trainer({"seed": 1})
+    load_model(target, model_to_dict(source))
+    source.train(2)
+    target.train(2)
+    assert target.epoch == source.epoch
+    for a, b in zip(target.network.weights, source.network.weights):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
+
+
+def test_custom_points_travel_with_the_model():
+    source = Trainer({"seed": 3, "dataset": "custom", "n_classes": 3, "hidden": [3]})
+    source.add_points([[1, 1, 0], [-2, 3, 2], [4, -4, 1], [0, 0, 2]])
+    source.train(2)
+    data = json.loads(json.dumps(model_to_dict(source)))
+    target = Trainer({"seed": 5})
+    load_model(target, data)
+    np.testing.assert_array_equal(target.points.xy, source.points.xy)
+    np.testing.assert_array_equal(target.points.label, source.points.label)
+    np.testing.assert_array_equal(target.points.train, source.points.train)
+
+
+def broken(mutate) -> str:
+    data = model_to_dict(trained("tanh binary", epochs=1))
+    mutate(data)
+    target = Trainer({"seed": 1, "hidden": [2]})
+    before = [w.copy() for w in target.network.weights]
+    config_before = dict(target.config)
+    with pytest.raises(ConfigError) as e:
+        load_model(target, data)
+    assert e.value.key == "model"
+    # a refused file changes nothing
+    assert target.config == config_before
+    assert all((a == b).all() for a, b in zip(target.network.weights, before))
+    return e.value.message
+
+
+def test_bad_model_files_are_refused_precisely():
+    assert "format" in broken(lambda d: d.update(format="something else"))
+    assert "format_version" in broken(lambda d: d.update(format_version=7))
+    assert "config.hidden" in broken(lambda d: d["config"].update(hidden=[100]))
+    assert "config.learning_rate" in broken(lambda d: d["config"].update(learning_rate=-1))
+    assert "weights: expected a list of 3 layers" in broken(lambda d: d["weights"].pop())
+    assert "weights[1]: expected shape [4, 2], got [4, 3]" in broken(
+        lambda d: [row.append(0.0) for row in d["weights"][1]])
+    assert "biases[0]" in broken(lambda d: d["biases"][0].__setitem__(0, "x"))
+    assert "weights[2]: values must be finite" in broken(lambda d: d["weights"][2][0].__setitem__(0, float("nan")))
+    assert "epoch" in broken(lambda d: d.update(epoch=-3))
+    assert "extra: unknown key" in broken(lambda d: d.update(extra=1))
+    with pytest.raises(ConfigError, match="JSON object"):
+        load_model(Trainer({"seed": 1}), [1, 2])
+
+
+def test_bad_custom_points_are_refused():
+    source = Trainer({"seed": 3, "dataset": "custom"})
+    source.add_points([[1, 1, 0], [2, 2, 1]])
+    data = model_to_dict(source)
+    bad = copy.deepcopy(data)
+    bad["points"]["xy"][0] = [9, 9]
+    with pytest.raises(ConfigError, match="points: .*outside"):
+        load_model(Trainer({"seed": 1}), bad)
+    bad = copy.deepcopy(data)
+    bad["points"]["train"] = [True]
+    with pytest.raises(ConfigError, match="points.train"):
+        load_model(Trainer({"seed": 1}), bad)
+
+
+# --- code exports ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", SETTINGS)
+def test_numpy_script_run_as_a_program_prints_the_network_predictions(name, tmp_path):
+    trainer = trained(name)
+    script = tmp_path / "model.py"
+    script.write_text(numpy_script(trainer))
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                         cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    got = printed(run.stdout)
+    np.testing.assert_allclose(got, predict(trainer, PROBE_POINTS), rtol=1e-6, atol=1e-7)
+
+
+def test_numpy_script_can_be_imported_for_predict(tmp_path):
+    trainer = trained("all features, mixed activations")
+    path = tmp_path / "exported_model.py"
+    path.write_text(numpy_script(trainer))
+    spec = importlib.util.spec_from_file_location("exported_model", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    xy = np.random.default_rng(1).uniform(-6, 6, (300, 2))
+    np.testing.assert_allclose(module.predict(xy), predict(trainer, xy), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", SETTINGS)
+def test_pytorch_code_compiles(name):
+    code = pytorch_code(trained(name, epochs=1))
+    compile(code, "model_torch.py", "exec")
+    assert "class PlaygroundNet(nn.Module)" in code
+
+
+@pytest.mark.parametrize("name", SETTINGS)
+def test_pytorch_code_runs_and_matches(name, tmp_path):
+    pytest.importorskip("torch", reason="PyTorch is not installed; the code is only compiled")
+    trainer = trained(name)
+    path = tmp_path / "model_torch.py"
+    path.write_text(pytorch_code(trainer))
+    run = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    np.testing.assert_allclose(printed(run.stdout), predict(trainer, PROBE_POINTS), rtol=1e-6, atol=1e-7)
