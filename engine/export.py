@@ -225,7 +225,7 @@ def _activation_branches(desc: Mapping[str, Any], table: Mapping[str, str], inde
 
 def _header(trainer: Any, desc: Mapping[str, Any], what: str) -> str:
     cfg = trainer.config
-    sizes = [desc["weights"][0].shape[0]] + [b.shape[0] for b in desc["biases"]]
+    sizes = [w.shape[0] for w in desc["weights"]] + [desc["weights"][-1].shape[1]]  # maxout: units, not pieces
     return (f"{what} exported from NN Playground.\n\n"
             f"Data set {cfg['dataset']} ({cfg['problem']}), trained {int(trainer.epoch)} epochs.\n"
             f"Features: {', '.join(desc['features'])}. Layer widths: {sizes}; "
@@ -247,7 +247,9 @@ from numpy import cos, sin
 
 FEATURES = {desc["features"]!r}
 ACTIVATIONS = {desc["activations"]!r}  # one per layer; the last is the output's
-{_parameters(desc)}
+{_parameters(desc)}WEIGHTS = [np.array(w) for w in WEIGHTS]
+BIASES = [np.array(b) for b in BIASES]
+
 
 def features(xy):
     """The input features of each point (x1, x2)."""
@@ -264,7 +266,7 @@ def predict(xy):
     """The network's output (n, outputs) for points xy (n, 2)."""
     a = features(xy)
     for w, b, name in zip(WEIGHTS, BIASES, ACTIVATIONS):
-        a = activate(name, a @ np.array(w) + np.array(b))
+        a = activate(name, a @ w + b)
     return a
 
 
