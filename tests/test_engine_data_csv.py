@@ -203,3 +203,22 @@ def test_regression_round_trip_is_exact(points, seed):
     np.testing.assert_array_equal(back.points, np.column_stack([pts.xy, pts.label]))
     np.testing.assert_array_equal(back.split, pts.train)
     assert back.scale == 1.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.one_of(st.binary(max_size=300),
+                      st.text(alphabet=st.sampled_from(list("0123456789.,;\t\n\r-+=@e xyabc\"'#nainf")),
+                              max_size=200).map(str.encode)),
+       problem=st.sampled_from(["classification", "regression"]))
+def test_any_bytes_give_points_or_a_csv_error(data, problem):
+    """Whatever is uploaded, the parser answers with checked points or a ConfigError, never a crash."""
+    try:
+        r = parse_csv(data, problem=problem)
+    except ConfigError as e:
+        assert e.key == "csv" and e.message
+        return
+    assert r.points.ndim == 2 and r.points.shape[1] == 3 and len(r.points) > 0
+    assert np.isfinite(r.points).all() and np.abs(r.points[:, :2]).max() <= 6
+    if problem == "classification":
+        labels = r.points[:, 2]
+        assert (labels == np.round(labels)).all() and labels.min() >= 0 and labels.max() < r.n_classes <= 5
