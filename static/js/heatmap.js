@@ -58,6 +58,17 @@ export function drawClasses(canvas, grid, discrete = false) {
   canvas.getContext("2d").putImageData(image, 0, 0);
 }
 
+/** Draw class k's probability from a (K, g, g) grid, shaded in that class's colour. */
+export function drawClassGrid(canvas, grid, k) {
+  const [count, h, w] = grid.shape;
+  const size = h * w;
+  const { image, pixels } = imageFor(canvas, w, h);
+  const lut = classLuts(count)[k];
+  const data = grid.data;
+  for (let p = 0; p < size; p++) pixels[p] = lut[data[k * size + p]];
+  canvas.getContext("2d").putImageData(image, 0, 0);
+}
+
 /** Draw the output grid the way its kind asks: classes for multiclass, diverging otherwise. */
 export function drawOutput(canvas, grid, kind, discrete = false) {
   if (kind === "multiclass" && grid.shape.length === 3) drawClasses(canvas, grid, discrete);

@@ -1,0 +1,76 @@
+// A small popover to type a new weight or bias (sent as set_weight / set_bias), and the
+// tooltip that shows a link's weight on hover.
+
+import { t } from "./i18n.js";
+
+export class ValueEditor {
+  constructor(root, onSubmit) {
+    this.onSubmit = onSubmit;
+    this.el = document.createElement("form");
+    this.el.className = "popover editor";
+    this.el.hidden = true;
+    this.label = document.createElement("label");
+    this.input = document.createElement("input");
+    this.input.type = "number";
+    this.input.step = "any";
+    this.input.id = "value-editor-input";
+    this.label.htmlFor = this.input.id;
+    this.error = document.createElement("div");
+    this.error.className = "field-error";
+    this.error.setAttribute("role", "alert");
+    this.el.append(this.label, this.input, this.error);
+    root.append(this.el);
+    this.el.addEventListener("submit", (ev) => { ev.preventDefault(); this.submit(); });
+    this.input.addEventListener("keydown", (ev) => { if (ev.key === "Escape") this.close(); });
+    this.input.addEventListener("blur", () => setTimeout(() => this.close(), 150));
+    this.tip = document.createElement("div");
+    this.tip.className = "popover tooltip";
+    this.tip.setAttribute("role", "tooltip");
+    this.tip.hidden = true;
+    root.append(this.tip);
+  }
+
+  /** Open for target {kind: "weight" | "bias", layer, i?, j, value, anchor}. */
+  open(target) {
+    this.target = target;
+    this.label.textContent = target.kind === "weight"
+      ? t("edit.weight", { layer: target.layer + 1, i: target.i + 1, j: target.j + 1 })
+      : t("edit.bias", { layer: target.layer + 1, n: target.j + 1 });
+    this.input.value = Number(target.value.toFixed(4));
+    this.error.hidden = true;
+    this.place(this.el, target.anchor.getBoundingClientRect());
+    this.el.hidden = false;
+    this.input.focus();
+    this.input.select();
+  }
+
+  submit() {
+    const value = Number(this.input.value);
+    if (this.input.value.trim() === "" || !Number.isFinite(value)) {
+      this.error.textContent = t("edit.bad_number");
+      this.error.hidden = false;
+      return;
+    }
+    const { kind, layer, i, j } = this.target;
+    this.onSubmit(kind === "weight" ? { type: "set_weight", layer, i, j, value } : { type: "set_bias", layer, j, value });
+    this.close();
+  }
+
+  close() {
+    this.el.hidden = true;
+  }
+
+  /** Show a link's weight next to the pointer (null hides it). */
+  showTip(link, value, ev) {
+    if (!link) { this.tip.hidden = true; return; }
+    this.tip.textContent = t("edit.weight_tip", { value: value.toFixed(3) });
+    this.tip.hidden = false;
+    this.tip.style.left = `${ev.clientX + 12}px`; // the tooltip is position: fixed
+    this.tip.style.top = `${ev.clientY + 12}px`;
+  }
+
+  place(el, rect) {
+    el.style.left = `${Math.min(window.innerWidth - 200, rect.left) + window.scrollX}px`;
+    el.style.top = `${rect.bottom + 4 + window.scrollY}px`;
+  }
+}

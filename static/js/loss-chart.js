@@ -1,0 +1,96 @@
+// The loss chart: train and test loss per epoch, drawn by uPlot, with a log-scale toggle.
+// Points arrive in each frame's `history`; they are appended to columns and uPlot redraws.
+
+import uPlot from "../vendor/uplot/dist/uPlot.esm.js";
+import { t, onLanguage } from "./i18n.js";
+
+const MAX_POINTS = 4000; // thin out older points beyond this, so a long run stays cheap to draw
+
+export class LossChart {
+  constructor(container, logToggle) {
+    this.container = container;
+    this.logToggle = logToggle;
+    this.epochs = [];
+    this.train = [];
+    this.test = [];
+    this.dirty = false;
+    this.plot = null;
+    this.create();
+    logToggle.addEventListener("change", () => this.create());
+    new ResizeObserver(() => this.resize()).observe(container);
+    onLanguage(() => this.create());
+  }
+
+  create() {
+    this.plot?.destroy();
+    const log = this.logToggle.checked;
+    const opts = {
+      width: Math.max(120, this.container.clientWidth),
+      height: 110,
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false }, points: { size: 5 } },
+      scales: { x: { time: false }, y: log ? { distr: 3 } : { range: (u, lo, hi) => [0, Math.max(hi, 1e-3) * 1.05] } },
+      axes: [
+        { size: 24, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 } },
+        { size: 36, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 } },
+      ],
+      series: [
+        { label: t("chart.epoch") },
+        { label: t("chart.train"), stroke: "#777", width: 1.5, points: { show: false } },
+        { label: t("chart.test"), stroke: "#0877bd", width: 1.5, points: { show: false } },
+      ],
+    };
+    this.plot = new uPlot(opts, this.columns(), this.container);
+    this.plot.root.setAttribute("aria-label", t("chart.aria"));
+    this.plot.root.setAttribute("role", "img");
+  }
+
+  columns() {
+    // uPlot's log scale cannot show zero or negative values; they are gaps there.
+    if (!this.logToggle.checked) return [this.epochs, this.train, this.test];
+    const pos = (v) => (v > 0 ? v : null);
+    return [this.epochs, this.train.map(pos), this.test.map(pos)];
+  }
+
+  resize() {
+    const w = this.container.clientWidth;
+    if (this.plot && w && w !== this.plot.width) this.plot.setSize({ width: w, height: 110 });
+  }
+
+  /** Append [epoch, train, test] points; a smaller epoch than the last means training restarted. */
+  append(history) {
+    for (const [epoch, train, test] of history) {
+      const last = this.epochs[this.epochs.length - 1];
+      if (last !== undefined && epoch <= last) this.clear();
+      this.epochs.push(epoch);
+      this.train.push(train);
+      this.test.push(test);
+    }
+    if (this.epochs.length > MAX_POINTS) {
+      const keep = (_, i) => i % 2 === 0 || i === this.epochs.length - 1;
+      this.epochs = this.epochs.filter(keep);
+      this.train = this.train.filter(keep);
+      this.test = this.test.filter(keep);
+    }
+    if (history.length) this.dirty = true;
+  }
+
+  clear() {
+    this.epochs = [];
+    this.train = [];
+    this.test = [];
+    this.dirty = true;
+  }
+
+  /** Redraw if points arrived since the last draw (called once per animation frame). */
+  draw() {
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.plot.setData(this.columns());
+  }
+
+  /** The loss history as rows, for a CSV download. */
+  rows() {
+    return this.epochs.map((e, i) => [e, this.train[i], this.test[i]]);
+  }
+}

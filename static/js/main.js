@@ -1,0 +1,359 @@
+// Wiring: builds the panels from the schema, connects to the session, and routes messages
+// to the panels. Drawing happens once per animation frame for the latest frame only.
+
+import { Connection, sessionUrl } from "./connection.js";
+import { Controls } from "./controls.js";
+import { DataPanel } from "./data-panel.js";
+import { ValueEditor } from "./editor.js";
+import { FeaturesPanel, FEATURE_LABELS } from "./features-panel.js";
+import { initLanguage, language, onLanguage, setLanguage, t } from "./i18n.js";
+import { bindKeys } from "./keyboard.js";
+import { LossChart } from "./loss-chart.js";
+import { NetworkView } from "./network-view.js";
+import { OutputPanel } from "./output-panel.js";
+import { loadSchema, sameValue } from "./schema.js";
+import { makeUrlWriter, readUrl } from "./state.js";
+import { loadThumbnails } from "./thumbnails.js";
+import { createStatus } from "./status.js";
+
+const $ = (id) => document.getElementById(id);
+const schema = loadSchema();
+const fields = schema.fields;
+initLanguage();
+
+// Choices the Playground offers for numbers it shows as drop-downs; any other valid value
+// (from a URL, say) is added to its list by the control itself.
+const PRESETS = {
+  learning_rate: [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10],
+  reg_rate: [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10],
+  epochs_per_second: [1, 2, 5, 10, 20, 30, 60, 120, 250, 500, 1000, 0],
+  batch_size: [1, 2, 5, 10, 20, 30, 50, 100, 200, 500, 1000, 2000],
+  n_classes: [2, 3, 4, 5],
+};
+const CLASSIFICATION_SETS = ["circle", "xor", "gauss", "spiral", "moons", "blobs", "boundary", "custom"];
+const REGRESSION_SETS = ["plane", "gaussians", "custom"];
+const MULTICLASS_SETS = ["blobs", "spiral", "custom"];
+const available = (list) => list.filter((d) => fields.dataset.choices.includes(d));
+const DATASETS = { classification: available(CLASSIFICATION_SETS), regression: available(REGRESSION_SETS) };
+
+const app = {
+  config: null, version: null, epoch: 0, state: "paused", divergedEpoch: null,
+  connection: "connecting", lastHeader: null, outputs: 1, urlErrors: [],
+  renderTimes: [], latest: null, scheduled: false,
+  wantPlaying: false, restore: null, restoreSource: null, replaceUrl: true,
+};
+
+const status = createStatus({ conn: $("connection"), note: $("reset-note"), banner: $("banner"), urlReport: $("url-report"), errors: $("general-error") });
+
+// ---- controls --------------------------------------------------------------------------
+const controls = new Controls(fields, (patch, key) => sendPatch(extendPatch(patch, key)));
+const fmtSpeed = (v) => (v === 0 ? t("opt.speed_max") : String(v));
+const topbar = $("topbar-controls");
+controls.add(topbar, "learning_rate", { presets: PRESETS.learning_rate });
+controls.add(topbar, "activation");
+controls.add(topbar, "regularization");
+controls.add(topbar, "reg_rate", { presets: PRESETS.reg_rate });
+controls.add(topbar, "problem");
+controls.add(topbar, "optimizer");
+controls.add(topbar, "loss");
+controls.add(topbar, "epochs_per_second", { presets: PRESETS.epochs_per_second, format: fmtSpeed });
+
+const dataControls = $("data-controls");
+controls.add(dataControls, "train_ratio", { widget: "range", step: 10, format: (v) => `${v}%` });
+controls.add(dataControls, "noise", { widget: "range", step: 5 });
+controls.add(dataControls, "batch_size", { presets: PRESETS.batch_size });
+controls.add(dataControls, "n_classes", { presets: PRESETS.n_classes });
+controls.add(dataControls, "boundary_fn");
+
+const more = $("more-controls");
+for (const [key, spec] of Object.entries({
+  n_samples: { widget: "number" }, seed: { widget: "number" }, init: {},
+  momentum: { widget: "number", step: 0.01 }, nesterov: { widget: "checkbox" },
+  rho: { widget: "number", step: 0.01 }, beta2: { widget: "number", step: 0.0001 },
+  leaky_slope: { widget: "number", step: 0.01 }, dropout: { widget: "number", step: 0.05 },
+  input_noise: { widget: "number", step: 0.05 }, fps: { widget: "number" },
+})) controls.add(more, key, spec);
+
+/** Keys that must change together: a problem brings a data set (and loss) that fit it. */
+function extendPatch(patch) {
+  const out = { ...patch };
+  if ("problem" in patch && app.config && patch.problem !== app.config.problem) {
+    const sets = DATASETS[patch.problem];
+    if (!sets.includes(app.config.dataset)) out.dataset = sets[0];
+    if (patch.problem === "regression") out.loss = "squared";
+    else if (app.config.loss === "squared") out.loss = app.config.loss;
+  }
+  return out;
+}
+
+function sendPatch(patch) {
+  if (!send({ type: "config", patch })) status.error(t("error.offline"));
+}
+
+function send(message) {
+  return connection.send(message);
+}
+
+// ---- panels ----------------------------------------------------------------------------
+const dataPanel = new DataPanel($("dataset-thumbs"), DATASETS, (dataset) => sendPatch({ dataset }));
+const features = new FeaturesPanel(fields.features.choices, (list) => {
+  if (!list.length) { status.error(t("features.need_one"), $("network-error")); return; }
+  sendPatch({ features: list });
+});
+const editor = new ValueEditor(document.body, (msg) => send(msg));
+const network = new NetworkView($("network"), $("network-header"), features, fields.activation.choices, {
+  onPatch: (patch) => sendPatch(patch),
+  onEdit: (target) => editor.open(target),
+  onLinkHover: (link, value, ev) => editor.showTip(link, value, ev),
+  onHover: (target) => {
+    let grid = null;
+    if (target?.kind === "unit") grid = network.units;
+    if (target?.kind === "feature") { grid = features.grid(target.name); target.label = FEATURE_LABELS[target.name]; }
+    output.setHover(target, grid);
+  },
+});
+network.maxUnits = fields.hidden.hi;
+const output = new OutputPanel({
+  heatmap: $("output-heatmap"), points: $("output-points"), legend: $("legend"), caption: $("output-caption"),
+  showTest: $("show-test"), discretize: $("discretize"),
+});
+const chart = new LossChart($("loss-chart"), $("log-scale"));
+
+// ---- transport -------------------------------------------------------------------------
+const playButton = $("play");
+function togglePlay() {
+  app.wantPlaying = app.state !== "playing";
+  send({ type: app.wantPlaying ? "play" : "pause" });
+}
+const step = (epochs = 1) => send({ type: "step", epochs });
+const reset = () => send({ type: "reset" });
+playButton.addEventListener("click", togglePlay);
+$("step").addEventListener("click", () => step(1));
+$("reset").addEventListener("click", reset);
+$("regenerate").addEventListener("click", () => send({ type: "regenerate" }));
+bindKeys({ togglePlay, step, reset });
+
+function showPlayState() {
+  const playing = app.state === "playing";
+  playButton.classList.toggle("playing", playing);
+  playButton.dataset.i18nTitle = playing ? "transport.pause" : "transport.play";
+  playButton.title = t(playButton.dataset.i18nTitle);
+  playButton.setAttribute("aria-label", playButton.title);
+  network.setPlaying(playing);
+  document.body.classList.toggle("is-playing", playing);
+}
+
+// ---- URL state ---------------------------------------------------------------------------
+const writeUrl = makeUrlWriter(fields);
+const initial = readUrl(fields);
+app.urlErrors = initial.errors.map((e) => ({ key: e.key, message: e.detail }));
+status.urlErrors(app.urlErrors);
+app.restore = Object.keys(initial.patch).length ? initial.patch : null;
+app.restoreSource = "url";
+window.addEventListener("popstate", () => {
+  const { patch, errors } = readUrl(fields);
+  status.urlErrors(errors.map((e) => ({ key: e.key, message: e.detail })));
+  const diff = difference(patch, app.config);
+  if (Object.keys(diff).length) {
+    app.replaceUrl = true;
+    startRestore(diff, "url");
+  }
+});
+
+/** The entries of `wanted` that differ from `config`. */
+function difference(wanted, config) {
+  const out = {};
+  for (const [k, v] of Object.entries(wanted)) if (!config || !(k in config) || !sameValue(v, config[k])) out[k] = v;
+  return out;
+}
+
+/** Send a config the page wants back (from the URL, or after a reconnect), key by key if refused. */
+function startRestore(patch, source) {
+  app.restore = patch;
+  app.restoreSource = source;
+  if (!send({ type: "config", patch })) app.restore = null;
+}
+
+// ---- messages ----------------------------------------------------------------------------
+const handlers = {
+  hello(msg) {
+    const previous = app.config;
+    applyConfig(msg.config, msg.version, []);
+    if (previous) {
+      // A reconnect: the new session starts from defaults; put our config (and seed) back.
+      const diff = difference(previous, msg.config);
+      if (Object.keys(diff).length) startRestore(diff, "reconnect");
+      if (app.wantPlaying) send({ type: "play" });
+    } else if (app.restore) {
+      startRestore(app.restore, "url");
+    }
+  },
+  config(msg) {
+    app.restore = null;
+    applyConfig(msg.config, msg.version, msg.reset || []);
+  },
+  state(msg) {
+    app.state = msg.state;
+    app.epoch = msg.epoch ?? app.epoch;
+    app.divergedEpoch = msg.state === "diverged" ? msg.diverged_epoch : null;
+    if (msg.state !== "playing") app.wantPlaying = false;
+    status.diverged(app.divergedEpoch);
+    showPlayState();
+    showEpoch();
+  },
+  data(msg) {
+    const outputs = msg.problem === "classification" && msg.n_classes > 2 ? msg.n_classes : 1;
+    if (outputs !== app.outputs) {
+      app.outputs = outputs;
+      if (app.config) network.setConfig(app.config, outputs);
+    }
+    output.setData(msg);
+    if (app.config?.dataset === "custom") {
+      thumbs.custom = { problem: msg.problem, points: msg.train.concat(msg.test) };
+      dataPanel.setThumbnails(thumbs);
+    }
+  },
+  error(msg) {
+    const text = `${t(`error.${msg.code}`)} ${msg.message}`.trim();
+    if (app.restore && msg.field && msg.field in app.restore) {
+      // One bad value must not lose the rest: report it and send the others again.
+      const { [msg.field]: _, ...rest } = app.restore;
+      if (app.restoreSource === "url") {
+        app.urlErrors.push({ key: msg.field, message: msg.message });
+        status.urlErrors(app.urlErrors);
+      } else status.error(text);
+      if (Object.keys(rest).length) startRestore(rest, app.restoreSource);
+      else app.restore = null;
+      return;
+    }
+    app.restore = null;
+    if (msg.field && controls.showError(msg.field, text)) return;
+    const nearNetwork = ["hidden", "activation", "features", "layer", "i", "j", "value"].includes(msg.field);
+    status.error(text, nearNetwork ? $("network-error") : null);
+  },
+  frame(msg) {
+    const h = msg.header;
+    app.lastHeader = h;
+    app.epoch = h.epoch;
+    chart.append(h.history || []);
+    if (msg.arrays.features) features.setGrids(msg.arrays.features);
+    if (h.diverged && app.divergedEpoch == null) {
+      app.divergedEpoch = h.metrics?.diverged_epoch ?? h.epoch;
+      status.diverged(app.divergedEpoch);
+    }
+    // Keep arrays a frame may leave out (units, weights travel every k-th frame).
+    app.latest = { header: h, arrays: { ...(app.latest?.arrays || {}), ...msg.arrays } };
+    if (msg.arrays.features) delete app.latest.arrays.features;
+    if (!app.scheduled) {
+      app.scheduled = true;
+      requestAnimationFrame(render);
+    }
+  },
+};
+
+function applyConfig(config, version, reset) {
+  app.config = config;
+  app.version = version;
+  controls.setConfig(config);
+  const multiclass = config.problem === "classification" && MULTICLASS_SETS.includes(config.dataset);
+  controls.setVisible("n_classes", multiclass);
+  controls.setVisible("boundary_fn", config.dataset === "boundary");
+  controls.setAllowed("loss", config.problem === "regression" ? ["squared"] : fields.loss.choices);
+  dataPanel.setConfig(config);
+  network.setConfig(config, app.outputs);
+  if (reset.includes("network") || reset.includes("data")) {
+    chart.clear();
+    app.divergedEpoch = null;
+    status.diverged(null);
+  }
+  if (reset.length) status.resetNote(reset);
+  writeUrl(config, { replace: app.replaceUrl });
+  app.replaceUrl = false;
+}
+
+const connection = new Connection(sessionUrl(), handlers, (state, detail) => {
+  app.connection = state;
+  status.connection(state, detail, () => connection.retryNow());
+  // While reconnecting the restored config must not create a history entry.
+  if (state !== "live") app.replaceUrl = true;
+});
+
+// ---- drawing -----------------------------------------------------------------------------
+function showEpoch() {
+  $("epoch").textContent = app.epoch.toLocaleString("en-US", { minimumIntegerDigits: 6 }).replace(/^0,/, "0");
+}
+
+function fmtLoss(v) {
+  return v == null || !Number.isFinite(v) ? "—" : v.toFixed(3);
+}
+
+function showMetrics(m) {
+  $("test-loss").textContent = fmtLoss(m.test_loss);
+  $("train-loss").textContent = fmtLoss(m.train_loss);
+  const acc = (v) => (v == null ? "—" : `${(v * 100).toFixed(1)}%`);
+  const hasAcc = m.test_accuracy != null;
+  $("accuracy-row").hidden = !hasAcc;
+  if (hasAcc) {
+    $("test-acc").textContent = acc(m.test_accuracy);
+    $("train-acc").textContent = acc(m.train_accuracy);
+  }
+  const classes = m.class_accuracy && m.class_accuracy.length > 2 ? m.class_accuracy : null;
+  $("class-acc").hidden = !classes;
+  if (classes) $("class-acc").textContent = classes.map((a, k) => `${t("output.class", { n: k + 1 })} ${acc(a)}`).join(" · ");
+  const dead = m.dead_fraction;
+  $("dead-row").hidden = !dead;
+  if (dead) $("dead-fraction").textContent = `${(dead * 100).toFixed(0)}%`;
+}
+
+function render() {
+  app.scheduled = false;
+  const frame = app.latest;
+  if (!frame) return;
+  const t0 = performance.now();
+  output.setFrame(frame);
+  network.update(frame);
+  if (output.hover?.target.kind === "unit") output.hover.grid = network.units;
+  output.draw();
+  chart.draw();
+  showMetrics(frame.header.metrics || {});
+  showEpoch();
+  const ms = performance.now() - t0;
+  app.renderTimes.push(ms);
+  if (app.renderTimes.length > 200) app.renderTimes.shift();
+}
+
+// ---- thumbnails, language, test hook ------------------------------------------------------
+const thumbs = {};
+loadThumbnails(DATASETS.classification.concat(DATASETS.regression).filter((d) => d !== "custom"),
+  DATASETS.regression, schema.server_version || "0").then((sets) => {
+  Object.assign(thumbs, sets);
+  dataPanel.setThumbnails(thumbs);
+});
+
+const langSelect = $("language");
+langSelect.value = language();
+langSelect.addEventListener("change", () => setLanguage(langSelect.value));
+onLanguage(() => { langSelect.value = language(); showPlayState(); status.relabel(); if (app.latest) render(); });
+showPlayState();
+
+const median = (xs) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+window.__nnp = {
+  get config() { return app.config; },
+  get version() { return app.version; },
+  get epoch() { return app.epoch; },
+  get state() { return app.state; },
+  get connection() { return app.connection; },
+  get lastHeader() { return app.lastHeader; },
+  get urlErrors() { return app.urlErrors; },
+  get language() { return language(); },
+  get renderMs() { return app.renderTimes[app.renderTimes.length - 1] ?? null; },
+  get renderMedianMs() { return median(app.renderTimes); },
+  get renderSamples() { return app.renderTimes.length; },
+  get chartPoints() { return chart.epochs.length; },
+};
+
+connection.open();

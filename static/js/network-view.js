@@ -1,0 +1,353 @@
+// The network in the middle: feature nodes, hidden units as small heatmaps, output node(s),
+// links coloured by the sign of their weight and thickened by its size, biases as small
+// squares. The DOM is rebuilt only when the shape changes; a frame only updates canvases
+// and attributes.
+
+import { css, diverging } from "./colors.js";
+import { drawClassGrid, drawGrid, drawOutput } from "./heatmap.js";
+import { t, onLanguage } from "./i18n.js";
+import { optionLabel } from "./controls.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const MAX_FOCUSABLE_LINKS = 64; // beyond this, tabbing through links would be a trap
+const MAX_FLOWING_LINKS = 300;  // the "flow" animation repaints every link; keep it cheap
+
+/** Width of a link for a weight: 1 px at zero, up to 10 px (the Playground's scale). */
+const linkWidth = (w) => Math.min(10, 1 + Math.abs(w) * 1.8);
+
+/**
+ * callbacks: onPatch(patch) for +/- and per-layer activations, onEdit({kind, layer, i, j,
+ * value, anchor}) when a link or bias is clicked, onHover(target | null) for units/features.
+ */
+export class NetworkView {
+  constructor(root, header, features, activations, callbacks) {
+    this.root = root;
+    this.header = header;
+    this.features = features;
+    this.activations = activations;
+    this.cb = callbacks;
+    this.shapeKey = "";
+    this.config = null;
+    this.outputs = 1;
+    this.links = [];   // {el, layer, i, j, from, to}
+    this.biases = [];  // {el, layer, j}
+    this.unitCanvases = [];
+    this.outputCanvases = [];
+    this.weights = {};
+    this.biasValues = {};
+    this.svg = document.createElementNS(SVG, "svg");
+    this.svg.classList.add("links");
+    this.columns = document.createElement("div");
+    this.columns.className = "layers";
+    root.append(this.svg, this.columns);
+    this.buildHeader();
+    new ResizeObserver(() => this.layout()).observe(root);
+    onLanguage(() => this.relabel());
+  }
+
+  buildHeader() {
+    const add = button("+", "network.add_layer", () => this.changeLayers(+1));
+    const remove = button("−", "network.remove_layer", () => this.changeLayers(-1));
+    this.layerCount = document.createElement("span");
+    this.layerCount.className = "layer-count";
+    this.header.append(add, remove, this.layerCount);
+  }
+
+  changeLayers(delta) {
+    const hidden = [...this.config.hidden];
+    if (delta > 0) hidden.push(hidden.length ? hidden[hidden.length - 1] : 4);
+    else hidden.pop();
+    const patch = { hidden };
+    if (Array.isArray(this.config.activation)) {
+      const acts = [...this.config.activation];
+      if (delta > 0) acts.push(acts[acts.length - 1] || "tanh");
+      else acts.pop();
+      // With no hidden layer left, a per-layer list would be empty: go back to one name.
+      patch.activation = acts.length ? acts : this.config.activation[0];
+    }
+    this.cb.onPatch(patch);
+  }
+
+  changeUnits(layer, delta) {
+    const hidden = [...this.config.hidden];
+    hidden[layer] += delta;
+    this.cb.onPatch({ hidden });
+  }
+
+  setLayerActivation(layer, name) {
+    const n = this.config.hidden.length;
+    const current = this.config.activation;
+    const acts = Array.isArray(current) ? [...current] : Array(n).fill(current);
+    acts[layer] = name;
+    // One name when all layers agree keeps URLs short and the top-bar select meaningful.
+    this.cb.onPatch({ activation: acts.every((a) => a === acts[0]) ? acts[0] : acts });
+  }
+
+  /** Show a config; rebuild the DOM only if the network's shape changed. */
+  setConfig(config, outputs) {
+    this.config = config;
+    this.outputs = outputs;
+    const key = JSON.stringify([config.features, config.hidden, config.activation, outputs]);
+    this.features.setActive(config.features);
+    if (key !== this.shapeKey) {
+      this.shapeKey = key;
+      this.rebuild();
+    }
+    this.relabel();
+  }
+
+  rebuild() {
+    const { hidden } = this.config;
+    this.columns.replaceChildren();
+    const biggest = Math.max(this.features.names.length, ...hidden, this.outputs);
+    this.root.style.setProperty("--node", `${biggest > 12 ? 20 : biggest > 9 ? 30 : 40}px`);
+
+    const inputCol = column("input");
+    this.inputHead = inputCol.head;
+    const featureNodes = this.features.build(inputCol.body);
+    this.columns.append(inputCol.el);
+
+    this.unitCanvases = [];
+    this.unitNodes = [];
+    this.layerHeaders = [];
+    hidden.forEach((units, layer) => {
+      const col = column("hidden");
+      col.el.dataset.layer = layer;
+      this.layerHeaders.push(this.buildLayerHeader(col.head, layer, units));
+      const nodes = [];
+      for (let j = 0; j < units; j++) {
+        const index = this.unitCanvases.length;
+        const node = document.createElement("div");
+        node.className = "node unit";
+        node.tabIndex = 0;
+        node.dataset.layer = layer;
+        node.dataset.unit = j;
+        const canvas = document.createElement("canvas");
+        canvas.className = "grid";
+        node.append(canvas);
+        const show = () => this.cb.onHover({ kind: "unit", index, layer, j });
+        node.addEventListener("mouseenter", show);
+        node.addEventListener("focus", show);
+        node.addEventListener("mouseleave", () => this.cb.onHover(null));
+        node.addEventListener("blur", () => this.cb.onHover(null));
+        col.body.append(node);
+        this.unitCanvases.push(canvas);
+        nodes.push(node);
+      }
+      this.unitNodes.push(nodes);
+      this.columns.append(col.el);
+    });
+
+    const outCol = column("output");
+    this.outputHead = outCol.head;
+    this.outputNodes = [];
+    this.outputCanvases = [];
+    for (let k = 0; k < this.outputs; k++) {
+      const node = document.createElement("div");
+      node.className = "node output-node";
+      const canvas = document.createElement("canvas");
+      canvas.className = "grid";
+      node.append(canvas);
+      outCol.body.append(node);
+      this.outputNodes.push(node);
+      this.outputCanvases.push(canvas);
+    }
+    this.columns.append(outCol.el);
+
+    for (const [name, { node }] of featureNodes) {
+      node.addEventListener("mouseenter", () => this.cb.onHover({ kind: "feature", name }));
+      node.addEventListener("mouseleave", () => this.cb.onHover(null));
+    }
+    this.featureNodes = featureNodes;
+    this.buildLinks();
+    this.layout();
+    this.redraw();
+  }
+
+  buildLayerHeader(head, layer, units) {
+    const plus = button("+", "network.add_unit", () => this.changeUnits(layer, +1));
+    const minus = button("−", "network.remove_unit", () => this.changeUnits(layer, -1));
+    plus.disabled = units >= (this.maxUnits || 64);
+    minus.disabled = units <= 1;
+    const count = document.createElement("div");
+    count.className = "unit-count";
+    const select = document.createElement("select");
+    select.className = "layer-activation";
+    select.addEventListener("change", () => this.setLayerActivation(layer, select.value));
+    const row = document.createElement("div");
+    row.className = "unit-buttons";
+    row.append(plus, minus);
+    head.append(row, count, select);
+    return { plus, minus, count, select, units, layer };
+  }
+
+  /** One SVG path per weight (and per output class), with hover and click to edit. */
+  buildLinks() {
+    this.svg.replaceChildren();
+    this.links = [];
+    this.biases = [];
+    const sources = [this.config.features.map((n) => this.featureNodes.get(n).node), ...this.unitNodes];
+    const targets = [...this.unitNodes, this.outputNodes];
+    const focusable = sources.reduce((sum, s, L) => sum + s.length * targets[L].length, 0) <= MAX_FOCUSABLE_LINKS;
+    for (let L = 0; L < targets.length; L++) {
+      sources[L].forEach((from, i) => targets[L].forEach((to, j) => {
+        const el = document.createElementNS(SVG, "path");
+        el.classList.add("link");
+        if (focusable) el.setAttribute("tabindex", "0");
+        const link = { el, layer: L, i, j, from, to };
+        el.addEventListener("mouseenter", (ev) => this.cb.onLinkHover(link, this.weightOf(link), ev));
+        el.addEventListener("mouseleave", () => this.cb.onLinkHover(null));
+        el.addEventListener("click", () => this.editLink(link));
+        el.addEventListener("keydown", (ev) => { if (ev.key === "Enter") this.editLink(link); });
+        this.svg.append(el);
+        this.links.push(link);
+      }));
+      targets[L].forEach((node, j) => {
+        const el = document.createElement("button");
+        el.type = "button";
+        el.className = "bias";
+        el.addEventListener("click", (ev) => {
+          ev.stopPropagation();
+          this.cb.onEdit({ kind: "bias", layer: L, j, value: this.biasValues[L]?.[j] ?? 0, anchor: el });
+        });
+        node.append(el);
+        this.biases.push({ el, layer: L, j });
+      });
+    }
+    this.svg.classList.toggle("can-flow", this.links.length <= MAX_FLOWING_LINKS);
+  }
+
+  editLink(link) {
+    this.cb.onEdit({ kind: "weight", layer: link.layer, i: link.i, j: link.j, value: this.weightOf(link), anchor: link.el });
+  }
+
+  /** The weight of a link; for maxout the larger of its two pieces. */
+  weightOf(link) {
+    const w = this.weights[link.layer];
+    if (!w) return 0;
+    const [, cols] = w.shape;
+    const a = w.data[link.i * cols + link.j];
+    if (cols === 2 * (this.columnSize(link.layer + 1))) {
+      const b = w.data[link.i * cols + link.j + cols / 2];
+      return Math.abs(b) > Math.abs(a) ? b : a;
+    }
+    return a;
+  }
+
+  columnSize(index) {
+    const { hidden } = this.config;
+    return index < hidden.length ? hidden[index] : this.outputs;
+  }
+
+  /** Place the link paths between node centres (after a rebuild or a resize). */
+  layout() {
+    if (!this.links.length && !this.config) return;
+    const box = this.root.getBoundingClientRect();
+    this.svg.setAttribute("width", this.columns.scrollWidth);
+    this.svg.setAttribute("height", this.columns.scrollHeight);
+    const at = (node, side) => {
+      const r = node.getBoundingClientRect();
+      return [(side ? r.right : r.left) - box.left + this.root.scrollLeft, r.top + r.height / 2 - box.top + this.root.scrollTop];
+    };
+    for (const link of this.links) {
+      const [x1, y1] = at(link.from, 1);
+      const [x2, y2] = at(link.to, 0);
+      const mx = (x1 + x2) / 2;
+      link.el.setAttribute("d", `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`);
+    }
+  }
+
+  /** Update everything a frame carries: unit grids, output nodes, links, biases, dead units. */
+  update(frame) {
+    const { arrays, header } = frame;
+    for (const name in arrays) {
+      if (name.startsWith("weights.")) this.weights[Number(name.slice(8))] = arrays[name];
+      else if (name.startsWith("biases.")) this.biasValues[Number(name.slice(7))] = arrays[name].data;
+    }
+    if (arrays.units) this.units = arrays.units;
+    if (arrays.output) { this.output = arrays.output; this.outputKind = header.output_kind; }
+    this.dead = header.metrics?.dead_units || null;
+    this.redraw();
+  }
+
+  redraw() {
+    if (this.units && this.units.shape[0] === this.unitCanvases.length) {
+      this.unitCanvases.forEach((c, index) => drawGrid(c, this.units, index));
+    }
+    if (this.output) {
+      if (this.outputs === 1) drawOutput(this.outputCanvases[0], this.output, this.outputKind);
+      else if (this.output.shape[0] === this.outputs) {
+        this.outputCanvases.forEach((c, k) => drawClassGrid(c, this.output, k));
+      }
+    }
+    for (const link of this.links) {
+      if (!this.weights[link.layer]) continue;
+      const w = this.weightOf(link);
+      link.el.setAttribute("stroke", css(diverging(w)));
+      link.el.setAttribute("stroke-width", linkWidth(w).toFixed(2));
+    }
+    for (const b of this.biases) {
+      const v = this.biasValues[b.layer]?.[b.j];
+      if (v === undefined) continue;
+      b.el.style.background = css(diverging(v));
+      b.el.dataset.value = v.toFixed(3);
+    }
+    if (this.dead) {
+      this.unitNodes.forEach((nodes, L) => nodes.forEach((n, j) => n.classList.toggle("dead", !!this.dead[L]?.[j])));
+    }
+  }
+
+  /** Show "flowing" links while training (CSS animation, only for small networks). */
+  setPlaying(playing) {
+    this.svg.classList.toggle("flowing", playing);
+  }
+
+  relabel() {
+    if (!this.config) return;
+    const n = this.config.hidden.length;
+    if (this.inputHead) this.inputHead.textContent = t("network.features");
+    if (this.outputHead) this.outputHead.textContent = t("network.output");
+    this.layerCount.textContent = t(n === 1 ? "network.layers_one" : "network.layers", { n });
+    this.header.querySelector("button:nth-child(2)").disabled = n === 0;
+    (this.layerHeaders || []).forEach((h) => {
+      h.count.textContent = t(h.units === 1 ? "network.units_one" : "network.units", { n: h.units });
+      const act = Array.isArray(this.config.activation) ? this.config.activation[h.layer] : this.config.activation;
+      h.select.replaceChildren(...this.activations.map((a) => new Option(optionLabel("activation", a), a)));
+      h.select.value = act;
+      h.select.title = t("network.layer_activation", { n: h.layer + 1 });
+      h.select.setAttribute("aria-label", h.select.title);
+    });
+    this.unitNodes?.forEach((nodes, L) => nodes.forEach((node, j) => {
+      node.setAttribute("aria-label", t("network.unit", { layer: L + 1, n: j + 1 }));
+    }));
+    for (const b of this.biases) b.el.setAttribute("aria-label", t("network.bias_edit", { layer: b.layer + 1, n: b.j + 1 }));
+    for (const link of this.links) link.el.setAttribute("aria-label", t("network.weight_edit", { layer: link.layer + 1, i: link.i + 1, j: link.j + 1 }));
+    for (const btn of this.root.parentElement.querySelectorAll("[data-i18n-title]")) {
+      btn.title = t(btn.dataset.i18nTitle);
+      btn.setAttribute("aria-label", btn.title);
+    }
+  }
+}
+
+function column(kind) {
+  const el = document.createElement("div");
+  el.className = `layer layer-${kind}`;
+  const head = document.createElement("div");
+  head.className = "layer-head";
+  const body = document.createElement("div");
+  body.className = "layer-body";
+  el.append(head, body);
+  return { el, head, body };
+}
+
+function button(text, titleKey, onClick) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "round";
+  b.textContent = text;
+  b.dataset.i18nTitle = titleKey;
+  b.title = t(titleKey);
+  b.setAttribute("aria-label", b.title);
+  b.addEventListener("click", onClick);
+  return b;
+}

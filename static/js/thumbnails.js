@@ -1,0 +1,73 @@
+// Real data for the dataset thumbnails. One short-lived probe session asks the server for
+// each data set in turn (a `config` patch per set, answered by `data`) and closes; the points
+// are cached per server version, so a classroom's browsers probe once, not on every load.
+
+import { sessionUrl } from "./connection.js";
+
+const N_POINTS = 200;
+const THUMB_CONFIG = { n_samples: N_POINTS, noise: 0, train_ratio: 50, seed: 7, n_classes: 2 };
+
+/** The patch that selects `dataset` (regression sets need the regression problem and loss). */
+function patchFor(dataset, regressionSets) {
+  const regression = regressionSets.includes(dataset) && dataset !== "custom";
+  return { ...THUMB_CONFIG, dataset, problem: regression ? "regression" : "classification", ...(regression ? { loss: "squared" } : {}) };
+}
+
+/**
+ * Resolve to {dataset: {problem, points: [[x, y, label], …]}} for every name in `datasets`
+ * it could get. Never rejects: a thumbnail without data just shows its name.
+ */
+export function loadThumbnails(datasets, regressionSets, serverVersion, timeoutMs = 8000) {
+  const cacheKey = `nnp.thumbs.${serverVersion}`;
+  try {
+    const cached = JSON.parse(localStorage.getItem(cacheKey) || "null");
+    if (cached && datasets.every((d) => d in cached)) return Promise.resolve(cached);
+  } catch { /* a broken cache entry is simply refetched */ }
+
+  return new Promise((resolve) => {
+    const result = {};
+    const queue = [...datasets];
+    const ws = new WebSocket(sessionUrl());
+    let current = null;
+    let lastData = null;
+    let pending = false;
+    const finish = () => {
+      clearTimeout(timer);
+      ws.onclose = null;
+      try { ws.close(); } catch { /* already closed */ }
+      if (Object.keys(result).length === datasets.length) {
+        try { localStorage.setItem(cacheKey, JSON.stringify(result)); } catch { /* cache is optional */ }
+      }
+      resolve(result);
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    const next = () => {
+      current = queue.shift();
+      if (current === undefined) { finish(); return; }
+      pending = true;
+      ws.send(JSON.stringify({ type: "config", patch: patchFor(current, regressionSets) }));
+    };
+    const keep = (msg) => {
+      const round = (v) => Math.round(v * 100) / 100;
+      result[current] = { problem: msg.problem, points: msg.train.concat(msg.test).map((p) => p.map(round)) };
+    };
+    ws.onmessage = (ev) => {
+      if (typeof ev.data !== "string") return; // frames are not needed here
+      const msg = JSON.parse(ev.data);
+      if (msg.type === "hello") next();
+      else if (msg.type === "data") {
+        lastData = msg;
+        if (pending && current !== undefined) { pending = false; keep(msg); next(); }
+      } else if (msg.type === "config" && pending && !msg.reset.includes("data")) {
+        // Nothing changed (the set was already loaded): its data came before.
+        pending = false;
+        if (lastData) keep(lastData);
+        next();
+      } else if (msg.type === "error") {
+        pending = false;
+        next();
+      }
+    };
+    ws.onclose = finish;
+  });
+}
