@@ -283,8 +283,9 @@ export class NetworkView {
     for (const link of this.links) {
       if (!this.weights[link.layer]) continue;
       const w = this.weightOf(link);
-      link.el.setAttribute("stroke", css(diverging(w)));
-      link.el.setAttribute("stroke-width", linkWidth(w).toFixed(2));
+      // Inline style, not presentation attributes: those lose to the stylesheet's default.
+      link.el.style.stroke = css(diverging(w));
+      link.el.style.strokeWidth = linkWidth(w).toFixed(2);
     }
     for (const b of this.biases) {
       const v = this.biasValues[b.layer]?.[b.j];
