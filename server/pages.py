@@ -40,7 +40,8 @@ async def index(request: Request, settings: Settings = Depends(get_settings)) ->
     if not (TEMPLATES / "index.html").is_file():
         return PlainTextResponse("templates/index.html is missing from this installation", status_code=503)
     context = {"version": __version__, "protocol": PROTOCOL,
-               "schema_json": json.dumps(schema_document(settings), separators=(",", ":"))}
+               # "</" escaped: the JSON is embedded in a <script> element
+               "schema_json": json.dumps(schema_document(settings), separators=(",", ":")).replace("</", "<\\/")}
     return templates.TemplateResponse(request, "index.html", context)
 
 

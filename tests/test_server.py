@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import urllib.error
+import re
 import urllib.request
 
 import pytest
@@ -217,11 +217,10 @@ def test_schema_healthz_and_page(server):
     assert schema["limits"]["max_points"] == 5000
     health = get_json(server.url + "/healthz")
     assert health["ok"] is True and {"sessions", "tasks", "version"} <= set(health)
-    try:
-        with urllib.request.urlopen(server.url + "/", timeout=5) as r:
-            status, kind, body = r.status, r.headers["content-type"], r.read().decode()
-    except urllib.error.HTTPError as exc:  # until templates/index.html exists
-        status, kind, body = exc.code, exc.headers["content-type"], ""
-    assert status in (200, 503) and kind.startswith("text/")
-    if status == 200:
-        assert kind.startswith("text/html") and "<html" in body.lower()
+    with urllib.request.urlopen(server.url + "/", timeout=5) as r:
+        assert r.status == 200 and r.headers["content-type"].startswith("text/html")
+        page = r.read().decode()
+    embedded = re.search(r'<script type="application/json" id="nnp-schema">(.*?)</script>', page, re.S)
+    assert embedded and json.loads(embedded.group(1)) == schema
+    with urllib.request.urlopen(server.url + "/static/vendor/VERSIONS.md", timeout=5) as r:
+        assert r.status == 200
