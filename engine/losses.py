@@ -1,0 +1,221 @@
+"""Output heads: an output activation paired with a loss, and the labels each expects.
+
+A head knows three things about the output layer's pre-activation `z`:
+- `forward(z, out)`: the network's output o (in place);
+- `losses(z, o, t)`: the data loss of every example, shape (n,);
+- `delta(z, o, t, out, tmp)`: dE/dz summed (not averaged) over the batch; the caller scales.
+
+Pairing the activation with the loss keeps the gradients stable and cheap (sigmoid with
+cross-entropy has delta o - t, whatever the size of z) and the losses finite for any logit.
+
+Targets `t` (encoded by `encode`):
+- "pm1": one column of ±1 (class 0 -> -1, class 1 -> +1): tanh + squared, binary hinge;
+- "01": one column of 0/1: sigmoid + cross-entropy;
+- "onehot": K columns: softmax (+ squared or cross-entropy), multiclass hinge;
+- "real": the targets as given: identity + squared (regression), or any explicit output.
+
+Conventions of the notes: squared is E = ½ Σ_k (t_k - o_k)² per example; every reported loss
+is the mean over the examples and never includes the weight penalty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+OUTPUTS = ("linear", "identity", "tanh", "sigmoid", "softmax")
+
+
+@dataclass(frozen=True)
+class Head:
+    """An output activation with its loss; see the module docstring."""
+
+    name: str
+    output: str  # "identity", "tanh", "sigmoid" or "softmax"
+    targets: str  # "pm1", "01", "onehot" or "real"
+    forward: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    losses: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    delta: Callable[..., np.ndarray]
+
+
+# --- output activations ------------------------------------------------------------------------
+
+def _identity(z, out):
+    return np.copyto(out, z) or out
+
+
+def _tanh(z, out):
+    return np.tanh(z, out=out)
+
+
+def _sigmoid(z, out):
+    np.multiply(z, 0.5, out=out)
+    np.tanh(out, out=out)
+    np.multiply(out, 0.5, out=out)
+    return np.add(out, 0.5, out=out)
+
+
+def _softmax(z, out):
+    np.subtract(z, z.max(axis=1, keepdims=True), out=out)  # largest logit 0: exp never overflows
+    np.exp(out, out=out)
+    return np.divide(out, out.sum(axis=1, keepdims=True), out=out)
+
+
+_FORWARD = {"identity": _identity, "tanh": _tanh, "sigmoid": _sigmoid, "softmax": _softmax}
+
+
+# --- squared error with any output activation ----------------------------------------------------
+
+def _squared_losses(z, o, t):
+    d = o - t
+    return 0.5 * np.einsum("ij,ij->i", d, d)
+
+
+def _squared_delta(output: str):
+    """dE/dz for E = ½ Σ (o - t)²: (o - t) times the output activation's derivative."""
+    if output == "identity":
+        return lambda z, o, t, out, tmp: np.subtract(o, t, out=out)
+    if output == "tanh":
+        def delta(z, o, t, out, tmp):
+            np.subtract(o, t, out=out)
+            np.multiply(o, o, out=tmp)
+            np.subtract(1.0, tmp, out=tmp)
+            return np.multiply(out, tmp, out=out)
+        return delta
+    if output == "sigmoid":
+        def delta(z, o, t, out, tmp):
+            np.subtract(o, t, out=out)
+            np.subtract(1.0, o, out=tmp)
+            np.multiply(tmp, o, out=tmp)
+            return np.multiply(out, tmp, out=out)
+        return delta
+
+    def softmax_delta(z, o, t, out, tmp):
+        # Softmax Jacobian times g = o - t: o * (g - Σ_k g_k o_k).
+        np.subtract(o, t, out=tmp)
+        dot = np.einsum("ij,ij->i", tmp, o)[:, None]
+        np.subtract(tmp, dot, out=out)
+        return np.multiply(out, o, out=out)
+    return softmax_delta
+
+
+# --- cross-entropy --------------------------------------------------------------------------------
+
+def _binary_ce_losses(z, o, t):
+    # -[t log σ(z) + (1-t) log(1-σ(z))] = max(z, 0) - t z + log(1 + e^-|z|), stable for any z.
+    z1, t1 = z[:, 0], t[:, 0]
+    return np.maximum(z1, 0.0) - t1 * z1 + np.log1p(np.exp(-np.abs(z1)))
+
+
+def _softmax_ce_losses(z, o, t):
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_sum = np.log(np.exp(shifted).sum(axis=1))
+    return log_sum - np.einsum("ij,ij->i", shifted, t)
+
+
+def _o_minus_t(z, o, t, out, tmp):
+    return np.subtract(o, t, out=out)
+
+
+# --- hinge ----------------------------------------------------------------------------------------
+
+def _binary_hinge_losses(z, o, t):
+    return np.maximum(0.0, 1.0 - t[:, 0] * z[:, 0])
+
+
+def _binary_hinge_delta(z, o, t, out, tmp):
+    np.multiply(t, z, out=tmp)
+    np.less(tmp, 1.0, out=tmp)  # only examples inside the margin push
+    np.multiply(tmp, t, out=out)
+    return np.negative(out, out=out)
+
+
+def _multi_hinge_margins(z, t):
+    # Weston-Watkins: every wrong class j contributes max(0, z_j - z_y + 1).
+    z_true = np.einsum("ij,ij->i", z, t)[:, None]
+    return np.maximum(0.0, z - z_true + 1.0) * (1.0 - t)
+
+
+def _multi_hinge_losses(z, o, t):
+    return _multi_hinge_margins(z, t).sum(axis=1)
+
+
+def _multi_hinge_delta(z, o, t, out, tmp):
+    np.greater(_multi_hinge_margins(z, t), 0.0, out=out)
+    active = out.sum(axis=1, keepdims=True)
+    return np.subtract(out, np.multiply(t, active, out=tmp), out=out)
+
+
+def make_head(loss: str, output: str, n_out: int) -> Head:
+    """The head for `loss` with output activation `output` and `n_out` output units.
+
+    Raises ValueError naming "loss"/"output_activation" for a pairing that makes no sense
+    (cross-entropy needs sigmoid or softmax, hinge needs raw scores).
+    """
+    if output == "linear":
+        output = "identity"
+    if output not in _FORWARD:
+        raise ValueError(f"output_activation: {output!r} is not allowed; allowed: {', '.join(OUTPUTS)}")
+    if output == "softmax" and n_out < 2:
+        raise ValueError("output_activation: softmax needs at least 2 output units")
+    forward = _FORWARD[output]
+    if loss == "squared":
+        targets = {"identity": "real", "tanh": "pm1", "sigmoid": "01", "softmax": "onehot"}[output]
+        if output != "softmax" and n_out > 1:
+            targets = "real"  # several independent outputs: targets as given
+        return Head(loss, output, targets, forward, _squared_losses, _squared_delta(output))
+    if loss == "cross_entropy":
+        if n_out == 1 and output == "sigmoid":
+            return Head(loss, output, "01", forward, _binary_ce_losses, _o_minus_t)
+        if n_out > 1 and output == "softmax":
+            return Head(loss, output, "onehot", forward, _softmax_ce_losses, _o_minus_t)
+        raise ValueError("output_activation: cross_entropy needs sigmoid (1 output) or softmax (2+ outputs)")
+    if loss == "hinge":
+        if output != "identity":
+            raise ValueError("output_activation: hinge works on raw scores; allowed: linear")
+        if n_out == 1:
+            return Head(loss, output, "pm1", forward, _binary_hinge_losses, _binary_hinge_delta)
+        return Head(loss, output, "onehot", forward, _multi_hinge_losses, _multi_hinge_delta)
+    raise ValueError(f"loss: {loss!r} is not allowed; allowed: squared, cross_entropy, hinge")
+
+
+def default_output(loss: str, n_out: int) -> str:
+    """The output activation a loss implies: tanh for squared binary (the Playground's),
+    sigmoid for binary cross-entropy, softmax for 2+ classes (squared or cross-entropy),
+    raw scores for hinge."""
+    if loss == "hinge":
+        return "identity"
+    if n_out > 1:
+        return "softmax"
+    return "sigmoid" if loss == "cross_entropy" else "tanh"
+
+
+def encode(head: Head, y: np.ndarray, n_out: int) -> np.ndarray:
+    """Targets for `head` as an (n, n_out) float64 array.
+
+    A 2-D `y` of shape (n, n_out) is taken as already encoded. A 1-D `y` holds class indices
+    0..K-1 (real values for "real" targets), encoded as the head expects.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 2:
+        if y.shape[1] != n_out:
+            raise ValueError(f"Y: expected {n_out} columns, got shape {y.shape}")
+        return y
+    if y.ndim != 1:
+        raise ValueError(f"Y: expected class indices (n,) or targets (n, {n_out}), got shape {y.shape}")
+    if head.targets == "real":
+        if n_out != 1:
+            raise ValueError(f"Y: expected targets of shape (n, {n_out})")
+        return y.reshape(-1, 1).copy()
+    k = max(n_out, 2)
+    if y.size and (np.any(y != np.round(y)) or y.min() < 0 or y.max() > k - 1):
+        raise ValueError(f"Y: class indices must be whole numbers 0..{k - 1}")
+    if head.targets == "pm1":
+        return (2.0 * y - 1.0).reshape(-1, 1)
+    if head.targets == "01":
+        return y.reshape(-1, 1).copy()
+    onehot = np.zeros((y.size, n_out))
+    onehot[np.arange(y.size), y.astype(np.intp)] = 1.0
+    return onehot

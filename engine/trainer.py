@@ -1,0 +1,503 @@
+"""A training session: data, network and optimizer built from one config dict, no I/O.
+
+The server drives it in small slices (`step`), a notebook in whole epochs (`train`); both
+run the same loop. One epoch is one pass over the training points in a fresh seeded order;
+the shuffled points are gathered once per epoch so every mini-batch is a contiguous slice,
+and each batch size has its own preallocated buffers, so a step is a fixed list of ufunc
+calls. `snapshot` draws the network over grids in float32 (pictures need no more) from one
+stacked forward pass, with the grids' feature matrix cached.
+
+Labels: the points hold class indices (or real targets); the network's head encodes them
+(±1 for tanh + squared and hinge, 0/1 for sigmoid + cross-entropy, one-hot for K classes).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+import numpy as np
+
+from . import datasets
+from .activations import ACTIVATIONS
+from .config import ConfigError, apply_patch, resets_for, validate_config
+from .features import transform
+from .gradcheck import gradient_check
+from .network import Network, Workspace
+from .optimizers import Optimizer, make_optimizer
+from .regularization import Penalty, add_input_noise, make_penalty
+
+History = list[tuple[int, float, float]]
+
+_SHUFFLE_STREAM = 2  # the trainer's own random stream (order, dropout, input noise) per seed
+MAX_GRID = 400
+GRADCHECK_POINTS = 20
+
+
+@dataclass
+class _Evaluation:
+    """One forward pass over all points (training points first) and what it gives."""
+
+    version: int
+    params: np.ndarray
+    ws: Workspace
+    losses: np.ndarray
+    train_loss: float
+    test_loss: float
+
+
+class Trainer:
+    """Trains one network on one data set as the config says; see the module docstring.
+
+    Attributes: `config` (the full, checked config; a random seed is fixed in it),
+    `network`, `points` (datasets.PointSet), `epoch`, `iteration` (mini-batch steps),
+    `diverged`, `diverged_epoch`.
+    """
+
+    def __init__(self, config: Optional[Mapping[str, Any]] = None, *, max_points: int = 5000):
+        self.max_points = int(max_points)
+        self.config = validate_config(config)
+        self._version = 0
+        self._grids: dict[tuple, np.ndarray] = {}
+        self.points = datasets.generate(self.config)
+        self._build_network()
+        self._prepare_data()
+
+    # ---- building -----------------------------------------------------------------------------
+
+    @property
+    def n_classes(self) -> int:
+        """Classes of the data (1 for regression)."""
+        return datasets.n_classes(self.config)
+
+    @property
+    def output_kind(self) -> str:
+        """"binary", "multiclass" or "regression"."""
+        if self.config["problem"] == "regression":
+            return "regression"
+        return "binary" if self.n_classes == 2 else "multiclass"
+
+    def _build_network(self) -> None:
+        """A new network with the config's seed, fresh optimizer, epoch 0 (a replayable start)."""
+        cfg = self.config
+        k = self.n_classes
+        sizes = [len(cfg["features"]), *cfg["hidden"], 1 if k <= 2 else k]
+        output = "linear" if cfg["problem"] == "regression" else None
+        self.network = Network(sizes, cfg["activation"], output, cfg["loss"], cfg["init"], cfg["seed"],
+                               cfg["leaky_slope"])
+        self._grad = np.zeros(self.network.layout.size)
+        self._grads = self.network.layout.blocks(self._grad)
+        self._workspaces: dict[int, Workspace] = {}
+        self._p32 = np.empty(self.network.layout.size, np.float32)
+        self._blocks32 = self.network.layout.blocks(self._p32)
+        self._grid_ws: Optional[Workspace] = None
+        self._eval_ws: Optional[Workspace] = None
+        self._restart()
+
+    def _restart(self) -> None:
+        """Epoch 0, fresh optimizer and random stream, no divergence (weights untouched)."""
+        self.epoch = 0
+        self.iteration = 0
+        self.diverged = False
+        self.diverged_epoch: Optional[int] = None
+        self._rng = np.random.default_rng([self.config["seed"], _SHUFFLE_STREAM])
+        self._new_optimizer()
+        self._grad[:] = 0.0
+        self._last_scale = 0.0
+        self._cursor = math.inf  # the next step starts a new pass over the data
+        self._version += 1
+
+    def _new_optimizer(self) -> None:
+        self._optimizer: Optimizer = make_optimizer(self.config["optimizer"], self.network.layout.size)
+        self._apply_live()
+
+    def _apply_live(self) -> None:
+        """Settings read while training: optimizer knobs, penalty, activation slope."""
+        cfg, opt = self.config, self._optimizer
+        opt.momentum, opt.nesterov, opt.rho, opt.beta2 = cfg["momentum"], cfg["nesterov"], cfg["rho"], cfg["beta2"]
+        self._penalty: Optional[Penalty] = make_penalty(cfg["regularization"], cfg["reg_rate"],
+                                                        self.network.layout.weight_mask())
+        self.network.leaky_slope = cfg["leaky_slope"]
+
+    def _prepare_data(self) -> None:
+        """The points as network inputs and targets, training points first."""
+        pts, net = self.points, self.network
+        order = np.concatenate([np.flatnonzero(pts.train), np.flatnonzero(~pts.train)])
+        self._n_train = int(np.count_nonzero(pts.train))
+        x = np.ones((len(order), net.sizes[0] + 1))
+        transform(pts.xy[order], self.config["features"], out=x[:, :-1])
+        self._x = x
+        self._labels = pts.label[order]
+        self._t = np.ascontiguousarray(net.encode(self._labels))
+        self._x_epoch = np.empty((self._n_train, x.shape[1]))
+        self._t_epoch = np.empty((self._n_train, self._t.shape[1]))
+        self._cursor = math.inf
+        self._eval_ws = None
+        self._version += 1
+
+    # ---- training -----------------------------------------------------------------------------
+
+    def train(self, epochs: int = 1) -> History:
+        """Train `epochs` more epochs; returns [(epoch, train_loss, test_loss)] per epoch completed."""
+        return self._run(epochs=_count("epochs", epochs))
+
+    def step(self, batches: int = 1) -> History:
+        """Train `batches` mini-batches; returns an entry for every epoch completed on the way."""
+        return self._run(batches=_count("batches", batches))
+
+    def _run(self, epochs: int = 0, batches: int = 0) -> History:
+        history: History = []
+        n_train = self._n_train
+        if self.diverged or n_train == 0:
+            return history
+        cfg, net = self.config, self.network
+        lr, dropout, noise = cfg["learning_rate"], cfg["dropout"], cfg["input_noise"]
+        size = min(cfg["batch_size"], n_train)
+        params, grad, grads, blocks = net.params, self._grad, self._grads, net.blocks
+        opt, penalty, rng = self._optimizer, self._penalty, self._rng
+        with np.errstate(all="ignore"):  # overflow is caught as divergence, not as warnings
+            done = 0
+            while done < (epochs or batches):
+                if self._cursor >= n_train:
+                    self._shuffle()
+                start = self._cursor
+                end = min(start + size, n_train)
+                ws = self._workspaces.get(end - start) or self._workspace(end - start)
+                x, t = self._x_epoch[start:end], self._t_epoch[start:end]
+                if noise:
+                    x = _noisy(ws, x, noise, rng)
+                net.run_forward(ws, x, blocks, dropout, rng)
+                net.run_backward(ws, x, t, grads, dropout > 0)
+                self._last_scale = 1.0 / (end - start)
+                opt.step(params, grad, lr, self._last_scale, penalty)
+                self.iteration += 1
+                self._cursor = end
+                if batches:
+                    done += 1
+                if end == n_train:
+                    self.epoch += 1
+                    evaluation = self._evaluate()
+                    history.append((self.epoch, evaluation.train_loss, evaluation.test_loss))
+                    if self.diverged:
+                        break
+                    done += not batches
+            if not self.diverged and not math.isfinite(float(params.sum())):
+                self._diverge()
+        return history
+
+    def _shuffle(self) -> None:
+        order = self._rng.permutation(self._n_train)
+        np.take(self._x, order, axis=0, out=self._x_epoch)
+        np.take(self._t, order, axis=0, out=self._t_epoch)
+        self._cursor = 0
+
+    def _workspace(self, n: int) -> Workspace:
+        ws = self._workspaces[n] = Workspace(self.network, n, train=True)
+        return ws
+
+    def _diverge(self) -> None:
+        self.diverged = True
+        self.diverged_epoch = self.epoch
+
+    # ---- evaluation ---------------------------------------------------------------------------
+
+    def _evaluate(self) -> _Evaluation:
+        """Losses of all points from one float64 forward pass; cached while nothing changes."""
+        params = self.network.params
+        ev = getattr(self, "_eval", None)
+        if ev is not None and ev.version == self._version and np.array_equal(ev.params, params):
+            return ev
+        net, n = self.network, len(self._x)
+        if self._eval_ws is None or self._eval_ws.n != n:
+            self._eval_ws = Workspace(net, n)
+        ws = self._eval_ws
+        with np.errstate(all="ignore"):
+            net.run_forward(ws, self._x, net.blocks)
+            losses = net.head.losses(ws.z[-1], ws.o, self._t)
+            train_loss = float(losses[:self._n_train].mean()) if self._n_train else math.nan
+            test_loss = float(losses[self._n_train:].mean()) if n > self._n_train else math.nan
+        self._eval = _Evaluation(self._version, params.copy(), ws, losses, train_loss, test_loss)
+        if not self.diverged and (not math.isfinite(train_loss if self._n_train else test_loss if n else 0.0)
+                                  or not math.isfinite(float(params.sum()))):
+            self._diverge()
+        return self._eval
+
+    def _predictions(self, ws: Workspace) -> np.ndarray:
+        """Predicted class of every point from an evaluation pass."""
+        if self.output_kind == "multiclass":
+            return np.argmax(ws.z[-1], axis=1).astype(np.float64)
+        return (_binary_score(self.network, ws.z[-1], ws.o)[:, 0] > 0).astype(np.float64)
+
+    # ---- pictures and numbers -------------------------------------------------------------------
+
+    def snapshot(self, grid: int = 100, unit_grid: int = 25) -> dict[str, Any]:
+        """Everything a frame shows: output over a grid×grid image of the plane (row 0 is
+        y = +6, column 0 x = -6), each hidden unit over unit_grid×unit_grid, the input
+        features, parameters, losses, accuracies, penalty, dead units and gradient sizes."""
+        grid = _whole("grid", grid, 2, MAX_GRID)
+        unit_grid = _whole("unit_grid", unit_grid, 2, MAX_GRID)
+        cfg, net = self.config, self.network
+        ev = self._evaluate()
+        o, ws = self._draw(grid, unit_grid)
+        g2, u2 = grid * grid, unit_grid * unit_grid
+        kind = self.output_kind
+        snap: dict[str, Any] = {"epoch": self.epoch, "iteration": self.iteration, "problem": cfg["problem"],
+                                "n_classes": self.n_classes, "output_kind": kind}
+        if kind == "binary":
+            score = _binary_score(net, ws.z[-1][:g2], o[:g2])
+            snap["output"] = score.reshape(grid, grid).astype(np.float32)
+            snap["output_range"] = (-1.0, 1.0)
+        elif kind == "multiclass":
+            probs = o[:g2] if net.head.output == "softmax" else _softmax(ws.z[-1][:g2])
+            snap["output"] = np.ascontiguousarray(probs.T.reshape(-1, grid, grid), dtype=np.float32)
+            snap["output_range"] = (0.0, 1.0)
+        else:
+            values = o[:g2, 0]
+            snap["output"] = values.reshape(grid, grid).astype(np.float32)
+            snap["output_range"] = _symmetric(values, self._labels)
+        units, ranges = [], []
+        for name, a in zip(net.activations, ws.a):
+            pictures = np.ascontiguousarray(a[g2:].T.reshape(-1, unit_grid, unit_grid))
+            units.append(pictures)
+            bounds = ACTIVATIONS[name].bounds
+            ranges.append(bounds if bounds is not None else _symmetric(pictures))
+        snap["units"], snap["unit_ranges"] = units, ranges
+        snap["features"] = self._grid_features(grid, unit_grid)[g2:, :-1].T.reshape(-1, unit_grid, unit_grid).copy()
+        snap["weights"] = [w.copy() for w in net.weights]
+        snap["biases"] = [b.copy() for b in net.biases]
+        snap["train_loss"], snap["test_loss"] = ev.train_loss, ev.test_loss
+        snap.update(self._accuracies(ev))
+        snap["penalty"] = self._penalty.value(net.params) if self._penalty is not None else 0.0
+        snap.update(self._dead_units(ev))
+        snap["grad_norms"] = [float(np.abs(g[:-1]).mean()) * self._last_scale for g in self._grads]
+        snap["diverged"], snap["diverged_epoch"] = self.diverged, self.diverged_epoch
+        return snap
+
+    def _grid_features(self, grid: int, unit_grid: int) -> np.ndarray:
+        """float32 inputs (with ones) of the output grid's points, then the unit grid's."""
+        key = (grid, unit_grid, tuple(self.config["features"]))
+        x = self._grids.get(key)
+        if x is None:
+            xy = np.concatenate([datasets.grid_points(grid), datasets.grid_points(unit_grid)])
+            x = np.ones((len(xy), len(key[2]) + 1), np.float32)
+            transform(xy, key[2], out=x[:, :-1])
+            x.setflags(write=False)
+            if len(self._grids) > 8:
+                self._grids.clear()
+            self._grids[key] = x
+        return x
+
+    def _draw(self, grid: int, unit_grid: int) -> tuple[np.ndarray, Workspace]:
+        """One float32 forward pass over both grids; returns (output, workspace)."""
+        x = self._grid_features(grid, unit_grid)
+        if self._grid_ws is None or self._grid_ws.n != len(x):
+            self._grid_ws = Workspace(self.network, len(x), np.float32)
+        np.copyto(self._p32, self.network.params, casting="same_kind")
+        with np.errstate(all="ignore"):
+            return self.network.run_forward(self._grid_ws, x, self._blocks32), self._grid_ws
+
+    def _accuracies(self, ev: _Evaluation) -> dict[str, Any]:
+        if self.output_kind == "regression":
+            return {"train_accuracy": None, "test_accuracy": None, "class_accuracy": None}
+        n_train = self._n_train
+        correct = self._predictions(ev.ws) == self._labels
+        train = float(correct[:n_train].mean()) if n_train else None
+        test = float(correct[n_train:].mean()) if len(correct) > n_train else None
+        part = slice(n_train, None) if len(correct) > n_train else slice(0, n_train)
+        labels, hits = self._labels[part], correct[part]
+        per_class = [float(hits[labels == k].mean()) if np.any(labels == k) else None
+                     for k in range(self.n_classes)]
+        return {"train_accuracy": train, "test_accuracy": test, "class_accuracy": per_class}
+
+    def _dead_units(self, ev: _Evaluation) -> dict[str, Any]:
+        """ReLU-family units whose pre-activation is <= 0 on every training point."""
+        dead, family = [], 0
+        for name, z in zip(self.network.activations, ev.ws.z):
+            if ACTIVATIONS[name].relu_family and self._n_train:
+                dead.append(~np.any(z[:self._n_train] > 0, axis=0))
+                family += z.shape[1]
+            else:
+                dead.append(np.zeros(z.shape[1], dtype=bool))
+                family += ACTIVATIONS[name].relu_family * z.shape[1]
+        fraction = float(sum(int(d.sum()) for d in dead)) / family if family else 0.0
+        return {"dead_units": dead, "dead_fraction": fraction}
+
+    # ---- changing things ------------------------------------------------------------------------
+
+    def update(self, patch: Mapping[str, Any]) -> list[str]:
+        """Apply a partial config live; returns the parts rebuilt among "data", "network", "optimizer".
+
+        Atomic: an invalid patch raises ConfigError and changes nothing. Learning rate, batch
+        size, regularization, momentum, dropout and input noise keep weights and optimizer
+        state; a new optimizer resets its state only; data, shape, features, activation,
+        loss and init changes rebuild what engine.config's `resets` says.
+        """
+        new, changed = apply_patch(self.config, patch)
+        parts = resets_for(changed)
+        saved = dict(self.__dict__)
+        try:
+            old, self.config = self.config, new
+            if "data" in parts:
+                self.points = self._new_points(old)
+            if "network" in parts:
+                self._build_network()
+            elif "optimizer" in parts:
+                self._new_optimizer()
+            if "data" in parts or "network" in parts:
+                self._prepare_data()
+            self._apply_live()
+            self._version += 1
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+        return parts
+
+    def _new_points(self, old: Mapping[str, Any]) -> datasets.PointSet:
+        """Generated data; for "custom", the current points stay where their labels still fit."""
+        cfg = self.config
+        if cfg["dataset"] != "custom":
+            return datasets.generate(cfg)
+        points = self.points.copy()
+        if cfg["problem"] != old["problem"]:
+            points.clear()
+        elif cfg["problem"] == "classification":
+            keep = points.label < self.n_classes
+            points.xy, points.label, points.train = points.xy[keep], points.label[keep], points.train[keep]
+        return points
+
+    def reset(self) -> None:
+        """Fresh weights from the config's seed (a run is replayable), same data, epoch 0,
+        fresh optimizer; clears divergence."""
+        self.network.initialize(self.config["init"], self.config["seed"])
+        self._restart()
+
+    def regenerate(self, seed: Optional[int] = None) -> int:
+        """New data from `seed` (random if None) and fresh weights; returns the seed."""
+        if seed is None:
+            seed = random.SystemRandom().randrange(0, 1_000_000)
+        new, _ = apply_patch(self.config, {"seed": seed})
+        self.config = new
+        self.points = datasets.generate(new) if new["dataset"] != "custom" else self.points
+        self._build_network()
+        self._prepare_data()
+        return int(seed)
+
+    def set_weight(self, layer: int, i: int, j: int, value: float) -> None:
+        """Set weight (i -> j) of layer `layer` (0 = the inputs' layer); ConfigError names the bad argument."""
+        w = self.network.weights
+        layer = _whole("layer", layer, 0, len(w) - 1)
+        i = _whole("i", i, 0, w[layer].shape[0] - 1)
+        j = _whole("j", j, 0, w[layer].shape[1] - 1)
+        w[layer][i, j] = _finite("value", value)
+        self._version += 1
+
+    def set_bias(self, layer: int, j: int, value: float) -> None:
+        """Set bias `j` of layer `layer`; ConfigError names the bad argument."""
+        b = self.network.biases
+        layer = _whole("layer", layer, 0, len(b) - 1)
+        j = _whole("j", j, 0, b[layer].shape[0] - 1)
+        b[layer][j] = _finite("value", value)
+        self._version += 1
+
+    def add_points(self, points: Any) -> list[str]:
+        """Add [[x, y, label], …] (labels: class index, or target for regression). Switches the
+        data set to "custom", keeping the current points and the weights."""
+        k = None if self.config["problem"] == "regression" else self.n_classes
+        edited = self.points.copy()
+        edited.add(points, n_classes=k, max_points=self.max_points)
+        return self._edited(edited)
+
+    def remove_points(self, positions: Any) -> list[str]:
+        """Remove the nearest point within 0.5 of each (x, y); switches to "custom" as add_points."""
+        edited = self.points.copy()
+        edited.remove(positions)
+        return self._edited(edited)
+
+    def clear_points(self) -> list[str]:
+        """Remove every point; switches to "custom" as add_points."""
+        edited = self.points.copy()
+        edited.clear()
+        return self._edited(edited)
+
+    def _edited(self, points: datasets.PointSet) -> list[str]:
+        if self.config["dataset"] != "custom":
+            # Same class count under "custom", so the network (its outputs) stays as it is.
+            self.config = {**self.config, "dataset": "custom", "n_classes": max(2, self.n_classes)}
+        self.points = points
+        self._prepare_data()
+        return []
+
+    # ---- reading --------------------------------------------------------------------------------
+
+    def data(self) -> dict[str, Any]:
+        """{"problem", "n_classes", "train": [[x, y, label], …], "test": [...]} as plain floats."""
+        pts = self.points
+        rows = np.column_stack([pts.xy, pts.label])
+        return {"problem": self.config["problem"], "n_classes": self.n_classes,
+                "train": rows[pts.train].tolist(), "test": rows[~pts.train].tolist()}
+
+    def gradient_check(self) -> float:
+        """engine.gradcheck on the current network and up to 20 training points (all points if
+        there are no training points); the largest relative error."""
+        n = self._n_train or len(self._x)
+        take = slice(0, min(n, GRADCHECK_POINTS))
+        if n == 0:
+            return 0.0
+        return gradient_check(self.network, self._x[take, :-1], self._t[take])
+
+
+# ---- helpers ------------------------------------------------------------------------------------
+
+def _noisy(ws: Workspace, x: np.ndarray, std: float, rng: np.random.Generator) -> np.ndarray:
+    """A copy of inputs `x` with Gaussian noise on the features (not the ones column)."""
+    buf = ws.input_buffer(x.shape[1])
+    np.copyto(buf, x)
+    features = buf[:, :-1]
+    noise = rng.standard_normal(features.shape)
+    np.multiply(noise, std, out=noise)
+    np.add(features, noise, out=features)
+    return buf
+
+
+def _binary_score(net: Network, z: np.ndarray, o: np.ndarray) -> np.ndarray:
+    """A binary output as a score in [-1, 1]: +1 class 1, -1 class 0, 0 the boundary."""
+    if net.head.output == "sigmoid":
+        return 2.0 * o - 1.0
+    if net.head.output == "tanh":
+        return o
+    return np.clip(z, -1.0, 1.0)  # hinge: raw scores, beyond the margin is "sure"
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _symmetric(*arrays: np.ndarray) -> tuple[float, float]:
+    """(-m, m) with m the largest finite |value| (1 if there is none)."""
+    m = 0.0
+    for a in arrays:
+        a = np.abs(a[np.isfinite(a)])
+        if a.size:
+            m = max(m, float(a.max()))
+    m = m or 1.0
+    return (-m, m)
+
+
+def _whole(name: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
+        raise ConfigError(name, f"expected a whole number {lo}..{hi}, got {value!r}")
+    return int(value)
+
+
+def _count(name: str, value: Any) -> int:
+    return _whole(name, value, 1, 10**9)
+
+
+def _finite(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not math.isfinite(value):
+        raise ConfigError(name, f"expected a finite number, got {value!r}")
+    return float(value)
