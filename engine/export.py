@@ -13,7 +13,9 @@ from typing import Any, Mapping
 import numpy as np
 
 from .config import ConfigError, validate_config
+from .datasets import PointSet, check_points, n_classes
 from .features import FEATURE_EXPRESSIONS
+from .trainer import Trainer
 
 FORMAT = "nn-playground-model"
 FORMAT_VERSION = 1
@@ -30,23 +32,32 @@ def _describe(trainer: Any) -> dict[str, Any]:
     net = trainer.network
     return {
         "features": list(trainer.config["features"]),
-        "activations": list(net.activations),  # one per layer, the output layer's last
-        "leaky_slope": float(trainer.config["leaky_slope"]),
+        "activations": [*net.activations, net.output_activation],  # one per layer, the output's last
+        "leaky_slope": float(net.leaky_slope),
         "weights": [np.asarray(w, dtype=np.float64) for w in net.weights],
         "biases": [np.asarray(b, dtype=np.float64) for b in net.biases],
     }
 
 
+def _plain(value: Any) -> Any:
+    """A JSON-ready number (or flat list of them), or None for anything else."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (list, tuple)) and all(v is None or isinstance(v, (int, float, np.generic)) for v in value):
+        return [_plain(v) for v in value]
+    return None
+
+
 def _metrics(trainer: Any) -> dict[str, Any]:
-    """The numbers of a snapshot (no grids, no arrays), JSON-ready."""
-    snap = trainer.snapshot(grid=None)
-    out = {}
-    for key, value in snap.get("metrics", snap).items():
-        if isinstance(value, (bool, int, float, np.integer, np.floating)) and not isinstance(value, np.ndarray):
-            value = value.item() if isinstance(value, np.generic) else value
-            if not (isinstance(value, float) and not math.isfinite(value)):
-                out[key] = value
-    return out
+    """The numbers of a snapshot (losses, accuracies, penalty, ...) without grids or arrays."""
+    snap = trainer.snapshot(grid=2, unit_grid=2)  # the smallest grids: only the numbers are kept
+    skip = {"epoch", "iteration", "weights", "biases", "output", "units", "features"}
+    return {k: _plain(v) for k, v in snap.items()
+            if k not in skip and (_plain(v) is not None or v is None)}
 
 
 # --- model JSON ---------------------------------------------------------------------------------------
@@ -115,11 +126,9 @@ def load_model(trainer: Any, data: Any) -> None:
     """Load a `model_to_dict` export into `trainer`: same config, weights, counters (and points).
 
     Everything is checked before anything changes, so a bad file leaves the session as it was;
-    errors are ConfigError("model", "<where>: <what>").
+    errors are ConfigError("model", "<where>: <what>"). The optimizer state (momentum, Adam's
+    moments) and the shuffling stream start afresh; "metrics" is informational and not read.
     """
-    from .datasets import check_points, n_classes  # the point rules live with the point set
-    from .trainer import Trainer
-
     if not isinstance(data, Mapping):
         raise _fail("expected a JSON object as written by the model download")
     if data.get("format") != FORMAT:
@@ -136,7 +145,7 @@ def load_model(trainer: Any, data: Any) -> None:
         raise _fail(f"config.{e.key}: {e.message}") from None
     epoch, iteration = _count(data, "epoch"), _count(data, "iteration")
 
-    fresh = Trainer(config)  # the shapes this config builds; also checks the config is trainable
+    fresh = Trainer(config, max_points=trainer.max_points)  # builds the shapes the weights must have
     want_w = [w.shape for w in fresh.network.weights]
     want_b = [b.shape for b in fresh.network.biases]
     for key, want in (("weights", want_w), ("biases", want_b)):
@@ -152,16 +161,20 @@ def load_model(trainer: Any, data: Any) -> None:
             check_points(np.column_stack([xy, label]), k)
         except ConfigError as e:
             raise _fail(f"points: {e.message}") from None
+        if len(label) > trainer.max_points:
+            raise _fail(f"points: {len(label)} points; allowed: at most {trainer.max_points} per session")
         points = (xy, label, train)
 
-    # Nothing can fail from here on: move the checked state into the session's trainer.
-    trainer.update({k: v for k, v in config.items() if trainer.config.get(k) != v})
+    # Build the whole session aside, then move it into `trainer` in one step (as Trainer.update
+    # does), so the server's reference to the trainer stays valid and a failure changes nothing.
     if points is not None:
-        trainer.points.xy, trainer.points.label, trainer.points.train = points
-    for i, (w, b) in enumerate(zip(weights, biases)):
-        trainer.network.weights[i][...] = w
-        trainer.network.biases[i][...] = b
-    trainer.epoch, trainer.iteration = epoch, iteration
+        fresh.points = PointSet(*points, train_ratio=config["train_ratio"], rng=fresh.points.rng)
+        fresh._prepare_data()  # engine/trainer.py has no public "replace the points" yet
+    fresh.network.weights = weights
+    fresh.network.biases = biases
+    fresh.epoch, fresh.iteration = epoch, iteration
+    trainer.__dict__.clear()
+    trainer.__dict__.update(fresh.__dict__)
 
 
 # --- code generation --------------------------------------------------------------------------------
@@ -188,7 +201,7 @@ def _feature_lines(desc: Mapping[str, Any]) -> str:
 NUMPY_ACTIVATIONS = {
     "linear": "z",
     "identity": "z",
-    "sigmoid": "1.0 / (1.0 + np.exp(-z))",
+    "sigmoid": "0.5 * np.tanh(0.5 * z) + 0.5",  # the logistic function, without overflow warnings
     "tanh": "np.tanh(z)",
     "relu": "np.maximum(z, 0.0)",
     "leaky_relu": "np.where(z > 0, z, {slope!r} * z)",
