@@ -90,7 +90,7 @@ def check_points(points: Any, n_classes: int | None = None) -> np.ndarray:
     return arr
 
 
-@dataclass
+@dataclass(eq=False)  # arrays inside: compare explicitly, never with ==
 class PointSet:
     """Points with labels and a train/test flag each.
 

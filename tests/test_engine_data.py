@@ -191,27 +191,31 @@ def test_clear_and_copy_are_independent():
     assert a.train.tolist() == b.train.tolist()  # the split generator's state is copied too
 
 
-point = st.tuples(st.floats(-6, 6), st.floats(-6, 6), st.integers(0, 2).map(float))
+# Distinct points on a 0.1 grid, so each can be followed by its coordinates.
+cell = st.tuples(st.integers(-60, 60), st.integers(-60, 60))
+edit = st.one_of(st.tuples(st.just("add"), st.lists(cell, max_size=8)),
+                 st.tuples(st.just("remove"), st.lists(cell, max_size=3)))
 
 
-@settings(max_examples=60, deadline=None)
-@given(first=st.lists(point, max_size=30), later=st.lists(st.lists(point, max_size=10), max_size=5),
-       ratio=st.floats(10, 90), seed=st.integers(0, 2**31 - 1))
-def test_split_is_stable_while_adding_and_removing(first, later, ratio, seed):
+@settings(max_examples=80, deadline=None)
+@given(edits=st.lists(edit, max_size=12), ratio=st.floats(10, 90), seed=st.integers(0, 2**31 - 1))
+def test_split_is_stable_while_adding_and_removing(edits, ratio, seed):
+    """A point's train/test flag is drawn once, when it is added, and never changes after."""
     pts = PointSet.empty(ratio, seed)
-    pts.add(first, n_classes=3)
-    for batch in later:
-        before = {tuple(p) + (t,) for p, t in zip(np.column_stack([pts.xy, pts.label]).tolist(), pts.train)}
-        if batch:
-            pts.remove([b[:2] for b in batch[:1]])
-        pts.add(batch, n_classes=3)
-        after = {tuple(p) + (t,) for p, t in zip(np.column_stack([pts.xy, pts.label]).tolist(), pts.train)}
-        # every surviving old point keeps its train flag: no (x, y, label) changes side
-        old_keys = {b[:3]: b[3] for b in before}
-        for a in after:
-            if a[:3] in old_keys and a[:3] not in {tuple(b) for b in batch}:
-                assert old_keys[a[:3]] == a[3]
-    assert pts.xy.shape == (len(pts), 2) and pts.train.shape == (len(pts),)
+    flag_of: dict[tuple[float, float], bool] = {}
+    for op, cells in edits:
+        xy = [(i / 10, j / 10) for i, j in dict.fromkeys(cells) if (i / 10, j / 10) not in flag_of or op == "remove"]
+        if op == "add":
+            pts.add([[x, y, (x > 0) * 1.0] for x, y in xy], n_classes=2)
+            for (x, y), t in zip(pts.xy[-len(xy):].tolist() if xy else [], pts.train[-len(xy):].tolist()):
+                flag_of[(x, y)] = t
+        else:
+            pts.remove(xy, radius=1e-9)  # exact hits only: the followed point itself
+            for p in xy:
+                flag_of.pop(p, None)
+        assert len(pts) == len(flag_of)
+        assert {(x, y): t for (x, y), t in zip(pts.xy.tolist(), pts.train.tolist())} == flag_of
+        assert pts.xy.shape == (len(pts), 2) and pts.label.shape == pts.train.shape == (len(pts),)
 
 
 def test_added_points_follow_the_train_ratio():
