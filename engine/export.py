@@ -55,7 +55,7 @@ def _plain(value: Any) -> Any:
 def _metrics(trainer: Any) -> dict[str, Any]:
     """The numbers of a snapshot (losses, accuracies, penalty, ...) without grids or arrays."""
     snap = trainer.snapshot(grid=2, unit_grid=2)  # the smallest grids: only the numbers are kept
-    skip = {"epoch", "iteration", "weights", "biases", "output", "units", "features"}
+    skip = {"epoch", "iteration", "weights", "biases", "output", "units", "features", "output_range"}
     return {k: _plain(v) for k, v in snap.items()
             if k not in skip and (_plain(v) is not None or v is None)}
 
@@ -69,6 +69,8 @@ def model_to_dict(trainer: Any) -> dict[str, Any]:
     regenerate them; generated data come back from the config's seed.
     """
     desc = _describe(trainer)
+    if not all(np.isfinite(p).all() for p in desc["weights"] + desc["biases"]):
+        raise _fail("the network has diverged (NaN or infinite weights); reset it before downloading")
     data: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

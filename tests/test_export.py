@@ -117,6 +117,13 @@ def test_bad_model_files_are_refused_precisely():
         load_model(Trainer({"seed": 1}), [1, 2])
 
 
+def test_a_diverged_network_is_not_exported_as_broken_json():
+    trainer = trained("tanh binary", epochs=1)
+    trainer.network.weights[0][0, 0] = np.nan  # what divergence leaves behind
+    with pytest.raises(ConfigError, match="diverged"):
+        model_to_dict(trainer)
+
+
 def test_bad_custom_points_are_refused():
     source = Trainer({"seed": 3, "dataset": "custom"})
     source.add_points([[1, 1, 0], [2, 2, 1]])
