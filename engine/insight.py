@@ -193,11 +193,11 @@ def gradient_ratio(grad_norms: Sequence[float]) -> float:
 
     `grad_norms` is the per-layer list of a snapshot or frame (first layer first, output last).
     A vanishing gradient shows as a large ratio: ≥ 10 means the first layer learns at least ten
-    times more slowly than the last.
+    times more slowly than the last. A network without hidden layers has ratio 1.
     """
     norms = [float(g) for g in grad_norms]
-    if len(norms) < 2:
-        raise ConfigError("grad_norms", f"need at least 2 layers, got {len(norms)}")
+    if not norms:
+        raise ConfigError("grad_norms", "need at least 1 layer, got none")
     if not all(math.isfinite(g) and g >= 0 for g in norms):
         raise ConfigError("grad_norms", "expected finite numbers >= 0")
     first, last = norms[0], norms[-1]

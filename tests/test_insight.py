@@ -174,6 +174,7 @@ def test_gradient_ratio_compares_first_and_last_layer():
     assert gradient_ratio([0.001, 0.01, 0.05]) == pytest.approx(50)
     assert vanishing_gradient([0.001, 0.5, 0.02]) and not vanishing_gradient([0.01, 0.5, 0.05])
     assert gradient_ratio([0.0, 0.1]) == math.inf and gradient_ratio([0.0, 0.0]) == 1.0
-    for bad in ([0.1], [0.1, float("nan")], [-1, 1]):
+    assert gradient_ratio([0.3]) == 1.0  # one layer is its own first and last
+    for bad in ([], [0.1, float("nan")], [-1, 1]):
         with pytest.raises(ConfigError):
             gradient_ratio(bad)
