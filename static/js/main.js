@@ -40,7 +40,7 @@ const app = {
   config: null, version: null, epoch: 0, state: "paused", divergedEpoch: null,
   connection: "connecting", lastHeader: null, outputs: 1, urlErrors: [],
   renderTimes: [], latest: null, scheduled: false,
-  wantPlaying: false, restore: null, restoreSource: null, replaceUrl: true,
+  wantPlaying: false, restore: null, restoreSource: null, restoreQueue: [], replaceUrl: true,
 };
 
 const status = createStatus({ conn: $("connection"), note: $("reset-note"), banner: $("banner"), urlReport: $("url-report"), errors: $("general-error") });
@@ -167,28 +167,56 @@ function difference(wanted, config) {
   return out;
 }
 
-/** Send a config the page wants back (from the URL, or after a reconnect), key by key if refused. */
+/**
+ * Send a config the page wants back (from the URL, or after a reconnect). The server takes
+ * a patch whole or not at all, so when it refuses one value, that value is reported and the
+ * rest sent again; when it names a key the patch does not hold (a conflict between keys),
+ * every key is sent on its own and each refusal reported.
+ */
 function startRestore(patch, source) {
   app.restore = patch;
   app.restoreSource = source;
+  app.restoreQueue = [];
   if (!send({ type: "config", patch })) app.restore = null;
+}
+
+function restoreRefused(msg, text) {
+  const report = (key) => {
+    if (app.restoreSource === "url") {
+      app.urlErrors.push({ key, message: msg.message });
+      status.urlErrors(app.urlErrors);
+    } else status.error(text);
+  };
+  if (app.restoreQueue.length) { report(app.restoreQueue.shift()); return; }
+  const patch = app.restore;
+  app.restore = null;
+  if (msg.field && msg.field in patch) {
+    report(msg.field);
+    const { [msg.field]: _, ...rest } = patch;
+    if (Object.keys(rest).length) startRestore(rest, app.restoreSource);
+    return;
+  }
+  app.restoreQueue = Object.keys(patch);
+  for (const key of app.restoreQueue) send({ type: "config", patch: { [key]: patch[key] } });
 }
 
 // ---- messages ----------------------------------------------------------------------------
 const handlers = {
   hello(msg) {
     const previous = app.config;
-    applyConfig(msg.config, msg.version, []);
     if (previous) {
       // A reconnect: the new session starts from defaults; put our config (and seed) back.
       const diff = difference(previous, msg.config);
-      if (Object.keys(diff).length) startRestore(diff, "reconnect");
-      if (app.wantPlaying) send({ type: "play" });
-    } else if (app.restore) {
-      startRestore(app.restore, "url");
+      app.restore = Object.keys(diff).length ? diff : null;
+      app.restoreSource = "reconnect";
     }
+    app.replaceUrl = true; // the config the page is restoring is not a new history entry
+    applyConfig(msg.config, msg.version, []);
+    if (app.restore) startRestore(app.restore, app.restoreSource);
+    if (previous && app.wantPlaying) send({ type: "play" });
   },
   config(msg) {
+    if (app.restoreQueue.length) app.restoreQueue.shift();
     app.restore = null;
     applyConfig(msg.config, msg.version, msg.reset || []);
   },
@@ -215,17 +243,7 @@ const handlers = {
   },
   error(msg) {
     const text = `${t(`error.${msg.code}`)} ${msg.message}`.trim();
-    if (app.restore && msg.field && msg.field in app.restore) {
-      // One bad value must not lose the rest: report it and send the others again.
-      const { [msg.field]: _, ...rest } = app.restore;
-      if (app.restoreSource === "url") {
-        app.urlErrors.push({ key: msg.field, message: msg.message });
-        status.urlErrors(app.urlErrors);
-      } else status.error(text);
-      if (Object.keys(rest).length) startRestore(rest, app.restoreSource);
-      else app.restore = null;
-      return;
-    }
+    if (app.restore || app.restoreQueue.length) { restoreRefused(msg, text); return; }
     app.restore = null;
     if (msg.field && controls.showError(msg.field, text)) return;
     const nearNetwork = ["hidden", "activation", "features", "layer", "i", "j", "value"].includes(msg.field);
@@ -267,8 +285,11 @@ function applyConfig(config, version, reset) {
     status.diverged(null);
   }
   if (reset.length) status.resetNote(reset);
-  writeUrl(config, { replace: app.replaceUrl });
-  app.replaceUrl = false;
+  // While a restore is under way the address bar keeps the config being restored.
+  if (!app.restore && !app.restoreQueue.length) {
+    writeUrl(config, { replace: app.replaceUrl });
+    app.replaceUrl = false;
+  }
 }
 
 const connection = new Connection(sessionUrl(), handlers, (state, detail) => {
@@ -354,6 +375,10 @@ window.__nnp = {
   get renderMedianMs() { return median(app.renderTimes); },
   get renderSamples() { return app.renderTimes.length; },
   get chartPoints() { return chart.epochs.length; },
+  /** The weight of link (layer, i, j) as the page last received it. */
+  weight(layer, i, j) { const w = network.weights[layer]; return w ? w.data[i * w.shape[1] + j] : null; },
+  /** Send a raw protocol message (tests use it to provoke server errors). */
+  send(message) { return send(message); },
 };
 
 connection.open();

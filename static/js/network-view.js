@@ -198,7 +198,11 @@ export class NetworkView {
         el.addEventListener("mouseenter", (ev) => this.cb.onLinkHover(link, this.weightOf(link), ev));
         el.addEventListener("mouseleave", () => this.cb.onLinkHover(null));
         el.addEventListener("click", () => this.editLink(link));
-        el.addEventListener("keydown", (ev) => { if (ev.key === "Enter") this.editLink(link); });
+        el.addEventListener("keydown", (ev) => {
+          if (ev.key !== "Enter") return;
+          ev.preventDefault(); // else the Enter's keypress submits the editor it just opened
+          this.editLink(link);
+        });
         this.svg.append(el);
         this.links.push(link);
       }));

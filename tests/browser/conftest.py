@@ -1,0 +1,89 @@
+"""Browser fixtures: one headless Chromium (Debian's /usr/bin/chromium) for the session,
+a fresh context per test, and a helper that opens the page on a real server and waits
+until it is live and has drawn a frame.
+
+Without chromium the browser tests are skipped with the reason, except under CI (env CI
+set), where a missing browser is a failure: CI must run them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+if not CHROMIUM.exists():
+    reason = f"{CHROMIUM} is missing (install Debian's chromium package)"
+    if os.environ.get("CI"):
+        raise RuntimeError(f"browser tests are required under CI: {reason}")
+    pytest.skip(reason, allow_module_level=True)
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    if os.environ.get("CI"):
+        raise
+    pytest.skip(f"playwright is not installed: {exc}", allow_module_level=True)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Page:
+    """A Playwright page that records console errors and uncaught exceptions."""
+
+    def __init__(self, page):
+        self.pw = page
+        self.errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+
+    def open(self, url: str, timeout: float = 15000) -> "Page":
+        """Go to `url` and wait until the session is live and a frame has been drawn."""
+        self.pw.goto(url)
+        self.wait_live(timeout)
+        return self
+
+    def wait_live(self, timeout: float = 15000) -> None:
+        self.pw.wait_for_function(
+            "() => window.__nnp && __nnp.connection === 'live' && __nnp.lastHeader && __nnp.renderSamples > 0",
+            timeout=timeout)
+
+    def nnp(self, expr: str):
+        """Evaluate an expression over the page's test hook, e.g. nnp("config.hidden")."""
+        return self.pw.evaluate(f"() => window.__nnp.{expr}")
+
+    def wait(self, js: str, timeout: float = 10000):
+        """Wait until the JS expression (with `n` bound to window.__nnp) is truthy."""
+        return self.pw.wait_for_function(f"() => {{ const n = window.__nnp; return {js}; }}", timeout=timeout)
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    wrapped = Page(context.new_page())
+    yield wrapped
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
