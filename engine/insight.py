@@ -73,13 +73,15 @@ def grid_lines(lines: int = 13, samples: int = 60) -> np.ndarray:
     return out
 
 
-def hidden_activations(network: Any, X: np.ndarray, layer: int, leaky_slope: float = 0.01) -> np.ndarray:
+def hidden_activations(network: Any, X: np.ndarray, layer: int, leaky_slope: float | None = None) -> np.ndarray:
     """The activations of hidden layer `layer` (0-based) for network inputs X (n, fan_in).
 
     Runs the forward pass of `network` (its weights, biases and hidden activation names) only
     up to that layer, through the engine's activation table; maxout takes the larger of the two
-    pieces stored side by side.
+    pieces stored side by side. `leaky_slope` defaults to the network's own.
     """
+    if leaky_slope is None:
+        leaky_slope = getattr(network, "leaky_slope", 0.01)
     A = np.asarray(X, dtype=np.float64)
     for l in range(layer + 1):
         Z = A @ network.weights[l] + network.biases[l]
@@ -112,7 +114,7 @@ def hidden_space(trainer: Any, layer: int, unit_a: int, unit_b: int, lines: int 
     grid = grid_lines(lines, samples)
     points = trainer.points
     xy = np.concatenate([grid.reshape(-1, 2), points.xy])
-    H = hidden_activations(network, transform(xy, config["features"]), layer, config["leaky_slope"])
+    H = hidden_activations(network, transform(xy, config["features"]), layer)
     uv = H[:, [unit_a, unit_b]]
     mapped_grid = uv[:grid[..., 0].size].reshape(2, lines, samples, 2)
     mapped_points = np.column_stack([uv[grid[..., 0].size:], points.label])
