@@ -5,6 +5,8 @@ Every run is seeded, so these are exact replays of what the class sees after one
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -159,3 +161,18 @@ def test_momentum_and_adam_learn_the_spiral_faster_than_sgd(lesson_id):
 def test_gradient_check_lesson_network_passes_the_check():
     trainer = side("gradient_check")
     assert trainer.gradient_check() < 1e-5
+
+
+@pytest.mark.parametrize("lesson", [l for l in LESSONS if l["compare"]], ids=lambda lesson: lesson["id"])
+def test_compare_sides_train_on_the_same_data(lesson):
+    left, right = side(lesson["id"], "left"), side(lesson["id"], "right")
+    if lesson["compare_points"] == lesson["points"]:
+        assert left.data() == right.data()
+    else:  # AND vs OR: same four corners, different labels
+        corners = lambda t: sorted((x, y) for x, y, _ in t.data()["train"] + t.data()["test"])
+        assert corners(left) == corners(right) and left.data() != right.data()
+
+
+def test_lessons_are_json_ready_for_the_page():
+    text = json.dumps(LESSONS, ensure_ascii=False, allow_nan=False)
+    assert json.loads(text) == LESSONS
