@@ -253,6 +253,8 @@ const handlers = {
     const h = msg.header;
     app.lastHeader = h;
     app.epoch = h.epoch;
+    // set_weight and set_bias are answered by a frame, not a config reply: its version counts too.
+    if (h.version > app.version) app.version = h.version;
     chart.append(h.history || []);
     if (msg.arrays.features) features.setGrids(msg.arrays.features);
     if (h.diverged && app.divergedEpoch == null) {
