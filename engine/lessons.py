@@ -18,7 +18,8 @@ A lesson file is a JSON object (lessons/README.md is the teacher's guide):
 
 `load_lessons` checks every file against this and against the config schema, so a teacher's
 typo stops the server with a message naming the file and the key, instead of a lesson that
-silently does something else.
+silently does something else. `apply_lesson` sets a Trainer to one side of a lesson; the
+server and the tests both use it, so what the tests check is what the class sees.
 """
 
 from __future__ import annotations
