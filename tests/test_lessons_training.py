@@ -135,6 +135,15 @@ def test_overfitting_lesson_test_loss_turns_up_and_l2_helps():
     assert results["right"][0][-1][2] < final_test  # L2 ends with a lower test loss
 
 
+def test_l1_zeroes_the_useless_features_and_l2_does_not():
+    l1, l2 = both("l1_vs_l2", 300)
+    features = lesson_by_id("l1_vs_l2", LESSONS)["config"]["features"]
+    useless = [features.index(name) for name in ("sin_x1", "sin_x2", "cos_x1", "cos_x2")]
+    weight_of = lambda snap: np.abs(np.asarray(snap["weights"][0])).sum(axis=1)  # per input feature
+    assert (weight_of(l1)[useless] < 0.01).all() and (weight_of(l2)[useless] > 0.05).all()
+    assert l1["test_accuracy"] > 0.95 and l2["test_accuracy"] > 0.95
+
+
 def test_big_regularized_network_beats_the_small_one():
     small, big = both("big_network_with_regularization", 500)
     # The lesson's seed shows the small network stuck in a poor local minimum.
