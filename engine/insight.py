@@ -116,14 +116,15 @@ def hidden_space(trainer: Any, layer: int, unit_a: int, unit_b: int, lines: int 
     xy = np.concatenate([grid.reshape(-1, 2), points.xy])
     H = hidden_activations(network, transform(xy, config["features"]), layer)
     uv = H[:, [unit_a, unit_b]]
+    if not np.isfinite(uv).all():  # only a diverged network gets here; NaN has no place on a plot (or in JSON)
+        raise ConfigError("network", "its activations are not finite (the training diverged); reset it first")
     mapped_grid = uv[:grid[..., 0].size].reshape(2, lines, samples, 2)
     mapped_points = np.column_stack([uv[grid[..., 0].size:], points.label])
-    finite = uv[np.isfinite(uv).all(axis=1)]
     return {
         "layer": layer, "units": [unit_a, unit_b],
         "lines": {"horizontal": mapped_grid[0].tolist(), "vertical": mapped_grid[1].tolist()},
         "train": mapped_points[points.train].tolist(), "test": mapped_points[~points.train].tolist(),
-        "range": {"u": _padded(finite[:, 0]), "v": _padded(finite[:, 1])},
+        "range": {"u": _padded(uv[:, 0]), "v": _padded(uv[:, 1])},
     }
 
 

@@ -126,6 +126,10 @@ def test_second_layer_view_and_argument_checks():
         with pytest.raises(ConfigError) as err:
             hidden_space(trainer, **args)
         assert err.value.key == key and allowed in str(err.value)
+    trainer.network.weights[0][0, 0] = np.nan
+    with pytest.raises(ConfigError, match="diverged") as err:
+        hidden_space(trainer, 1, 0, 1)
+    assert err.value.key == "network"
     flat = Trainer({"hidden": [], "seed": 1})
     with pytest.raises(ConfigError, match="no hidden layer"):
         hidden_space(flat, 0, 0, 0)
