@@ -22,25 +22,16 @@ def gradient_check(network: Any, X: Any, Y: Any, eps: float = 1e-5) -> float:
     Parameters are perturbed in place and restored exactly afterwards.
     """
     dW, db = network.gradients(X, Y)
-    analytic = np.concatenate([np.concatenate([w, b[None, :]]).ravel() for w, b in zip(dW, db)])
+    analytic = network.layout.pack(dW, db)
     params = network.params
-    x, t = network.with_ones(X), network.encode(Y)
     numeric = np.empty_like(analytic)
     for i in range(params.size):
         saved = params[i]
         params[i] = saved + eps
-        up = _loss(network, x, t)
+        up = network.loss(X, Y)
         params[i] = saved - eps
-        down = _loss(network, x, t)
+        down = network.loss(X, Y)
         params[i] = saved
         numeric[i] = (up - down) / (2 * eps)
     scale = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), FLOOR)
     return float(np.max(np.abs(analytic - numeric) / scale)) if analytic.size else 0.0
-
-
-def _loss(network: Any, x: np.ndarray, t: np.ndarray) -> float:
-    # The data loss on prepared inputs and targets, through the network's own passes.
-    from .network import Workspace
-    ws = Workspace(network, len(x))
-    network.run_forward(ws, x, network.blocks)
-    return float(np.mean(network.head.losses(ws.z[-1], ws.o, t)))

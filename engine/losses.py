@@ -1,21 +1,21 @@
-"""Output heads: an output activation paired with a loss, and the labels each expects.
+"""Output heads: an output activation paired with a loss, and the targets each expects.
 
-A head knows three things about the output layer's pre-activation `z`:
+Arrays are unit-major like the rest of the network: z, o and t are (outputs, n). A head knows:
 - `forward(z, out)`: the network's output o (in place);
 - `losses(z, o, t)`: the data loss of every example, shape (n,);
-- `delta(z, o, t, out, tmp)`: dE/dz summed (not averaged) over the batch; the caller scales.
+- `delta(z, o, t, out, tmp)`: dE/dz *summed* over the batch (the optimizer scales it).
 
-Pairing the activation with the loss keeps the gradients stable and cheap (sigmoid with
-cross-entropy has delta o - t, whatever the size of z) and the losses finite for any logit.
+Pairing the activation with the loss keeps gradients stable and cheap (sigmoid with
+cross-entropy has delta o - t for any z) and the reported losses finite for any logit.
 
-Targets `t` (encoded by `encode`):
-- "pm1": one column of ±1 (class 0 -> -1, class 1 -> +1): tanh + squared, binary hinge;
-- "01": one column of 0/1: sigmoid + cross-entropy;
-- "onehot": K columns: softmax (+ squared or cross-entropy), multiclass hinge;
-- "real": the targets as given: identity + squared (regression), or any explicit output.
+Targets (made by `encode` from class indices):
+- "pm1": ±1 (class 0 -> -1, class 1 -> +1): tanh + squared, binary hinge;
+- "01": 0/1: sigmoid + cross-entropy (and sigmoid + squared);
+- "onehot": K rows: softmax (+ squared or cross-entropy), multiclass hinge;
+- "real": values as given: identity + squared (regression).
 
 Conventions of the notes: squared is E = ½ Σ_k (t_k - o_k)² per example; every reported loss
-is the mean over the examples and never includes the weight penalty.
+is the mean over examples and never includes the weight penalty.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ OUTPUTS = ("linear", "identity", "tanh", "sigmoid", "softmax")
 class Head:
     """An output activation with its loss; see the module docstring."""
 
-    name: str
+    loss: str
     output: str  # "identity", "tanh", "sigmoid" or "softmax"
     targets: str  # "pm1", "01", "onehot" or "real"
     forward: Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -43,7 +43,8 @@ class Head:
 # --- output activations ------------------------------------------------------------------------
 
 def _identity(z, out):
-    return np.copyto(out, z) or out
+    np.copyto(out, z)
+    return out
 
 
 def _tanh(z, out):
@@ -57,62 +58,63 @@ def _sigmoid(z, out):
     return np.add(out, 0.5, out=out)
 
 
-def _softmax(z, out):
-    np.subtract(z, z.max(axis=1, keepdims=True), out=out)  # largest logit 0: exp never overflows
+def softmax(z, out):
+    """Softmax over the outputs (axis 0), shifted so the largest logit is 0: exp never overflows."""
+    np.subtract(z, z.max(axis=0), out=out)
     np.exp(out, out=out)
-    return np.divide(out, out.sum(axis=1, keepdims=True), out=out)
+    return np.divide(out, out.sum(axis=0), out=out)
 
 
-_FORWARD = {"identity": _identity, "tanh": _tanh, "sigmoid": _sigmoid, "softmax": _softmax}
+_FORWARD = {"identity": _identity, "tanh": _tanh, "sigmoid": _sigmoid, "softmax": softmax}
 
 
 # --- squared error with any output activation ----------------------------------------------------
 
 def _squared_losses(z, o, t):
     d = o - t
-    return 0.5 * np.einsum("ij,ij->i", d, d)
+    return 0.5 * np.einsum("ij,ij->j", d, d)
 
 
-def _squared_delta(output: str):
-    """dE/dz for E = ½ Σ (o - t)²: (o - t) times the output activation's derivative."""
-    if output == "identity":
-        return lambda z, o, t, out, tmp: np.subtract(o, t, out=out)
-    if output == "tanh":
-        def delta(z, o, t, out, tmp):
-            np.subtract(o, t, out=out)
-            np.multiply(o, o, out=tmp)
-            np.subtract(1.0, tmp, out=tmp)
-            return np.multiply(out, tmp, out=out)
-        return delta
-    if output == "sigmoid":
-        def delta(z, o, t, out, tmp):
-            np.subtract(o, t, out=out)
-            np.subtract(1.0, o, out=tmp)
-            np.multiply(tmp, o, out=tmp)
-            return np.multiply(out, tmp, out=out)
-        return delta
+def _squared_identity_delta(z, o, t, out, tmp):
+    return np.subtract(o, t, out=out)
 
-    def softmax_delta(z, o, t, out, tmp):
-        # Softmax Jacobian times g = o - t: o * (g - Σ_k g_k o_k).
-        np.subtract(o, t, out=tmp)
-        dot = np.einsum("ij,ij->i", tmp, o)[:, None]
-        np.subtract(tmp, dot, out=out)
-        return np.multiply(out, o, out=out)
-    return softmax_delta
+
+def _squared_tanh_delta(z, o, t, out, tmp):
+    np.subtract(o, t, out=out)  # (o - t)(1 - o²)
+    np.multiply(o, o, out=tmp)
+    np.subtract(1.0, tmp, out=tmp)
+    return np.multiply(out, tmp, out=out)
+
+
+def _squared_sigmoid_delta(z, o, t, out, tmp):
+    np.subtract(o, t, out=out)  # (o - t) o (1 - o)
+    np.subtract(1.0, o, out=tmp)
+    np.multiply(tmp, o, out=tmp)
+    return np.multiply(out, tmp, out=out)
+
+
+def _squared_softmax_delta(z, o, t, out, tmp):
+    # The softmax Jacobian times g = o - t: o (g - Σ_k g_k o_k).
+    np.subtract(o, t, out=tmp)
+    np.subtract(tmp, np.einsum("ij,ij->j", tmp, o), out=out)
+    return np.multiply(out, o, out=out)
+
+
+_SQUARED_DELTA = {"identity": _squared_identity_delta, "tanh": _squared_tanh_delta,
+                  "sigmoid": _squared_sigmoid_delta, "softmax": _squared_softmax_delta}
 
 
 # --- cross-entropy --------------------------------------------------------------------------------
 
 def _binary_ce_losses(z, o, t):
     # -[t log σ(z) + (1-t) log(1-σ(z))] = max(z, 0) - t z + log(1 + e^-|z|), stable for any z.
-    z1, t1 = z[:, 0], t[:, 0]
-    return np.maximum(z1, 0.0) - t1 * z1 + np.log1p(np.exp(-np.abs(z1)))
+    z, t = z[0], t[0]
+    return np.maximum(z, 0.0) - t * z + np.log1p(np.exp(-np.abs(z)))
 
 
 def _softmax_ce_losses(z, o, t):
-    shifted = z - z.max(axis=1, keepdims=True)
-    log_sum = np.log(np.exp(shifted).sum(axis=1))
-    return log_sum - np.einsum("ij,ij->i", shifted, t)
+    shifted = z - z.max(axis=0)
+    return np.log(np.exp(shifted).sum(axis=0)) - np.einsum("ij,ij->j", shifted, t)
 
 
 def _o_minus_t(z, o, t, out, tmp):
@@ -122,7 +124,7 @@ def _o_minus_t(z, o, t, out, tmp):
 # --- hinge ----------------------------------------------------------------------------------------
 
 def _binary_hinge_losses(z, o, t):
-    return np.maximum(0.0, 1.0 - t[:, 0] * z[:, 0])
+    return np.maximum(0.0, 1.0 - t[0] * z[0])
 
 
 def _binary_hinge_delta(z, o, t, out, tmp):
@@ -134,28 +136,25 @@ def _binary_hinge_delta(z, o, t, out, tmp):
 
 def _multi_hinge_margins(z, t):
     # Weston-Watkins: every wrong class j contributes max(0, z_j - z_y + 1).
-    z_true = np.einsum("ij,ij->i", z, t)[:, None]
-    return np.maximum(0.0, z - z_true + 1.0) * (1.0 - t)
+    return np.maximum(0.0, z - np.einsum("ij,ij->j", z, t) + 1.0) * (1.0 - t)
 
 
 def _multi_hinge_losses(z, o, t):
-    return _multi_hinge_margins(z, t).sum(axis=1)
+    return _multi_hinge_margins(z, t).sum(axis=0)
 
 
 def _multi_hinge_delta(z, o, t, out, tmp):
     np.greater(_multi_hinge_margins(z, t), 0.0, out=out)
-    active = out.sum(axis=1, keepdims=True)
-    return np.subtract(out, np.multiply(t, active, out=tmp), out=out)
+    return np.subtract(out, np.multiply(t, out.sum(axis=0), out=tmp), out=out)
 
 
 def make_head(loss: str, output: str, n_out: int) -> Head:
     """The head for `loss` with output activation `output` and `n_out` output units.
 
-    Raises ValueError naming "loss"/"output_activation" for a pairing that makes no sense
+    Raises ValueError "output_activation: ..." for a pairing that makes no sense
     (cross-entropy needs sigmoid or softmax, hinge needs raw scores).
     """
-    if output == "linear":
-        output = "identity"
+    output = "identity" if output == "linear" else output
     if output not in _FORWARD:
         raise ValueError(f"output_activation: {output!r} is not allowed; allowed: {', '.join(OUTPUTS)}")
     if output == "softmax" and n_out < 2:
@@ -165,7 +164,7 @@ def make_head(loss: str, output: str, n_out: int) -> Head:
         targets = {"identity": "real", "tanh": "pm1", "sigmoid": "01", "softmax": "onehot"}[output]
         if output != "softmax" and n_out > 1:
             targets = "real"  # several independent outputs: targets as given
-        return Head(loss, output, targets, forward, _squared_losses, _squared_delta(output))
+        return Head(loss, output, targets, forward, _squared_losses, _SQUARED_DELTA[output])
     if loss == "cross_entropy":
         if n_out == 1 and output == "sigmoid":
             return Head(loss, output, "01", forward, _binary_ce_losses, _o_minus_t)
@@ -183,8 +182,7 @@ def make_head(loss: str, output: str, n_out: int) -> Head:
 
 def default_output(loss: str, n_out: int) -> str:
     """The output activation a loss implies: tanh for squared binary (the Playground's),
-    sigmoid for binary cross-entropy, softmax for 2+ classes (squared or cross-entropy),
-    raw scores for hinge."""
+    sigmoid for binary cross-entropy, softmax for 2+ classes, raw scores for hinge."""
     if loss == "hinge":
         return "identity"
     if n_out > 1:
@@ -193,7 +191,7 @@ def default_output(loss: str, n_out: int) -> str:
 
 
 def encode(head: Head, y: np.ndarray, n_out: int) -> np.ndarray:
-    """Targets for `head` as an (n, n_out) float64 array.
+    """Targets for `head`, example-major (n, n_out) float64.
 
     A 2-D `y` of shape (n, n_out) is taken as already encoded. A 1-D `y` holds class indices
     0..K-1 (real values for "real" targets), encoded as the head expects.

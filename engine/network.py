@@ -1,15 +1,21 @@
 """A fully connected network whose parameters live in one flat vector.
 
-Layer l is one block of shape (fan_in + 1, width) in `params`: the first fan_in rows are the
-weights, the last row the biases. With a column of ones appended to every layer's input,
-`A_aug @ block` is A @ W + b in one matrix product, and `A_aug.T @ delta` gives dW and db
-together. `weights[l]` and `biases[l]` are views into the block, so the optimizer updates
-every parameter with one ufunc call on `params`, and anyone holding `weights[l]` sees it.
+Layout, chosen for speed (a training step of the Playground's default network is ~20 tiny
+NumPy calls, so each call's fixed cost is what counts):
 
-Forward and backward passes run in a `Workspace`: buffers preallocated for one batch size
-(and dtype), so a training step allocates nothing. The public `forward`, `loss` and
-`gradients` use the very same passes in float64; the trainer's grid pictures use them in
-float32.
+- Layer l is one block of `params` shaped (width, fan_in + 1): [Wᵀ | b]. With a row of ones
+  appended to the layer's input, `block @ input` is Wᵀx + b in one product, and
+  `delta @ input.T` gives dW and db together. `weights[l]` (fan_in, fan_out) and
+  `biases[l]` are views of the block, so the optimizer updates every parameter with one
+  ufunc on `params` and anyone holding `weights[l]` sees it.
+- Values are unit-major, (units, n): one row per unit, one column per example. All hidden
+  activations of a pass sit in one buffer, each layer's rows followed by its row of ones, so
+  every layer's input is a contiguous slice and the derivatives of all hidden layers come
+  from one call over the whole buffer after the forward pass.
+
+Passes run in a `Workspace` of buffers preallocated for one number of examples and dtype, so
+a training step allocates nothing. The public `forward`, `loss` and `gradients` use the very
+same passes in float64; the trainer's pictures use them in float32.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from .regularization import dropout_mask
 
 
 class Layout:
-    """Where each layer's (fan_in + 1, width) block sits in a flat parameter vector."""
+    """Where each layer's (width, fan_in + 1) block sits in a flat parameter vector."""
 
     def __init__(self, shapes: Sequence[tuple[int, int]]):
         self.shapes = [tuple(s) for s in shapes]
@@ -37,11 +43,18 @@ class Layout:
         """The per-layer 2-D views of `flat` (any dtype)."""
         return [flat[a:b].reshape(shape) for a, b, shape in zip(self.offsets, self.offsets[1:], self.shapes)]
 
+    def pack(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> np.ndarray:
+        """Per-layer weights (fan_in, fan_out) and biases as one flat vector in this layout."""
+        flat = np.empty(self.size)
+        for block, w, b in zip(self.blocks(flat), weights, biases):
+            block[:, :-1], block[:, -1] = np.asarray(w).T, b
+        return flat
+
     def weight_mask(self) -> np.ndarray:
-        """1.0 where `flat` holds a weight, 0.0 where it holds a bias (penalties skip biases)."""
+        """1.0 where the flat vector holds a weight, 0.0 for a bias (penalties skip biases)."""
         mask = np.ones(self.size)
         for block in self.blocks(mask):
-            block[-1] = 0.0
+            block[:, -1] = 0.0
         return mask
 
 
@@ -60,34 +73,42 @@ class ParamList(list):
 
 
 class Workspace:
-    """Buffers for passes over `n` rows in `dtype`: pre-activations z, activations h (with the
-    ones column), output o, and for training the deltas and scratch arrays."""
+    """Buffers for passes over `n` examples in `dtype` (see the module docstring).
+
+    `s` stacks the hidden activations with a ones row after each layer: `a[l]` is layer l's
+    rows, `inputs[l]` its rows plus the ones row (the next layer's input). For training:
+    `f` (like `s`) holds the activation derivatives, `d[l]` dE/dz of layer l.
+    """
 
     def __init__(self, net: "Network", n: int, dtype: Any = np.float64, train: bool = False):
         self.n = n
         hidden = net.sizes[1:-1]
-        self.z = [np.empty((n, cols), dtype) for _, cols in net.layout.shapes]
-        self.h = [np.ones((n, units + 1), dtype) for units in hidden]
-        self.a = [h[:, :-1] for h in self.h]  # activations: the ones column stays 1
-        self.o = np.empty((n, net.sizes[-1]), dtype)
+        starts = np.cumsum([0] + [u + 1 for u in hidden]).tolist()
+        self.s = np.ones((starts[-1], n), dtype)
+        self.a = [self.s[r:r + u] for r, u in zip(starts, hidden)]
+        self.inputs = [self.s[r:r + u + 1] for r, u in zip(starts, hidden)]
+        self.rows = [(r, r + u) for r, u in zip(starts, hidden)]
+        self.z = [np.empty((rows, n), dtype) for rows, _ in net.layout.shapes]
+        self.o = np.empty((net.sizes[-1], n), dtype)
         self.x: Optional[np.ndarray] = None  # an input copy, made when inputs get noise
-        self.pre: list[np.ndarray] = []  # activations before dropout (made when dropout is on)
-        self.mask: list[np.ndarray] = []
+        self.mask: list[np.ndarray] = []  # dropout masks, made on first use
         if train:
+            self.f = np.ones((starts[-1], n), dtype)
+            self.fa = [self.f[r:r + u] for r, u in zip(starts, hidden)]
             self.d = [np.empty_like(z) for z in self.z]
-            self.da = [np.empty((n, units), dtype) for units in hidden]
-            self.tmp = [np.empty_like(z) for z in self.z]
+            self.da = [np.empty((u, n), dtype) for u in hidden]  # maxout's dE/da
+            self.tmp = np.empty_like(self.o)
 
-    def dropout_buffers(self) -> None:
-        """Allocate the dropout masks and pre-dropout activations (first use only)."""
+    def dropout_buffers(self) -> list[np.ndarray]:
+        """The dropout masks, one per hidden layer (allocated on first use)."""
         if not self.mask:
-            self.pre = [np.empty(a.shape, a.dtype) for a in self.a]
-            self.mask = [np.empty(a.shape, a.dtype) for a in self.a]
+            self.mask = [np.empty_like(a) for a in self.a]
+        return self.mask
 
-    def input_buffer(self, width: int) -> np.ndarray:
-        """A (n, width) input buffer with the ones column set (for noisy inputs)."""
+    def input_buffer(self, rows: int) -> np.ndarray:
+        """A (rows, n) input buffer whose last row is ones (for noisy inputs)."""
         if self.x is None:
-            self.x = np.ones((self.n, width), self.z[0].dtype)
+            self.x = np.ones((rows, self.n), self.s.dtype)
         return self.x
 
 
@@ -143,13 +164,27 @@ class Network:
         self.output_activation = self.head.output
         self.leaky_slope = float(leaky_slope)
         widths = [u * a.pieces for u, a in zip(self.sizes[1:-1], self._acts)] + [n_out]
-        self.layout = Layout([(fan_in + 1, w) for fan_in, w in zip(self.sizes[:-1], widths)])
+        self.layout = Layout([(w, fan_in + 1) for fan_in, w in zip(self.sizes[:-1], widths)])
         self.params = np.zeros(self.layout.size)
         self.blocks = self.layout.blocks(self.params)
-        self._wT = [block[:-1].T for block in self.blocks]  # for the backward pass: delta @ W.T
-        self._weights = ParamList(block[:-1] for block in self.blocks)
-        self._biases = ParamList(block[-1] for block in self.blocks)
+        self._wT = [block[:, :-1].T for block in self.blocks]  # backward: dE/da = W · delta
+        self._weights = ParamList(block[:, :-1].T for block in self.blocks)
+        self._biases = ParamList(block[:, -1] for block in self.blocks)
+        self._groups = self._derivative_groups()
         self.initialize(init, seed)
+
+    def _derivative_groups(self) -> list[tuple[Any, int, int]]:
+        """(activation, first layer, last layer + 1) runs of hidden layers whose derivatives one
+        call computes over the stacked buffer (same activation, known from the activation)."""
+        groups: list[list] = []
+        for l, act in enumerate(self._acts):
+            if act.derivative is None:
+                continue
+            if groups and groups[-1][0] is act and groups[-1][2] == l:
+                groups[-1][2] = l + 1
+            else:
+                groups.append([act, l, l + 1])
+        return [tuple(g) for g in groups]
 
     # ---- parameters -------------------------------------------------------------------------
 
@@ -185,65 +220,85 @@ class Network:
     def initialize(self, init: str = "tf_uniform", seed: int = 0) -> None:
         """Draw fresh weights and biases with initialization `init`, seeded by `seed`."""
         rng = np.random.default_rng(seed)
-        for block in self.blocks:
+        for w, b in zip(self._weights, self._biases):
             try:
-                w, b = initialize(init, rng, block.shape[0] - 1, block.shape[1])
+                w[...], b[...] = initialize(init, rng, w.shape[0], w.shape[1])
             except ValueError as err:
                 raise ConfigError("init", str(err).partition(": ")[2]) from None
-            block[:-1], block[-1] = w, b
 
     # ---- the passes (shared by the public API and the trainer) -------------------------------
 
-    def run_forward(self, ws: Workspace, x: np.ndarray, blocks: Sequence[np.ndarray],
-                    dropout: float = 0.0, rng: Optional[np.random.Generator] = None) -> np.ndarray:
-        """Forward pass of inputs `x` (n, inputs + 1, last column ones) through `blocks` into `ws`.
+    def run_forward(self, ws: Workspace, x: np.ndarray, blocks: Sequence[np.ndarray], dropout: float = 0.0,
+                    rng: Optional[np.random.Generator] = None, derivatives: bool = False) -> np.ndarray:
+        """Forward pass of inputs `x` (inputs + 1, n; last row ones) through `blocks` into `ws`.
 
-        With `dropout` > 0 (training) each hidden activation is multiplied by a fresh inverted
-        dropout mask drawn from `rng`. Returns ws.o.
+        `derivatives` (training) also fills ws.f with every hidden layer's f'(z). With
+        `dropout` > 0 each hidden activation is multiplied by a fresh inverted-dropout mask
+        from `rng` (after its derivative is taken). Returns ws.o.
         """
         slope = self.leaky_slope
-        a_in = x
-        if dropout:
-            ws.dropout_buffers()
+        inputs = x
+        masks = ws.dropout_buffers() if dropout else None
         for l, act in enumerate(self._acts):
             z = ws.z[l]
-            np.dot(a_in, blocks[l], out=z)
-            if dropout:
-                act.forward(z, ws.pre[l], slope)
-                np.multiply(ws.pre[l], dropout_mask(rng, ws.mask[l], dropout), out=ws.a[l])
-            else:
-                act.forward(z, ws.a[l], slope)
-            a_in = ws.h[l]
-        np.dot(a_in, blocks[-1], out=ws.z[-1])
+            np.dot(blocks[l], inputs, out=z)
+            act.forward(z, ws.a[l], slope)
+            if masks is not None:
+                if derivatives:
+                    self._derivative(ws, l, l + 1)
+                np.multiply(ws.a[l], dropout_mask(rng, masks[l], dropout), out=ws.a[l])
+            inputs = ws.inputs[l]
+        np.dot(blocks[-1], inputs, out=ws.z[-1])
+        if derivatives and masks is None:
+            self._derivative(ws, 0, len(self._acts))
         return self.head.forward(ws.z[-1], ws.o)
+
+    def _derivative(self, ws: Workspace, first: int, stop: int) -> None:
+        """ws.f for hidden layers first..stop-1: one call per run of same-activation layers."""
+        for act, lo, hi in self._groups:
+            lo, hi = max(lo, first), min(hi, stop)
+            if lo < hi:
+                rows = slice(ws.rows[lo][0], ws.rows[hi - 1][1])
+                act.derivative(ws.s[rows], ws.f[rows], self.leaky_slope)
+        for l in range(first, stop):
+            if self._acts[l].pieces == 2:
+                act_table.maxout_mask(ws.z[l], ws.fa[l])
 
     def run_backward(self, ws: Workspace, x: np.ndarray, t: np.ndarray, grads: Sequence[np.ndarray],
                      dropout: bool = False) -> None:
-        """Backward pass after `run_forward(ws, x, self.blocks, ...)`: writes into `grads` (blocks
-        of a flat gradient vector) the gradient of the data loss *summed* over the batch."""
-        slope = self.leaky_slope
-        self.head.delta(ws.z[-1], ws.o, t, ws.d[-1], ws.tmp[-1])
+        """Backward pass after `run_forward(..., derivatives=True)` over `self.blocks`: writes
+        into `grads` (blocks of a flat gradient vector) the data loss's gradient *summed* over
+        the batch."""
+        d = ws.d
+        self.head.delta(ws.z[-1], ws.o, t, d[-1], ws.tmp)
         for l in range(len(self.blocks) - 1, 0, -1):
-            np.dot(ws.h[l - 1].T, ws.d[l], out=grads[l])
-            da = ws.da[l - 1]
-            np.dot(ws.d[l], self._wT[l], out=da)
+            np.dot(d[l], ws.inputs[l - 1].T, out=grads[l])
+            act, below = self._acts[l - 1], d[l - 1]
+            if act.pieces == 2:  # maxout: the winning piece takes the whole gradient
+                da = ws.da[l - 1]
+                np.dot(self._wT[l], d[l], out=da)
+                if dropout:
+                    np.multiply(da, ws.mask[l - 1], out=da)
+                units = da.shape[0]
+                np.multiply(da, ws.fa[l - 1], out=below[:units])
+                np.subtract(da, below[:units], out=below[units:])
+                continue
+            np.dot(self._wT[l], d[l], out=below)
             if dropout:
-                np.multiply(da, ws.mask[l - 1], out=da)
-                a = ws.pre[l - 1]
-            else:
-                a = ws.a[l - 1]
-            self._acts[l - 1].backward(da, ws.z[l - 1], a, ws.d[l - 1], ws.tmp[l - 1], slope)
-        np.dot(x.T, ws.d[0], out=grads[0])
+                np.multiply(below, ws.mask[l - 1], out=below)
+            if act.derivative is not None:
+                np.multiply(below, ws.fa[l - 1], out=below)
+        np.dot(d[0], x.T, out=grads[0])
 
     # ---- public API -------------------------------------------------------------------------
 
-    def with_ones(self, X: Any) -> np.ndarray:
-        """Inputs X (n, inputs) as float64 with the ones column appended."""
+    def inputs(self, X: Any) -> np.ndarray:
+        """Examples X (n, inputs) as the passes want them: (inputs + 1, n) float64, ones last."""
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.sizes[0]:
             raise ValueError(f"X: expected shape (n, {self.sizes[0]}), got {X.shape}")
-        out = np.ones((X.shape[0], X.shape[1] + 1))
-        out[:, :-1] = X
+        out = np.ones((X.shape[1] + 1, X.shape[0]))
+        out[:-1] = X.T
         return out
 
     def encode(self, Y: Any) -> np.ndarray:
@@ -256,27 +311,32 @@ class Network:
         return losses.encode(self.head, Y, self.sizes[-1])
 
     def forward(self, X: Any) -> np.ndarray:
-        """The network's output (n, outputs) for inputs X (n, inputs)."""
-        x = self.with_ones(X)
-        ws = Workspace(self, len(x))
-        return self.run_forward(ws, x, self.blocks).copy()
+        """The network's output (n, outputs) for examples X (n, inputs)."""
+        x = self.inputs(X)
+        ws = Workspace(self, x.shape[1])
+        return self.run_forward(ws, x, self.blocks).T.copy()
 
     def loss(self, X: Any, Y: Any) -> float:
         """The mean data loss over the examples (no penalty)."""
-        x, t = self.with_ones(X), self.encode(Y)
-        ws = Workspace(self, len(x))
+        x, t = self.inputs(X), np.ascontiguousarray(self.encode(Y).T)
+        ws = Workspace(self, x.shape[1])
         self.run_forward(ws, x, self.blocks)
         return float(self.head.losses(ws.z[-1], ws.o, t).mean())
 
+    def flat_gradient(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """The mean data-loss gradient in the layout of `params`, for prepared inputs
+        x (inputs + 1, n) and targets t (outputs, n)."""
+        n = x.shape[1]
+        if t.shape[1] != n:
+            raise ValueError(f"X and Y: {n} examples but {t.shape[1]} targets")
+        ws = Workspace(self, n, train=True)
+        grad = np.zeros(self.layout.size)
+        self.run_forward(ws, x, self.blocks, derivatives=True)
+        self.run_backward(ws, x, t, self.layout.blocks(grad))
+        return grad / max(n, 1)
+
     def gradients(self, X: Any, Y: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """(dW, db): the gradient of `loss(X, Y)`, lists shaped like `weights` and `biases`."""
-        x, t = self.with_ones(X), self.encode(Y)
-        if len(x) != len(t):
-            raise ValueError(f"X and Y: {len(x)} inputs but {len(t)} targets")
-        ws = Workspace(self, len(x), train=True)
-        grad = np.zeros(self.layout.size)
-        grads = self.layout.blocks(grad)
-        self.run_forward(ws, x, self.blocks)
-        self.run_backward(ws, x, t, grads)
-        grad /= max(len(x), 1)
-        return [g[:-1].copy() for g in grads], [g[-1].copy() for g in grads]
+        grad = self.flat_gradient(self.inputs(X), np.ascontiguousarray(self.encode(Y).T))
+        blocks = self.layout.blocks(grad)
+        return [g[:, :-1].T.copy() for g in blocks], [g[:, -1].copy() for g in blocks]

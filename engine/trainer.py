@@ -126,13 +126,13 @@ class Trainer:
         pts, net = self.points, self.network
         order = np.concatenate([np.flatnonzero(pts.train), np.flatnonzero(~pts.train)])
         self._n_train = int(np.count_nonzero(pts.train))
-        x = np.ones((len(order), net.sizes[0] + 1))
-        transform(pts.xy[order], self.config["features"], out=x[:, :-1])
-        self._x = x
+        features = transform(pts.xy[order], self.config["features"])
+        self._x = np.ones((features.shape[1] + 1, len(order)))  # unit-major, ones last (engine.network)
+        self._x[:-1] = features.T
         self._labels = pts.label[order]
-        self._t = np.ascontiguousarray(net.encode(self._labels))
-        self._x_epoch = np.empty((self._n_train, x.shape[1]))
-        self._t_epoch = np.empty((self._n_train, self._t.shape[1]))
+        self._t = np.ascontiguousarray(net.encode(self._labels).T)
+        self._x_epoch = np.empty((self._x.shape[0], self._n_train))
+        self._t_epoch = np.empty((self._t.shape[0], self._n_train))
         self._cursor = math.inf
         self._eval_ws = None
         self._version += 1
@@ -165,10 +165,10 @@ class Trainer:
                 start = self._cursor
                 end = min(start + size, n_train)
                 ws = self._workspaces.get(end - start) or self._workspace(end - start)
-                x, t = self._x_epoch[start:end], self._t_epoch[start:end]
+                x, t = self._x_epoch[:, start:end], self._t_epoch[:, start:end]
                 if noise:
                     x = _noisy(ws, x, noise, rng)
-                net.run_forward(ws, x, blocks, dropout, rng)
+                net.run_forward(ws, x, blocks, dropout, rng, True)
                 net.run_backward(ws, x, t, grads, dropout > 0)
                 self._last_scale = 1.0 / (end - start)
                 opt.step(params, grad, lr, self._last_scale, penalty)
@@ -189,8 +189,8 @@ class Trainer:
 
     def _shuffle(self) -> None:
         order = self._rng.permutation(self._n_train)
-        np.take(self._x, order, axis=0, out=self._x_epoch)
-        np.take(self._t, order, axis=0, out=self._t_epoch)
+        np.take(self._x, order, axis=1, out=self._x_epoch)
+        np.take(self._t, order, axis=1, out=self._t_epoch)
         self._cursor = 0
 
     def _workspace(self, n: int) -> Workspace:
@@ -209,7 +209,7 @@ class Trainer:
         ev = getattr(self, "_eval", None)
         if ev is not None and ev.version == self._version and np.array_equal(ev.params, params):
             return ev
-        net, n = self.network, len(self._x)
+        net, n = self.network, self._x.shape[1]
         if self._eval_ws is None or self._eval_ws.n != n:
             self._eval_ws = Workspace(net, n)
         ws = self._eval_ws
@@ -227,8 +227,8 @@ class Trainer:
     def _predictions(self, ws: Workspace) -> np.ndarray:
         """Predicted class of every point from an evaluation pass."""
         if self.output_kind == "multiclass":
-            return np.argmax(ws.z[-1], axis=1).astype(np.float64)
-        return (_binary_score(self.network, ws.z[-1], ws.o)[:, 0] > 0).astype(np.float64)
+            return np.argmax(ws.z[-1], axis=0).astype(np.float64)
+        return (_binary_score(self.network, ws.z[-1], ws.o)[0] > 0).astype(np.float64)
 
     # ---- pictures and numbers -------------------------------------------------------------------
 
@@ -246,43 +246,43 @@ class Trainer:
         snap: dict[str, Any] = {"epoch": self.epoch, "iteration": self.iteration, "problem": cfg["problem"],
                                 "n_classes": self.n_classes, "output_kind": kind}
         if kind == "binary":
-            score = _binary_score(net, ws.z[-1][:g2], o[:g2])
+            score = _binary_score(net, ws.z[-1][:, :g2], o[:, :g2])
             snap["output"] = score.reshape(grid, grid).astype(np.float32)
             snap["output_range"] = (-1.0, 1.0)
         elif kind == "multiclass":
-            probs = o[:g2] if net.head.output == "softmax" else _softmax(ws.z[-1][:g2])
-            snap["output"] = np.ascontiguousarray(probs.T.reshape(-1, grid, grid), dtype=np.float32)
+            probs = o[:, :g2] if net.head.output == "softmax" else _softmax(ws.z[-1][:, :g2])
+            snap["output"] = probs.reshape(-1, grid, grid).astype(np.float32)
             snap["output_range"] = (0.0, 1.0)
         else:
-            values = o[:g2, 0]
+            values = o[0, :g2]
             snap["output"] = values.reshape(grid, grid).astype(np.float32)
             snap["output_range"] = _symmetric(values, self._labels)
         units, ranges = [], []
         for name, a in zip(net.activations, ws.a):
-            pictures = np.ascontiguousarray(a[g2:].T.reshape(-1, unit_grid, unit_grid))
+            pictures = a[:, g2:].reshape(-1, unit_grid, unit_grid)
             units.append(pictures)
             bounds = ACTIVATIONS[name].bounds
             ranges.append(bounds if bounds is not None else _symmetric(pictures))
         snap["units"], snap["unit_ranges"] = units, ranges
-        snap["features"] = self._grid_features(grid, unit_grid)[g2:, :-1].T.reshape(-1, unit_grid, unit_grid).copy()
+        snap["features"] = self._grid_features(grid, unit_grid)[:-1, g2:].reshape(-1, unit_grid, unit_grid)
         snap["weights"] = [w.copy() for w in net.weights]
         snap["biases"] = [b.copy() for b in net.biases]
         snap["train_loss"], snap["test_loss"] = ev.train_loss, ev.test_loss
         snap.update(self._accuracies(ev))
         snap["penalty"] = self._penalty.value(net.params) if self._penalty is not None else 0.0
         snap.update(self._dead_units(ev))
-        snap["grad_norms"] = [float(np.abs(g[:-1]).mean()) * self._last_scale for g in self._grads]
+        snap["grad_norms"] = [float(np.abs(g[:, :-1]).mean()) * self._last_scale for g in self._grads]
         snap["diverged"], snap["diverged_epoch"] = self.diverged, self.diverged_epoch
         return snap
 
     def _grid_features(self, grid: int, unit_grid: int) -> np.ndarray:
-        """float32 inputs (with ones) of the output grid's points, then the unit grid's."""
+        """float32 inputs (unit-major, ones last) of the output grid's points, then the unit grid's."""
         key = (grid, unit_grid, tuple(self.config["features"]))
         x = self._grids.get(key)
         if x is None:
             xy = np.concatenate([datasets.grid_points(grid), datasets.grid_points(unit_grid)])
-            x = np.ones((len(xy), len(key[2]) + 1), np.float32)
-            transform(xy, key[2], out=x[:, :-1])
+            x = np.ones((len(key[2]) + 1, len(xy)), np.float32)
+            x[:-1] = transform(xy, key[2]).T
             x.setflags(write=False)
             if len(self._grids) > 8:
                 self._grids.clear()
@@ -292,8 +292,8 @@ class Trainer:
     def _draw(self, grid: int, unit_grid: int) -> tuple[np.ndarray, Workspace]:
         """One float32 forward pass over both grids; returns (output, workspace)."""
         x = self._grid_features(grid, unit_grid)
-        if self._grid_ws is None or self._grid_ws.n != len(x):
-            self._grid_ws = Workspace(self.network, len(x), np.float32)
+        if self._grid_ws is None or self._grid_ws.n != x.shape[1]:
+            self._grid_ws = Workspace(self.network, x.shape[1], np.float32)
         np.copyto(self._p32, self.network.params, casting="same_kind")
         with np.errstate(all="ignore"):
             return self.network.run_forward(self._grid_ws, x, self._blocks32), self._grid_ws
@@ -316,11 +316,12 @@ class Trainer:
         dead, family = [], 0
         for name, z in zip(self.network.activations, ev.ws.z):
             if ACTIVATIONS[name].relu_family and self._n_train:
-                dead.append(~np.any(z[:self._n_train] > 0, axis=0))
-                family += z.shape[1]
+                dead.append(~np.any(z[:, :self._n_train] > 0, axis=1))
+                family += z.shape[0]
             else:
-                dead.append(np.zeros(z.shape[1], dtype=bool))
-                family += ACTIVATIONS[name].relu_family * z.shape[1]
+                units = z.shape[0] // ACTIVATIONS[name].pieces
+                dead.append(np.zeros(units, dtype=bool))
+                family += ACTIVATIONS[name].relu_family * units
         fraction = float(sum(int(d.sum()) for d in dead)) / family if family else 0.0
         return {"dead_units": dead, "dead_fraction": fraction}
 
@@ -442,20 +443,20 @@ class Trainer:
     def gradient_check(self) -> float:
         """engine.gradcheck on the current network and up to 20 training points (all points if
         there are no training points); the largest relative error."""
-        n = self._n_train or len(self._x)
+        n = self._n_train or self._x.shape[1]
         take = slice(0, min(n, GRADCHECK_POINTS))
         if n == 0:
             return 0.0
-        return gradient_check(self.network, self._x[take, :-1], self._t[take])
+        return gradient_check(self.network, self._x[:-1, take].T, self._labels[take])
 
 
 # ---- helpers ------------------------------------------------------------------------------------
 
 def _noisy(ws: Workspace, x: np.ndarray, std: float, rng: np.random.Generator) -> np.ndarray:
-    """A copy of inputs `x` with Gaussian noise on the features (not the ones column)."""
-    buf = ws.input_buffer(x.shape[1])
+    """A copy of inputs `x` with Gaussian noise on the features (not the ones row)."""
+    buf = ws.input_buffer(x.shape[0])
     np.copyto(buf, x)
-    features = buf[:, :-1]
+    features = buf[:-1]
     noise = rng.standard_normal(features.shape)
     np.multiply(noise, std, out=noise)
     np.add(features, noise, out=features)
@@ -472,8 +473,8 @@ def _binary_score(net: Network, z: np.ndarray, o: np.ndarray) -> np.ndarray:
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    e = np.exp(z - z.max(axis=0))
+    return e / e.sum(axis=0)
 
 
 def _symmetric(*arrays: np.ndarray) -> tuple[float, float]:
