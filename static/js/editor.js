@@ -22,7 +22,11 @@ export class ValueEditor {
     root.append(this.el);
     this.el.addEventListener("submit", (ev) => { ev.preventDefault(); this.submit(); });
     this.input.addEventListener("keydown", (ev) => { if (ev.key === "Escape") this.close(); });
-    this.input.addEventListener("blur", () => setTimeout(() => this.close(), 150));
+    // Close when focus leaves, unless the editor was reopened for another target meanwhile.
+    this.input.addEventListener("blur", () => {
+      const target = this.target;
+      setTimeout(() => { if (this.target === target && document.activeElement !== this.input) this.close(); }, 150);
+    });
     this.tip = document.createElement("div");
     this.tip.className = "popover tooltip";
     this.tip.setAttribute("role", "tooltip");

@@ -11,6 +11,28 @@ const FEATURE_LABELS = {
 };
 
 /**
+ * The same functions as engine/features.py, for previews only: the server sends grids of the
+ * features in use, so a feature never switched on would otherwise show an empty square.
+ * A server grid, once received, always replaces the preview.
+ */
+const PREVIEW = {
+  x1: (x) => x, x2: (x, y) => y, x1_sq: (x) => x * x, x2_sq: (x, y) => y * y, x1x2: (x, y) => x * y,
+  sin_x1: (x) => Math.sin(x), sin_x2: (x, y) => Math.sin(y), cos_x1: (x) => Math.cos(x), cos_x2: (x, y) => Math.cos(y),
+};
+
+function previewGrid(name, g = 25) {
+  const f = PREVIEW[name];
+  if (!f) return null;
+  const values = new Float64Array(g * g);
+  for (let r = 0; r < g; r++) {
+    for (let c = 0; c < g; c++) values[r * g + c] = f(-6 + (12 * c) / (g - 1), 6 - (12 * r) / (g - 1));
+  }
+  const span = Math.max(...values.map(Math.abs)) || 1;
+  const data = Uint8Array.from(values, (v) => Math.round(((v + span) / (2 * span)) * 255));
+  return { data, shape: [g, g], lo: -span, hi: span };
+}
+
+/**
  * The feature nodes. `names` are all the features the schema allows; `onToggle(newList)`
  * is called with the features to use after a click.
  */
@@ -43,7 +65,7 @@ export class FeaturesPanel {
       this.nodes.set(name, { node, canvas });
     }
     this.setActive(this.active);
-    for (const name of this.grids.keys()) this.draw(name);
+    for (const name of this.names) this.draw(name);
     return this.nodes;
   }
 
@@ -79,13 +101,13 @@ export class FeaturesPanel {
 
   draw(name) {
     const entry = this.nodes.get(name);
-    const grid = this.grids.get(name);
+    const grid = this.grids.get(name) || previewGrid(name);
     if (entry && grid) drawGrid(entry.canvas, grid);
   }
 
   /** The stored grid of a feature, for showing it large in the output on hover. */
   grid(name) {
-    return this.grids.get(name) || null;
+    return this.grids.get(name) || previewGrid(name);
   }
 
   relabel() {

@@ -216,9 +216,10 @@ const handlers = {
     if (previous && app.wantPlaying) send({ type: "play" });
   },
   config(msg) {
+    const restoring = app.restore !== null || app.restoreQueue.length > 0;
     if (app.restoreQueue.length) app.restoreQueue.shift();
     app.restore = null;
-    applyConfig(msg.config, msg.version, msg.reset || []);
+    applyConfig(msg.config, msg.version, msg.reset || [], !restoring);
   },
   state(msg) {
     app.state = msg.state;
@@ -271,7 +272,8 @@ const handlers = {
   },
 };
 
-function applyConfig(config, version, reset) {
+/** Show a config from the server; `byUser`: say what the change reset (not for restores). */
+function applyConfig(config, version, reset, byUser = false) {
   app.config = config;
   app.version = version;
   controls.setConfig(config);
@@ -286,7 +288,7 @@ function applyConfig(config, version, reset) {
     app.divergedEpoch = null;
     status.diverged(null);
   }
-  if (reset.length) status.resetNote(reset);
+  if (reset.length && byUser) status.resetNote(reset);
   // While a restore is under way the address bar keeps the config being restored.
   if (!app.restore && !app.restoreQueue.length) {
     writeUrl(config, { replace: app.replaceUrl });

@@ -18,7 +18,7 @@ function patchFor(dataset, regressionSets) {
  * it could get. Never rejects: a thumbnail without data just shows its name.
  */
 export function loadThumbnails(datasets, regressionSets, serverVersion, timeoutMs = 8000) {
-  const cacheKey = `nnp.thumbs.${serverVersion}`;
+  const cacheKey = `nnp.thumbs.v2.${serverVersion}`;
   try {
     const cached = JSON.parse(localStorage.getItem(cacheKey) || "null");
     if (cached && datasets.every((d) => d in cached)) return Promise.resolve(cached);
@@ -54,10 +54,13 @@ export function loadThumbnails(datasets, regressionSets, serverVersion, timeoutM
     ws.onmessage = (ev) => {
       if (typeof ev.data !== "string") return; // frames are not needed here
       const msg = JSON.parse(ev.data);
-      if (msg.type === "hello") next();
-      else if (msg.type === "data") {
+      if (msg.type === "data") {
+        // The first data message belongs to the hello; ask for the first set only after it,
+        // so each later data message answers the set just asked for.
+        const first = lastData === null;
         lastData = msg;
-        if (pending && current !== undefined) { pending = false; keep(msg); next(); }
+        if (first) next();
+        else if (pending && current !== undefined) { pending = false; keep(msg); next(); }
       } else if (msg.type === "config" && pending && !msg.reset.includes("data")) {
         // Nothing changed (the set was already loaded): its data came before.
         pending = false;
