@@ -294,8 +294,8 @@ class Trainer:
         x = self._grid_features(grid, unit_grid)
         if self._grid_ws is None or self._grid_ws.n != x.shape[1]:
             self._grid_ws = Workspace(self.network, x.shape[1], np.float32)
-        np.copyto(self._p32, self.network.params, casting="same_kind")
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # a diverged network's huge weights become inf in float32
+            np.copyto(self._p32, self.network.params, casting="same_kind")
             return self.network.run_forward(self._grid_ws, x, self._blocks32), self._grid_ws
 
     def _accuracies(self, ev: _Evaluation) -> dict[str, Any]:

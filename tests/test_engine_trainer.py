@@ -1,0 +1,296 @@
+"""engine.Trainer: the notes' lessons as behaviour, reproducibility, live updates, snapshots,
+divergence, weight and point editing, and every bad input as a ConfigError naming its key."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from engine import ConfigError, Trainer
+from engine.config import SCHEMA
+
+SMALL = {"n_samples": 200, "seed": 1}
+SNAP_KEYS = {"epoch", "iteration", "problem", "n_classes", "output_kind", "output", "output_range", "units",
+             "unit_ranges", "features", "weights", "biases", "train_loss", "test_loss", "train_accuracy",
+             "test_accuracy", "class_accuracy", "penalty", "dead_units", "dead_fraction", "grad_norms",
+             "diverged", "diverged_epoch"}
+
+
+def trained(epochs: int, **config) -> dict:
+    trainer = Trainer({**SMALL, **config})
+    trainer.train(epochs)
+    assert not trainer.diverged
+    return trainer.snapshot(grid=10, unit_grid=5)
+
+
+# ---- lessons of the notes ----------------------------------------------------------------------
+
+def test_xor_needs_a_nonlinear_hidden_layer():
+    """4 tanh units solve XOR; the same network with linear units collapses to one linear map."""
+    xor = {"dataset": "xor", "hidden": [4], "learning_rate": 0.1, "seed": 3}
+    assert trained(150, **xor, activation="tanh")["test_accuracy"] >= 0.95
+    assert trained(150, **xor, activation="linear")["test_accuracy"] < 0.75
+
+
+def test_vanishing_gradient_with_deep_sigmoid_not_relu():
+    deep = {"hidden": [6] * 6, "init": "xavier"}
+    sigmoid = trained(20, **deep, activation="sigmoid")["grad_norms"]
+    relu = trained(20, **deep, activation="relu")["grad_norms"]
+    assert sigmoid[-1] > 100 * sigmoid[0]  # the first layer barely learns
+    assert relu[-1] < 10 * relu[0]
+
+
+def test_relu_at_learning_rate_10_leaves_dead_units():
+    snap = trained(5, hidden=[8, 8], activation="relu", learning_rate=10)
+    assert snap["dead_fraction"] > 0.1
+    assert np.concatenate(snap["dead_units"]).mean() == pytest.approx(snap["dead_fraction"])
+    calm = trained(5, hidden=[8, 8], activation="relu", learning_rate=0.03)
+    assert calm["dead_fraction"] < snap["dead_fraction"]
+
+
+def test_zero_init_keeps_every_unit_of_a_layer_identical():
+    snap = trained(20, hidden=[4, 3], activation="sigmoid", init="zeros", learning_rate=0.3)
+    for units in snap["units"]:
+        assert np.allclose(units, units[:1], rtol=0, atol=1e-6)
+    for w in snap["weights"][:-1]:
+        assert np.abs(w).max() > 1e-4  # training moved the weights...
+        assert np.allclose(w, w[:, :1], rtol=1e-12, atol=0)  # ...but every unit's column alike
+
+
+def test_same_seed_same_training_bit_for_bit():
+    config = {"dataset": "spiral", "hidden": [5, 3], "dropout": 0.2, "input_noise": 0.1, "optimizer": "adam",
+              "regularization": "l2", "reg_rate": 0.001, "seed": 42}
+    a, b = Trainer(config), Trainer(config)
+    assert a.train(50) == b.train(50)
+    for wa, wb in zip(a.network.weights, b.network.weights):
+        assert np.array_equal(wa, wb)
+    a.reset()
+    c = Trainer(config)
+    assert a.train(3) == c.train(3)  # reset replays the run from the seed
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adagrad", "rmsprop", "adam"])
+def test_every_optimizer_lowers_the_loss(optimizer):
+    trainer = Trainer({**SMALL, "optimizer": optimizer, "learning_rate": 0.01 if optimizer != "sgd" else 0.1,
+                       "nesterov": optimizer == "momentum"})
+    history = trainer.train(30)
+    assert history[-1][1] < history[0][1]
+
+
+# ---- bad input ---------------------------------------------------------------------------------
+
+BAD_VALUES = {"problem": "clustering", "dataset": "mnist", "n_classes": 6, "boundary_fn": "tan", "n_samples": 10,
+              "noise": 51, "train_ratio": 5, "seed": -1, "features": ["x3"], "hidden": [65],
+              "activation": "swish", "leaky_slope": 2, "loss": "l7", "learning_rate": 0, "batch_size": 0,
+              "optimizer": "lbfgs", "momentum": 1.5, "nesterov": "yes", "rho": -0.1, "beta2": 1,
+              "regularization": "l3", "reg_rate": 11, "dropout": 0.95, "input_noise": 3, "init": "ones"}
+
+
+def test_every_schema_key_is_checked():
+    assert set(BAD_VALUES) == set(SCHEMA)
+
+
+@pytest.mark.parametrize("key", sorted(BAD_VALUES))
+def test_bad_value_raises_config_error_naming_the_key(key):
+    with pytest.raises(ConfigError) as err:
+        Trainer({key: BAD_VALUES[key]})
+    assert err.value.key == key and key in str(err.value)
+    trainer = Trainer(SMALL)
+    before = (dict(trainer.config), trainer.network.params.copy())
+    with pytest.raises(ConfigError) as err:
+        trainer.update({"learning_rate": 0.5, key: BAD_VALUES[key]})
+    assert err.value.key == key
+    assert trainer.config == before[0] and np.array_equal(trainer.network.params, before[1])  # atomic
+
+
+def test_unknown_keys_and_bad_arguments():
+    with pytest.raises(ConfigError, match="unknown key") as err:
+        Trainer({"colour": "red"})
+    assert err.value.key == "colour"
+    trainer = Trainer(SMALL)
+    for call, key in [(lambda: trainer.train(0), "epochs"), (lambda: trainer.step(-1), "batches"),
+                      (lambda: trainer.snapshot(grid=1), "grid"), (lambda: trainer.snapshot(unit_grid=10**4),
+                                                                    "unit_grid")]:
+        with pytest.raises(ConfigError) as err:
+            call()
+        assert err.value.key == key
+
+
+# ---- live updates ------------------------------------------------------------------------------
+
+def test_learning_rate_change_keeps_weights_and_optimizer_state():
+    trainer = Trainer({**SMALL, "optimizer": "momentum"})
+    trainer.train(2)
+    weights, velocity = trainer.network.params.copy(), trainer._optimizer.v.copy()
+    for patch in ({"learning_rate": 0.1}, {"batch_size": 5, "momentum": 0.5, "dropout": 0.1, "input_noise": 0.2,
+                                           "regularization": "l2", "reg_rate": 0.01, "leaky_slope": 0.2}):
+        assert trainer.update(patch) == []
+        assert np.array_equal(trainer.network.params, weights)
+        assert np.array_equal(trainer._optimizer.v, velocity) and velocity.any()
+    assert trainer.epoch == 2
+    trainer.train(1)
+    assert trainer.epoch == 3
+
+
+def test_optimizer_change_resets_its_state_only():
+    trainer = Trainer({**SMALL, "optimizer": "momentum"})
+    trainer.train(2)
+    weights = trainer.network.params.copy()
+    assert trainer.update({"optimizer": "adam"}) == ["optimizer"]
+    assert np.array_equal(trainer.network.params, weights) and trainer.epoch == 2
+    assert not trainer._optimizer.m.any()
+
+
+def test_shape_change_rebuilds_the_network_not_the_data():
+    trainer = Trainer(SMALL)
+    trainer.train(2)
+    xy = trainer.points.xy.copy()
+    assert trainer.update({"hidden": [3, 3, 3]}) == ["network", "optimizer"]
+    assert [w.shape for w in trainer.network.weights] == [(2, 3), (3, 3), (3, 3), (3, 1)]
+    assert np.array_equal(trainer.points.xy, xy) and trainer.epoch == 0
+    assert trainer.update({"dataset": "xor"}) == ["data", "network", "optimizer"]
+    assert not np.array_equal(trainer.points.xy, xy)
+    assert trainer.update({"features": ["x1", "x2", "x1x2"]}) == ["network", "optimizer"]
+    assert trainer.network.sizes[0] == 3
+
+
+def test_multiclass_and_regression_problems():
+    multi = Trainer({**SMALL, "dataset": "blobs", "n_classes": 4, "loss": "cross_entropy"})
+    multi.train(5)
+    snap = multi.snapshot(grid=12, unit_grid=5)
+    assert snap["output_kind"] == "multiclass" and snap["output"].shape == (4, 12, 12)
+    assert np.allclose(snap["output"].sum(axis=0), 1, atol=1e-5) and len(snap["class_accuracy"]) == 4
+    hinge = Trainer({**SMALL, "dataset": "spiral", "n_classes": 3, "loss": "hinge"}).snapshot(grid=6, unit_grid=3)
+    assert hinge["output"].shape == (3, 6, 6) and np.allclose(hinge["output"].sum(axis=0), 1, atol=1e-5)
+    reg = Trainer({**SMALL, "problem": "regression", "dataset": "plane"})
+    first = reg.train(1)[0][1]
+    assert reg.train(20)[-1][1] < first
+    snap = reg.snapshot(grid=8, unit_grid=4)
+    assert snap["output_kind"] == "regression" and snap["train_accuracy"] is None and snap["class_accuracy"] is None
+    lo, hi = snap["output_range"]
+    assert lo == -hi and hi >= np.abs(snap["output"]).max()
+
+
+# ---- snapshots ---------------------------------------------------------------------------------
+
+def test_snapshot_keys_shapes_and_orientation():
+    trainer = Trainer({**SMALL, "hidden": [3, 2], "features": ["x1", "x2", "sin_x1"]})
+    snap = trainer.snapshot(grid=20, unit_grid=7)
+    assert set(snap) == SNAP_KEYS
+    assert snap["output"].shape == (20, 20) and snap["output"].dtype == np.float32
+    assert [u.shape for u in snap["units"]] == [(3, 7, 7), (2, 7, 7)]
+    assert snap["features"].shape == (3, 7, 7) and snap["unit_ranges"] == [(-1.0, 1.0), (-1.0, 1.0)]
+    x2 = snap["features"][1]
+    assert x2[0, 0] == 6 and x2[-1, 0] == -6  # row 0 is the top, y = +6
+    assert snap["features"][0][0, 0] == -6 and snap["features"][0][0, -1] == 6  # column 0 is x = -6
+    # A network whose output is x2 draws high values on row 0.
+    flat = Trainer({**SMALL, "hidden": []})
+    flat.network.weights[0] = [[0.0], [1.0]]
+    flat.network.biases[0] = [0.0]
+    out = flat.snapshot(grid=11, unit_grid=3)["output"]
+    assert out[0].min() > 0.99 and out[-1].max() < -0.99 and np.allclose(out[:, 0], out[:, -1])
+    assert flat.snapshot(grid=11, unit_grid=3)["output"][5, 5] == pytest.approx(0, abs=1e-6)
+
+
+def test_snapshot_output_matches_the_network():
+    trainer = Trainer({**SMALL, "hidden": [5, 4], "activation": "elu", "loss": "cross_entropy"})
+    trainer.train(3)
+    snap = trainer.snapshot(grid=9, unit_grid=3)
+    from engine.datasets import grid_points
+    p = trainer.network.forward(grid_points(9))[:, 0]
+    assert np.allclose(snap["output"].ravel(), 2 * p - 1, atol=1e-5)  # sigmoid p as a score 2p - 1
+    losses = trainer.train(1)[0]
+    assert losses[1] == pytest.approx(trainer.snapshot(grid=4, unit_grid=2)["train_loss"])
+
+
+def test_snapshot_metrics_are_consistent():
+    trainer = Trainer({**SMALL, "regularization": "l1", "reg_rate": 0.01})
+    history = trainer.train(3)
+    snap = trainer.snapshot(grid=4, unit_grid=2)
+    assert (snap["epoch"], snap["iteration"]) == (3, 3 * math.ceil(100 / 10))
+    assert snap["train_loss"] == history[-1][1] and snap["test_loss"] == history[-1][2]
+    assert snap["penalty"] == pytest.approx(0.01 * sum(np.abs(w).sum() for w in trainer.network.weights))
+    assert len(snap["grad_norms"]) == 3 and all(g > 0 for g in snap["grad_norms"])
+    assert 0 <= snap["train_accuracy"] <= 1 and len(snap["class_accuracy"]) == 2
+
+
+def test_step_crosses_epoch_boundaries_and_clamps_the_batch():
+    trainer = Trainer({**SMALL, "batch_size": 30})  # 100 training points: 4 steps per epoch
+    assert trainer.step(3) == []
+    history = trainer.step(2)
+    assert [e for e, _, _ in history] == [1] and trainer.iteration == 5
+    trainer.update({"batch_size": 2000})  # more than the training points: one full batch
+    assert [e for e, _, _ in trainer.step(1)] == [2]  # the rest of epoch 2's pass in one batch
+    assert [e for e, _, _ in trainer.step(1)] == [3] and trainer.iteration == 7  # a whole epoch per step
+
+
+# ---- divergence ----------------------------------------------------------------------------------
+
+def test_divergence_is_reported_not_raised_and_reset_recovers():
+    trainer = Trainer({**SMALL, "problem": "regression", "dataset": "plane", "hidden": [8, 8],
+                       "activation": "relu", "learning_rate": 10, "features": ["x1", "x2", "x1_sq", "x2_sq"]})
+    trainer.train(50)
+    assert trainer.diverged and trainer.diverged_epoch is not None
+    assert trainer.train(1) == [] and trainer.step(5) == []
+    snap = trainer.snapshot(grid=5, unit_grid=2)
+    assert snap["diverged"] and snap["diverged_epoch"] == trainer.diverged_epoch
+    trainer.reset()
+    assert not trainer.diverged and trainer.epoch == 0 and np.all(np.isfinite(trainer.network.params))
+    trainer.update({"learning_rate": 0.01})
+    assert len(trainer.train(2)) == 2
+
+
+# ---- editing weights and points -----------------------------------------------------------------
+
+def test_set_weight_and_bias():
+    trainer = Trainer(SMALL)
+    trainer.set_weight(1, 3, 1, 2.5)
+    trainer.set_bias(2, 0, -1.5)
+    assert trainer.network.weights[1][3, 1] == 2.5 and trainer.network.biases[2][0] == -1.5
+    for call, key, allowed in [(lambda: trainer.set_weight(3, 0, 0, 1), "layer", "0..2"),
+                               (lambda: trainer.set_weight(0, 2, 0, 1), "i", "0..1"),
+                               (lambda: trainer.set_weight(0, 0, 4, 1), "j", "0..3"),
+                               (lambda: trainer.set_weight(0, 0, 0, math.nan), "value", "finite"),
+                               (lambda: trainer.set_bias(1, 2, 1), "j", "0..1"),
+                               (lambda: trainer.set_bias(0, 0, "1"), "value", "finite")]:
+        with pytest.raises(ConfigError) as err:
+            call()
+        assert err.value.key == key and allowed in str(err.value)
+
+
+def test_editing_points_switches_to_custom_and_keeps_the_weights():
+    trainer = Trainer({**SMALL, "dataset": "blobs", "n_classes": 3})
+    trainer.train(1)
+    weights, n = trainer.network.params.copy(), len(trainer.points)
+    assert trainer.add_points([[1.0, 2.0, 2], [-3.0, 0.5, 0]]) == []
+    assert trainer.config["dataset"] == "custom" and trainer.config["n_classes"] == 3
+    assert len(trainer.points) == n + 2 and np.array_equal(trainer.network.params, weights)
+    data = trainer.data()
+    assert len(data["train"]) + len(data["test"]) == n + 2 and data["n_classes"] == 3
+    assert [1.0, 2.0, 2.0] in data["train"] + data["test"]
+    for bad in ([[0, 0, 3]], [[7, 0, 1]], [[0, 0]], [[math.inf, 0, 1]]):
+        with pytest.raises(ConfigError) as err:
+            trainer.add_points(bad)
+        assert err.value.key == "points"
+    assert len(trainer.points) == n + 2
+    trainer.remove_points([[1.0, 2.0]])
+    assert len(trainer.points) == n + 1
+    trainer.clear_points()
+    assert len(trainer.points) == 0 and trainer.train(1) == []
+    limited = Trainer({**SMALL, "dataset": "custom"}, max_points=3)
+    with pytest.raises(ConfigError, match="limit"):
+        limited.add_points([[0, 0, 0]] * 4)
+    limited.add_points([[0, 0, 0], [1, 1, 1], [2, 2, 1]])
+    assert len(limited.points) == 3
+
+
+def test_regenerate_and_gradient_check():
+    trainer = Trainer({**SMALL, "dataset": "moons"})
+    xy = trainer.points.xy.copy()
+    assert trainer.regenerate(77) == 77 and trainer.config["seed"] == 77
+    assert not np.array_equal(trainer.points.xy, xy) and trainer.epoch == 0
+    assert isinstance(trainer.regenerate(), int)
+    trainer.train(2)
+    assert trainer.gradient_check() < 1e-5
