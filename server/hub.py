@@ -55,13 +55,14 @@ class Hub:
 
     async def stop(self) -> None:
         """Stop the scheduler and every session task (app shutdown)."""
-        pending = [*self.tasks, *([self._scheduler_task] if self._scheduler_task else [])]
+        pending = [*self.tasks, *self.scheduler.jobs, *([self._scheduler_task] if self._scheduler_task else [])]
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
     def health(self) -> dict[str, Any]:
-        return {"pid": os.getpid(), "sessions": len(self.sessions), "tasks": len(self.tasks), "training": self.scheduler.active,
+        return {"pid": os.getpid(), "sessions": len(self.sessions),
+                "tasks": len(self.tasks) + len(self.scheduler.jobs), "training": self.scheduler.active,
                 "slices": self.scheduler.slices, "scheduler_backoff": self.scheduler.backoff}
 
 

@@ -46,6 +46,8 @@ class Scheduler:
         self._late_max = 0.0
         self._window_start = clock()
         self.slices = 0
+        self.jobs: set[asyncio.Task[None]] = set()  # heavy slices running in threads
+        self._busy: set[Session] = set()
 
     def update(self, session: "Session") -> None:
         """Put a session in or out of the rotation after its training state changed."""
@@ -87,6 +89,8 @@ class Scheduler:
             if not session.wants_training:
                 self._queue.remove(session)
                 continue
+            if session in self._busy:
+                continue
             wait = session.seconds_until_owed(now)
             if wait <= 0:
                 return session, None
@@ -103,6 +107,20 @@ class Scheduler:
         self._late_max = 0.0
         self._window_start = now
 
+    async def _slice(self, session: "Session") -> None:
+        try:
+            await session.train_slice(self.slice_seconds)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # an engine bug must not stop everyone's training
+            log.exception("training slice failed; pausing that session")
+            session.fail("training stopped by a server error (see the server log)")
+            self.remove(session)
+        finally:
+            if session in self._busy:
+                self._busy.discard(session)
+                self._wakeup.set()
+
     async def run(self) -> None:
         """Train forever; cancel the task to stop."""
         loop = asyncio.get_running_loop()
@@ -113,15 +131,16 @@ class Scheduler:
             if session is None:
                 await self._wakeup.wait(None if wait is None else loop.time() + wait)
                 continue
-            start = time.perf_counter()
-            try:
-                await session.train_slice(self.slice_seconds)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # an engine bug must not stop everyone's training
-                log.exception("training slice failed; pausing that session")
-                session.fail("training stopped by a server error (see the server log)")
-                self.remove(session)
             self.slices += 1
+            if session.slice_is_heavy():
+                # runs in a thread: the others keep training meanwhile
+                self._busy.add(session)
+                job = loop.create_task(self._slice(session))
+                self.jobs.add(job)
+                job.add_done_callback(self.jobs.discard)
+                await asyncio.sleep(0)
+                continue
+            start = time.perf_counter()
+            await self._slice(session)
             spent = time.perf_counter() - start
             await asyncio.sleep(spent * self.backoff if self.backoff else 0)

@@ -26,6 +26,10 @@ from .settings import Settings
 from .wakeup import Wakeup
 
 HEAVY_SECONDS = 0.004  # a single engine call predicted to take longer runs in a thread
+# A huge network (16×64 units: ~125 ms a snapshot, ~150 ms a 1000-point batch here) must not
+# take a core from the classroom: its frames and its training are capped to these shares.
+FRAME_CPU_SHARE = 0.25
+TRAIN_CPU_SHARE = 0.5
 CREDIT_SECONDS = 0.25  # a paced session that falls behind may catch up this much at most
 EXTRAS_BYTES_PER_SECOND = 50_000  # unit grids and weights share this; the output goes every frame
 POINTS_INLINE = 200  # point edits larger than this run in a thread
@@ -68,6 +72,7 @@ class Session:
         self.progressed_at = 0.0  # when training first progressed after the last frame
         self.features_stale = True  # the features pictures must go out with the next frame
         self.step_target: int | None = None  # epoch a `step` message trains up to
+        self.rest_until = 0.0  # after a heavy slice, no training before this clock time
         self.sender_wakeup = Wakeup()
         self.clock = clock
         self._on_training_change = on_training_change
@@ -133,7 +138,10 @@ class Session:
         if self.frame_wanted_at is not None:
             return self.frame_wanted_at
         if self.playing and self.progressed:
-            return max(last_sent + 1.0 / self.pace["fps"], self.progressed_at)
+            interval = 1.0 / self.pace["fps"]
+            if math.isfinite(self.seconds_per_snapshot):
+                interval = max(interval, self.seconds_per_snapshot / FRAME_CPU_SHARE)
+            return max(last_sent + interval, self.progressed_at)
         return None
 
     # ---- operations (server.handlers) -------------------------------------------------------
@@ -297,12 +305,18 @@ class Session:
         return self.credit
 
     def seconds_until_owed(self, now: float) -> float:
-        """How long until at least one batch is owed."""
+        """How long until at least one batch is owed (and the session is not resting)."""
+        rest = max(0.0, self.rest_until - now)
         owed = self.owed_batches(now)
         if owed >= 1:
-            return 0.0
+            return rest
         rate = self.pace["epochs_per_second"] * self.batches_per_epoch()
-        return (1.0 - owed) / rate
+        return max(rest, (1.0 - owed) / rate)
+
+    def slice_is_heavy(self) -> bool:
+        """Whether the next slice (one batch, or one epoch for `step`) runs in a thread."""
+        units = self.batches_per_epoch() if self.step_target is not None else 1
+        return self.seconds_per_batch * units > HEAVY_SECONDS
 
     async def train_slice(self, budget_seconds: float) -> None:
         """Train about `budget_seconds` worth (at least one batch or, for `step`, one epoch)."""
@@ -322,9 +336,11 @@ class Session:
             start = time.perf_counter()
             if self.seconds_per_batch * units > HEAVY_SECONDS:
                 points = await asyncio.to_thread(work)
+                elapsed = time.perf_counter() - start
+                self.rest_until = self.clock() + elapsed * (1.0 / TRAIN_CPU_SHARE - 1.0)
             else:
                 points = work()
-            elapsed = time.perf_counter() - start
+                elapsed = time.perf_counter() - start
             self.seconds_per_batch = running_estimate(self.seconds_per_batch, elapsed / units)
             self.history.extend([int(e), finite(tr), finite(te)] for e, tr, te in points)
             if not self.progressed:
