@@ -11,6 +11,11 @@ example (see engine.network for why). Every function works in place and allocate
 maxout has two pieces per unit: its z is (2·units, n), the first `units` rows the first piece,
 the rest the second (CS231n's max(w1·x + b1, w2·x + b2)). Its derivative is which piece won,
 so it is computed from z by `maxout_mask`.
+
+Pictures (the float32 grids of a snapshot) may use `picture` instead of `forward`: for tanh and
+sigmoid a rational approximation built from multiplies and adds, accurate to 1.3e-5 (far below
+a colour step) and twice as fast as np.tanh here, where float32 tanh costs ~7 ns per value.
+Training and losses always use the exact `forward`.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import numpy as np
 
 Forward = Callable[[np.ndarray, np.ndarray, float], np.ndarray]
 Derivative = Callable[[np.ndarray, np.ndarray, float], np.ndarray]
+Picture = Callable[[np.ndarray, np.ndarray, float, np.ndarray, np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class Activation:
     bounds: tuple[float, float] | None = None
     relu_family: bool = False
     pieces: int = 1
+    picture: Optional[Picture] = None  # (z, out, slope, scratch1, scratch2): a fast approximation
 
 
 # --- forward ------------------------------------------------------------------------------------
@@ -81,6 +88,42 @@ def _maxout(z, out, slope):
     return np.maximum(z[:units], z[units:], out=out)
 
 
+# --- fast approximations for pictures -----------------------------------------------------------
+
+# tanh(x) ≈ x·P(x²)/Q(x²) for |x| <= 9 (beyond, tanh is 1 to float32 precision). Coefficients
+# fitted for this project by weighted least squares (Loeb iteration) on [0, 9]; max error 1.3e-5.
+_TANH_P = (0.9999792403980852, 0.12054519212673152, 0.0020680433558149663, 3.0441192358926505e-06)
+_TANH_Q = (1.0, 0.45381611102437974, 0.02006290479470278, 0.00012072520037520809)
+
+
+def _horner(coefficients, s, out):
+    """out = c0 + c1·s + c2·s² + ... (in place, two calls per coefficient)."""
+    np.multiply(s, coefficients[-1], out=out)
+    for c in coefficients[-2:0:-1]:
+        np.add(out, c, out=out)
+        np.multiply(out, s, out=out)
+    return np.add(out, coefficients[0], out=out)
+
+
+def fast_tanh(z, out, s, q):
+    """tanh(z) within 1.3e-5 using only cheap ufuncs; `s`, `q` are scratch arrays like z (z may be out)."""
+    np.clip(z, -9.0, 9.0, out=out)
+    np.multiply(out, out, out=s)
+    np.multiply(out, _horner(_TANH_P, s, q), out=out)
+    return np.divide(out, _horner(_TANH_Q, s, q), out=out)
+
+
+def _tanh_picture(z, out, slope, s, q):
+    return fast_tanh(z, out, s, q)
+
+
+def _sigmoid_picture(z, out, slope, s, q):
+    np.multiply(z, 0.5, out=out)
+    fast_tanh(out, out, s, q)
+    np.multiply(out, 0.5, out=out)
+    return np.add(out, 0.5, out=out)
+
+
 # --- derivatives, from the activation a = f(z) ----------------------------------------------------
 
 def _d_sigmoid(a, out, slope):
@@ -116,8 +159,8 @@ def maxout_mask(z: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 ACTIVATIONS: dict[str, Activation] = {
     "linear": Activation(_linear, None),
-    "sigmoid": Activation(_sigmoid, _d_sigmoid, bounds=(0.0, 1.0)),
-    "tanh": Activation(_tanh, _d_tanh, bounds=(-1.0, 1.0)),
+    "sigmoid": Activation(_sigmoid, _d_sigmoid, bounds=(0.0, 1.0), picture=_sigmoid_picture),
+    "tanh": Activation(_tanh, _d_tanh, bounds=(-1.0, 1.0), picture=_tanh_picture),
     "relu": Activation(_relu, _d_relu, relu_family=True),
     "leaky_relu": Activation(_leaky_relu, _d_leaky_relu, relu_family=True),
     "elu": Activation(_elu, _d_elu, relu_family=True),

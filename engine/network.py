@@ -20,7 +20,7 @@ same passes in float64; the trainer's pictures use them in float32.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -29,6 +29,15 @@ from . import losses
 from .config import MAX_HIDDEN_LAYERS, MAX_UNITS, ConfigError
 from .initializers import initialize
 from .regularization import dropout_mask
+
+
+Call = tuple[Callable[..., Any], tuple]
+
+
+def run(calls: Sequence[Call]) -> None:
+    """Run a pass built as a list of (function, args)."""
+    for function, args in calls:
+        function(*args)
 
 
 class Layout:
@@ -80,8 +89,14 @@ class Workspace:
     `f` (like `s`) holds the activation derivatives, `d[l]` dE/dz of layer l.
     """
 
-    def __init__(self, net: "Network", n: int, dtype: Any = np.float64, train: bool = False):
+    def __init__(self, net: "Network", n: int, dtype: Any = np.float64, train: bool = False,
+                 picture: bool = False):
         self.n = n
+        # Pictures may use the activations' fast approximations (scratch: two rows x n each).
+        self.picture = picture
+        if picture:
+            rows = max(rows for rows, _ in net.layout.shapes)
+            self.scratch = (np.empty((rows, n), dtype), np.empty((rows, n), dtype))
         hidden = net.sizes[1:-1]
         starts = np.cumsum([0] + [u + 1 for u in hidden]).tolist()
         self.s = np.ones((starts[-1], n), dtype)
@@ -227,68 +242,97 @@ class Network:
                 raise ConfigError("init", str(err).partition(": ")[2]) from None
 
     # ---- the passes (shared by the public API and the trainer) -------------------------------
+    #
+    # A pass is built as a list of calls [(function, args), ...] with every buffer bound, then
+    # run. The trainer keeps the lists of each mini-batch and replays them every epoch, so a
+    # step costs its NumPy calls and almost nothing else; one-off passes build and run at once.
 
-    def run_forward(self, ws: Workspace, x: np.ndarray, blocks: Sequence[np.ndarray], dropout: float = 0.0,
-                    rng: Optional[np.random.Generator] = None, derivatives: bool = False) -> np.ndarray:
-        """Forward pass of inputs `x` (inputs + 1, n; last row ones) through `blocks` into `ws`.
+    def forward_calls(self, ws: Workspace, x: np.ndarray, blocks: Sequence[np.ndarray], dropout: float = 0.0,
+                      rng: Optional[np.random.Generator] = None, derivatives: bool = False) -> list[Call]:
+        """The forward pass of inputs `x` (inputs + 1, n; last row ones) through `blocks` into `ws`
+        (output in ws.o), as a list of calls.
 
         `derivatives` (training) also fills ws.f with every hidden layer's f'(z). With
         `dropout` > 0 each hidden activation is multiplied by a fresh inverted-dropout mask
-        from `rng` (after its derivative is taken). Returns ws.o.
+        from `rng` (after its derivative is taken).
         """
-        slope = self.leaky_slope
+        slope, calls = self.leaky_slope, []
         inputs = x
         masks = ws.dropout_buffers() if dropout else None
         for l, act in enumerate(self._acts):
             z = ws.z[l]
-            np.dot(blocks[l], inputs, out=z)
-            act.forward(z, ws.a[l], slope)
+            calls.append((np.dot, (blocks[l], inputs, z)))
+            if ws.picture and act.picture is not None:
+                rows = z.shape[0]
+                calls.append((act.picture, (z, ws.a[l], slope, ws.scratch[0][:rows], ws.scratch[1][:rows])))
+            else:
+                calls.append((act.forward, (z, ws.a[l], slope)))
             if masks is not None:
                 if derivatives:
-                    self._derivative(ws, l, l + 1)
-                np.multiply(ws.a[l], dropout_mask(rng, masks[l], dropout), out=ws.a[l])
+                    calls += self._derivative_calls(ws, l, l + 1)
+                calls.append((dropout_mask, (rng, masks[l], dropout)))
+                calls.append((np.multiply, (ws.a[l], masks[l], ws.a[l])))
             inputs = ws.inputs[l]
-        np.dot(blocks[-1], inputs, out=ws.z[-1])
+        calls.append((np.dot, (blocks[-1], inputs, ws.z[-1])))
         if derivatives and masks is None:
-            self._derivative(ws, 0, len(self._acts))
-        return self.head.forward(ws.z[-1], ws.o)
+            calls += self._derivative_calls(ws, 0, len(self._acts))
+        fast = act_table.ACTIVATIONS.get(self.head.output)
+        if ws.picture and fast is not None and fast.picture is not None:
+            rows = ws.o.shape[0]
+            calls.append((fast.picture, (ws.z[-1], ws.o, slope, ws.scratch[0][:rows], ws.scratch[1][:rows])))
+        else:
+            calls.append((self.head.forward, (ws.z[-1], ws.o)))
+        return calls
 
-    def _derivative(self, ws: Workspace, first: int, stop: int) -> None:
+    def _derivative_calls(self, ws: Workspace, first: int, stop: int) -> list[Call]:
         """ws.f for hidden layers first..stop-1: one call per run of same-activation layers."""
+        calls = []
         for act, lo, hi in self._groups:
             lo, hi = max(lo, first), min(hi, stop)
             if lo < hi:
                 rows = slice(ws.rows[lo][0], ws.rows[hi - 1][1])
-                act.derivative(ws.s[rows], ws.f[rows], self.leaky_slope)
+                calls.append((act.derivative, (ws.s[rows], ws.f[rows], self.leaky_slope)))
         for l in range(first, stop):
             if self._acts[l].pieces == 2:
-                act_table.maxout_mask(ws.z[l], ws.fa[l])
+                calls.append((act_table.maxout_mask, (ws.z[l], ws.fa[l])))
+        return calls
+
+    def backward_calls(self, ws: Workspace, x: np.ndarray, t: np.ndarray, grads: Sequence[np.ndarray],
+                       dropout: bool = False) -> list[Call]:
+        """The backward pass after a training forward pass (`derivatives=True`) over
+        `self.blocks`: writes into `grads` (blocks of a flat gradient vector) the data loss's
+        gradient *summed* over the batch."""
+        d = ws.d
+        calls: list[Call] = [(self.head.delta, (ws.z[-1], ws.o, t, d[-1], ws.tmp))]
+        for l in range(len(self.blocks) - 1, 0, -1):
+            calls.append((np.dot, (d[l], ws.inputs[l - 1].T, grads[l])))
+            act, below = self._acts[l - 1], d[l - 1]
+            if act.pieces == 2:  # maxout: the winning piece takes the whole gradient
+                da, units = ws.da[l - 1], ws.da[l - 1].shape[0]
+                calls.append((np.dot, (self._wT[l], d[l], da)))
+                if dropout:
+                    calls.append((np.multiply, (da, ws.mask[l - 1], da)))
+                calls.append((np.multiply, (da, ws.fa[l - 1], below[:units])))
+                calls.append((np.subtract, (da, below[:units], below[units:])))
+                continue
+            calls.append((np.dot, (self._wT[l], d[l], below)))
+            if dropout:
+                calls.append((np.multiply, (below, ws.mask[l - 1], below)))
+            if act.derivative is not None:
+                calls.append((np.multiply, (below, ws.fa[l - 1], below)))
+        calls.append((np.dot, (d[0], x.T, grads[0])))
+        return calls
+
+    def run_forward(self, ws: Workspace, x: np.ndarray, blocks: Sequence[np.ndarray], dropout: float = 0.0,
+                    rng: Optional[np.random.Generator] = None, derivatives: bool = False) -> np.ndarray:
+        """Build and run `forward_calls`; returns ws.o."""
+        run(self.forward_calls(ws, x, blocks, dropout, rng, derivatives))
+        return ws.o
 
     def run_backward(self, ws: Workspace, x: np.ndarray, t: np.ndarray, grads: Sequence[np.ndarray],
                      dropout: bool = False) -> None:
-        """Backward pass after `run_forward(..., derivatives=True)` over `self.blocks`: writes
-        into `grads` (blocks of a flat gradient vector) the data loss's gradient *summed* over
-        the batch."""
-        d = ws.d
-        self.head.delta(ws.z[-1], ws.o, t, d[-1], ws.tmp)
-        for l in range(len(self.blocks) - 1, 0, -1):
-            np.dot(d[l], ws.inputs[l - 1].T, out=grads[l])
-            act, below = self._acts[l - 1], d[l - 1]
-            if act.pieces == 2:  # maxout: the winning piece takes the whole gradient
-                da = ws.da[l - 1]
-                np.dot(self._wT[l], d[l], out=da)
-                if dropout:
-                    np.multiply(da, ws.mask[l - 1], out=da)
-                units = da.shape[0]
-                np.multiply(da, ws.fa[l - 1], out=below[:units])
-                np.subtract(da, below[:units], out=below[units:])
-                continue
-            np.dot(self._wT[l], d[l], out=below)
-            if dropout:
-                np.multiply(below, ws.mask[l - 1], out=below)
-            if act.derivative is not None:
-                np.multiply(below, ws.fa[l - 1], out=below)
-        np.dot(d[0], x.T, out=grads[0])
+        """Build and run `backward_calls`."""
+        run(self.backward_calls(ws, x, t, grads, dropout))
 
     # ---- public API -------------------------------------------------------------------------
 

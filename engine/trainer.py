@@ -25,7 +25,7 @@ from .activations import ACTIVATIONS
 from .config import ConfigError, apply_patch, resets_for, validate_config
 from .features import transform
 from .gradcheck import gradient_check
-from .network import Network, Workspace
+from .network import Network, Workspace, run
 from .optimizers import Optimizer, make_optimizer
 from .regularization import Penalty, add_input_noise, make_penalty
 
@@ -120,6 +120,7 @@ class Trainer:
         self._penalty: Optional[Penalty] = make_penalty(cfg["regularization"], cfg["reg_rate"],
                                                         self.network.layout.weight_mask())
         self.network.leaky_slope = cfg["leaky_slope"]
+        self._plans: dict[int, list] = {}  # training steps, rebuilt after any change
 
     def _prepare_data(self) -> None:
         """The points as network inputs and targets, training points first."""
@@ -131,10 +132,14 @@ class Trainer:
         self._x[:-1] = features.T
         self._labels = pts.label[order]
         self._t = np.ascontiguousarray(net.encode(self._labels).T)
+        # The epoch-end evaluation runs in float32: losses are for display, and float64 tanh
+        # costs five times more here. Training stays float64.
+        self._x32, self._t32 = self._x.astype(np.float32), self._t.astype(np.float32)
         self._x_epoch = np.empty((self._x.shape[0], self._n_train))
         self._t_epoch = np.empty((self._t.shape[0], self._n_train))
         self._cursor = math.inf
         self._eval_ws = None
+        self._plans = {}
         self._version += 1
 
     # ---- training -----------------------------------------------------------------------------
@@ -152,26 +157,19 @@ class Trainer:
         n_train = self._n_train
         if self.diverged or n_train == 0:
             return history
-        cfg, net = self.config, self.network
-        lr, dropout, noise = cfg["learning_rate"], cfg["dropout"], cfg["input_noise"]
-        size = min(cfg["batch_size"], n_train)
-        params, grad, grads, blocks = net.params, self._grad, self._grads, net.blocks
-        opt, penalty, rng = self._optimizer, self._penalty, self._rng
+        size = min(self.config["batch_size"], n_train)
+        plans = self._plans
         with np.errstate(all="ignore"):  # overflow is caught as divergence, not as warnings
-            done = 0
-            while done < (epochs or batches):
+            done, goal = 0, epochs or batches
+            while done < goal:
                 if self._cursor >= n_train:
                     self._shuffle()
                 start = self._cursor
+                plan = plans.get(start) or self._plan(start, size)
+                for function, args in plan:
+                    function(*args)
                 end = min(start + size, n_train)
-                ws = self._workspaces.get(end - start) or self._workspace(end - start)
-                x, t = self._x_epoch[:, start:end], self._t_epoch[:, start:end]
-                if noise:
-                    x = _noisy(ws, x, noise, rng)
-                net.run_forward(ws, x, blocks, dropout, rng, True)
-                net.run_backward(ws, x, t, grads, dropout > 0)
                 self._last_scale = 1.0 / (end - start)
-                opt.step(params, grad, lr, self._last_scale, penalty)
                 self.iteration += 1
                 self._cursor = end
                 if batches:
@@ -183,9 +181,33 @@ class Trainer:
                     if self.diverged:
                         break
                     done += not batches
-            if not self.diverged and not math.isfinite(float(params.sum())):
+            if not self.diverged and not math.isfinite(float(self.network.params.sum())):
                 self._diverge()
         return history
+
+    def _plan(self, start: int, size: int) -> list:
+        """The calls of one training step on the batch starting at `start` of the epoch's order.
+
+        Batches are views of the epoch buffers (refilled in place every epoch), so the plan
+        stays valid until a setting, the data or the network changes (then `_plans` is cleared).
+        """
+        cfg, net = self.config, self.network
+        end = min(start + size, self._n_train)
+        ws = self._workspaces.get(end - start) or self._workspace(end - start)
+        x, t = self._x_epoch[:, start:end], self._t_epoch[:, start:end]
+        calls: list = []
+        if cfg["input_noise"]:
+            noisy = ws.input_buffer(x.shape[0])
+            calls += [(np.copyto, (noisy, x)),
+                      (add_input_noise, (self._rng, noisy[:-1], cfg["input_noise"], np.empty((x.shape[0] - 1, end - start))))]
+            x = noisy
+        dropout = cfg["dropout"]
+        calls += net.forward_calls(ws, x, net.blocks, dropout, self._rng, derivatives=True)
+        calls += net.backward_calls(ws, x, t, self._grads, dropout > 0)
+        calls.append((self._optimizer.step, (net.params, self._grad, cfg["learning_rate"], 1.0 / (end - start),
+                                             self._penalty)))
+        self._plans[start] = calls
+        return calls
 
     def _shuffle(self) -> None:
         order = self._rng.permutation(self._n_train)
@@ -204,23 +226,25 @@ class Trainer:
     # ---- evaluation ---------------------------------------------------------------------------
 
     def _evaluate(self) -> _Evaluation:
-        """Losses of all points from one float64 forward pass; cached while nothing changes."""
+        """Losses of all points from one float32 forward pass; cached while nothing changes."""
         params = self.network.params
         ev = getattr(self, "_eval", None)
         if ev is not None and ev.version == self._version and np.array_equal(ev.params, params):
             return ev
         net, n = self.network, self._x.shape[1]
-        if self._eval_ws is None or self._eval_ws.n != n:
-            self._eval_ws = Workspace(net, n)
-        ws = self._eval_ws
+        if self._eval_ws is None:
+            self._eval_ws = Workspace(net, n, np.float32)
+            self._eval_calls = net.forward_calls(self._eval_ws, self._x32, self._blocks32)
+        ws, n_train = self._eval_ws, self._n_train
         with np.errstate(all="ignore"):
-            net.run_forward(ws, self._x, net.blocks)
-            losses = net.head.losses(ws.z[-1], ws.o, self._t)
-            train_loss = float(losses[:self._n_train].mean()) if self._n_train else math.nan
-            test_loss = float(losses[self._n_train:].mean()) if n > self._n_train else math.nan
+            np.copyto(self._p32, params, casting="same_kind")
+            run(self._eval_calls)
+            losses = net.head.losses(ws.z[-1], ws.o, self._t32)
+            train_loss = float(losses[:n_train].mean(dtype=np.float64)) if n_train else math.nan
+            test_loss = float(losses[n_train:].mean(dtype=np.float64)) if n > n_train else math.nan
         self._eval = _Evaluation(self._version, params.copy(), ws, losses, train_loss, test_loss)
-        if not self.diverged and (not math.isfinite(train_loss if self._n_train else test_loss if n else 0.0)
-                                  or not math.isfinite(float(params.sum()))):
+        watched = train_loss if n_train else test_loss if n else 0.0
+        if not self.diverged and (not math.isfinite(watched) or not math.isfinite(float(params.sum()))):
             self._diverge()
         return self._eval
 
@@ -271,9 +295,18 @@ class Trainer:
         snap.update(self._accuracies(ev))
         snap["penalty"] = self._penalty.value(net.params) if self._penalty is not None else 0.0
         snap.update(self._dead_units(ev))
-        snap["grad_norms"] = [float(np.abs(g[:, :-1]).mean()) * self._last_scale for g in self._grads]
+        snap["grad_norms"] = self._grad_norms()
         snap["diverged"], snap["diverged_epoch"] = self.diverged, self.diverged_epoch
         return snap
+
+    def _grad_norms(self) -> list[float]:
+        """Per layer, the mean |dL/dW| (weights only) of the last step's data loss."""
+        layout = self.network.layout
+        if getattr(self, "_norm_layout", None) is not layout:
+            self._norm_layout, self._norm_mask = layout, layout.weight_mask()
+            self._norm_counts = np.array([(rows * (cols - 1)) for rows, cols in layout.shapes], dtype=np.float64)
+        sums = np.add.reduceat(np.abs(self._grad) * self._norm_mask, layout.offsets[:-1])
+        return (sums * (self._last_scale / self._norm_counts)).tolist()
 
     def _grid_features(self, grid: int, unit_grid: int) -> np.ndarray:
         """float32 inputs (unit-major, ones last) of the output grid's points, then the unit grid's."""
@@ -293,7 +326,7 @@ class Trainer:
         """One float32 forward pass over both grids; returns (output, workspace)."""
         x = self._grid_features(grid, unit_grid)
         if self._grid_ws is None or self._grid_ws.n != x.shape[1]:
-            self._grid_ws = Workspace(self.network, x.shape[1], np.float32)
+            self._grid_ws = Workspace(self.network, x.shape[1], np.float32, picture=True)
         with np.errstate(all="ignore"):  # a diverged network's huge weights become inf in float32
             np.copyto(self._p32, self.network.params, casting="same_kind")
             return self.network.run_forward(self._grid_ws, x, self._blocks32), self._grid_ws
@@ -301,14 +334,16 @@ class Trainer:
     def _accuracies(self, ev: _Evaluation) -> dict[str, Any]:
         if self.output_kind == "regression":
             return {"train_accuracy": None, "test_accuracy": None, "class_accuracy": None}
-        n_train = self._n_train
+        n_train, n = self._n_train, len(self._labels)
         correct = self._predictions(ev.ws) == self._labels
         train = float(correct[:n_train].mean()) if n_train else None
-        test = float(correct[n_train:].mean()) if len(correct) > n_train else None
-        part = slice(n_train, None) if len(correct) > n_train else slice(0, n_train)
-        labels, hits = self._labels[part], correct[part]
-        per_class = [float(hits[labels == k].mean()) if np.any(labels == k) else None
-                     for k in range(self.n_classes)]
+        test = float(correct[n_train:].mean()) if n > n_train else None
+        part = slice(n_train, None) if n > n_train else slice(0, n_train)  # test points, else train
+        classes = self._labels[part].astype(np.intp)
+        k = self.n_classes
+        totals = np.bincount(classes, minlength=k)
+        hits = np.bincount(classes, weights=correct[part], minlength=k)
+        per_class = [float(h / c) if c else None for h, c in zip(hits.tolist(), totals.tolist())]
         return {"train_accuracy": train, "test_accuracy": test, "class_accuracy": per_class}
 
     def _dead_units(self, ev: _Evaluation) -> dict[str, Any]:
@@ -451,17 +486,6 @@ class Trainer:
 
 
 # ---- helpers ------------------------------------------------------------------------------------
-
-def _noisy(ws: Workspace, x: np.ndarray, std: float, rng: np.random.Generator) -> np.ndarray:
-    """A copy of inputs `x` with Gaussian noise on the features (not the ones row)."""
-    buf = ws.input_buffer(x.shape[0])
-    np.copyto(buf, x)
-    features = buf[:-1]
-    noise = rng.standard_normal(features.shape)
-    np.multiply(noise, std, out=noise)
-    np.add(features, noise, out=features)
-    return buf
-
 
 def _binary_score(net: Network, z: np.ndarray, o: np.ndarray) -> np.ndarray:
     """A binary output as a score in [-1, 1]: +1 class 1, -1 class 0, 0 the boundary."""
