@@ -120,7 +120,10 @@ class Trainer:
         self._penalty: Optional[Penalty] = make_penalty(cfg["regularization"], cfg["reg_rate"],
                                                         self.network.layout.weight_mask())
         self.network.leaky_slope = cfg["leaky_slope"]
-        self._plans: dict[int, list] = {}  # training steps, rebuilt after any change
+        # Call lists bake settings in (slope, rates): training steps and the evaluation are
+        # rebuilt after any change.
+        self._plans: dict[int, list] = {}
+        self._eval_ws = None
 
     def _prepare_data(self) -> None:
         """The points as network inputs and targets, training points first."""
@@ -283,7 +286,7 @@ class Trainer:
             snap["output_range"] = _symmetric(values, self._labels)
         units, ranges = [], []
         for name, a in zip(net.activations, ws.a):
-            pictures = a[:, g2:].reshape(-1, unit_grid, unit_grid)
+            pictures = a[:, g2:].reshape(-1, unit_grid, unit_grid).copy()  # own data: buffers are reused
             units.append(pictures)
             bounds = ACTIVATIONS[name].bounds
             ranges.append(bounds if bounds is not None else _symmetric(pictures))
@@ -327,17 +330,22 @@ class Trainer:
         x = self._grid_features(grid, unit_grid)
         if self._grid_ws is None or self._grid_ws.n != x.shape[1]:
             self._grid_ws = Workspace(self.network, x.shape[1], np.float32, picture=True)
+        key = (id(x), self._grid_ws, self.network.leaky_slope)
+        if getattr(self, "_grid_key", None) != key:
+            self._grid_key = key
+            self._grid_calls = self.network.forward_calls(self._grid_ws, x, self._blocks32)
         with np.errstate(all="ignore"):  # a diverged network's huge weights become inf in float32
             np.copyto(self._p32, self.network.params, casting="same_kind")
-            return self.network.run_forward(self._grid_ws, x, self._blocks32), self._grid_ws
+            run(self._grid_calls)
+        return self._grid_ws.o, self._grid_ws
 
     def _accuracies(self, ev: _Evaluation) -> dict[str, Any]:
         if self.output_kind == "regression":
             return {"train_accuracy": None, "test_accuracy": None, "class_accuracy": None}
         n_train, n = self._n_train, len(self._labels)
         correct = self._predictions(ev.ws) == self._labels
-        train = float(correct[:n_train].mean()) if n_train else None
-        test = float(correct[n_train:].mean()) if n > n_train else None
+        train = np.count_nonzero(correct[:n_train]) / n_train if n_train else None
+        test = np.count_nonzero(correct[n_train:]) / (n - n_train) if n > n_train else None
         part = slice(n_train, None) if n > n_train else slice(0, n_train)  # test points, else train
         classes = self._labels[part].astype(np.intp)
         k = self.n_classes

@@ -294,3 +294,16 @@ def test_regenerate_and_gradient_check():
     assert isinstance(trainer.regenerate(), int)
     trainer.train(2)
     assert trainer.gradient_check() < 1e-5
+
+
+def test_live_leaky_slope_reaches_training_evaluation_and_pictures():
+    trainer = Trainer({**SMALL, "hidden": [4], "activation": "leaky_relu", "init": "he"})
+    trainer.train(1)
+    before = trainer.snapshot(grid=6, unit_grid=3)
+    assert trainer.update({"leaky_slope": 0.5}) == []
+    after = trainer.snapshot(grid=6, unit_grid=3)
+    assert after["units"][0].min() < 2 * before["units"][0].min() < 0  # negative side 50x steeper
+    assert not np.shares_memory(after["units"][0], before["units"][0])  # snapshots own their arrays
+    assert after["train_loss"] != before["train_loss"]
+    from engine.datasets import grid_points
+    assert np.allclose(after["output"].ravel(), trainer.network.forward(grid_points(6))[:, 0], atol=1e-4)
