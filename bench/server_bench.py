@@ -4,8 +4,8 @@ Starts its own `python -m server` (2 workers by default) on a free loopback port
 each N runs N concurrent WebSocket clients for a fixed time. Each client presses play,
 counts frames and bytes, and once a second patches the learning rate and times how long
 until the first frame carrying the new config version arrives. Prints per-client median
-frames per second, p95 patch→frame latency, bytes per second per client, and CPU used by
-the server processes (from /proc) and by this load generator.
+frames per second, p95 patch→frame latency, bytes per second per client, epochs trained per second per client
+(so frames are not counted without progress), and CPU used by the server processes (from /proc) and by this load generator.
 
 The clients are deliberately cheap (they read the 4-byte length and the JSON header, and
 never inflate arrays) so that on a 2-core machine the generator leaves the CPU to the server.
@@ -90,6 +90,7 @@ class ClientStats:
         self.frames = 0
         self.bytes = 0
         self.latencies: list[float] = []
+        self.epochs = 0  # history points received: training progress, not just frames
 
 
 async def run_client(url: str, seconds: float, stats: ClientStats, start_at: float) -> None:
@@ -122,6 +123,8 @@ async def run_client(url: str, seconds: float, stats: ClientStats, start_at: flo
                     stats.bytes += len(data)
                 (n,) = struct.unpack_from("<I", data)
                 header = json.loads(data[4:4 + n])
+                if received >= counting_from:
+                    stats.epochs += len(header["history"])
                 if waiting_for is not None and header["version"] >= waiting_for:
                     stats.latencies.append(received - patch_sent)
                     waiting_for, next_patch = None, received + 1.0
@@ -173,7 +176,7 @@ def main() -> None:
         time.sleep(1.0)
         pids = process_tree(server.pid)
         print(f"server: {args.workers} worker(s), pids {pids}; {os.cpu_count()} cores; {args.seconds:g} s per round")
-        print(f"{'clients':>7} {'fps med':>8} {'fps min':>8} {'p95 ms':>7} {'p50 ms':>7} {'KB/s/cl':>8} "
+        print(f"{'clients':>7} {'fps med':>8} {'fps min':>8} {'p95 ms':>7} {'p50 ms':>7} {'KB/s/cl':>8} {'ep/s':>6} "
               f"{'server cpu':>10} {'client cpu':>10}")
         for n in [int(c) for c in args.clients.split(",")]:
             cpu0, own0, wall0 = cpu_seconds(pids), time.process_time(), time.monotonic()
@@ -184,9 +187,11 @@ def main() -> None:
             counted = args.seconds - 1.0
             fps = [s.frames / counted for s in stats]
             kbps = [s.bytes / counted / 1000 for s in stats]
+            eps = [s.epochs / counted for s in stats]
             latencies = [lat for s in stats for lat in s.latencies]
             print(f"{n:>7} {statistics.median(fps):>8.1f} {min(fps):>8.1f} {percentile(latencies, 0.95) * 1000:>7.1f} "
                   f"{percentile(latencies, 0.5) * 1000:>7.1f} {statistics.median(kbps):>8.1f} "
+                  f"{statistics.median(eps):>6.1f} "
                   f"{server_cpu:>9.2f}c {own_cpu:>9.2f}c   sessions per worker {sorted(per_worker.values())}",
                   flush=True)
             time.sleep(1.0)

@@ -1,13 +1,14 @@
 """One training scheduler per process: it trains every playing session in small slices.
 
 Frames come first. The scheduler runs one slice (at most 1.5 ms of one session's training,
-less when many sessions play so that each one progresses between two of its frames),
-then yields to the event loop, so messages and due frames always run between two slices.
-Sessions take turns (round robin), and a paced session is only served while it is behind
-its `epochs_per_second`; a session asking for "as fast as possible" is always behind. When
-frames start running late (senders report how late), the scheduler backs off: it sleeps
-after each slice for a multiple of the slice's duration, doubling while frames stay late
-and halving once they are on time again. So with more clients than the CPU can train for,
+less when many sessions play), then yields to the event loop, so messages and due frames
+always run between two slices. A frame is only built when there is progress to show, so
+sessions with nothing new since their last frame are served first; then the others take
+turns (round robin). A paced session is only served while it is behind its
+`epochs_per_second`; "as fast as possible" is always behind. When frames start running
+late (senders report how late), the extra training backs off: the scheduler sleeps after
+each extra slice for a multiple of its duration, doubling while frames stay late and
+halving once they are on time again. So with more clients than the CPU can train for,
 the frame rate holds and training gets what is left. A paused session is not in the
 rotation at all and costs nothing.
 """
@@ -32,7 +33,7 @@ MIN_SLICE_SECONDS = 0.0002
 ROUND_SECONDS = 0.016  # every active session should get a slice this often (a frame at 60 fps)
 LATE_SECONDS = 0.010  # a frame this late means the CPU is short
 WINDOW_SECONDS = 0.1  # lateness is judged over windows this long
-MAX_BACKOFF = 16.0  # at most: 1 part training, 16 parts idle for frames
+MAX_BACKOFF = 8.0  # at most: 1 part extra training, 8 parts left to frames
 
 
 class Scheduler:
@@ -80,9 +81,15 @@ class Scheduler:
         if seconds > self._late_max:
             self._late_max = seconds
 
-    def _pick(self, now: float) -> tuple["Session | None", float | None]:
-        """The next session owed training, or (None, seconds until one is owed / None)."""
+    def _pick(self, now: float) -> tuple["Session | None", float | None, bool]:
+        """(session, None, extra) for the next slice, or (None, seconds until one is owed, False).
+
+        A session whose frame waits for progress (nothing new since its last frame) comes
+        first; only when every session has something new to show does anyone get extra
+        training (`extra` True), which is what backs off when frames run late.
+        """
         soonest: float | None = None
+        extra: Session | None = None
         for _ in range(len(self._queue)):
             session = self._queue[0]
             self._queue.rotate(-1)
@@ -92,10 +99,17 @@ class Scheduler:
             if session in self._busy:
                 continue
             wait = session.seconds_until_owed(now)
-            if wait <= 0:
-                return session, None
-            soonest = wait if soonest is None else min(soonest, wait)
-        return None, soonest
+            if wait > 0:
+                soonest = wait if soonest is None else min(soonest, wait)
+            elif not session.progressed:
+                return session, None, False
+            elif extra is None:
+                extra = session
+        if extra is not None:
+            self._queue.remove(extra)  # to the back: extra training goes round fairly
+            self._queue.append(extra)
+            return extra, None, True
+        return None, soonest, False
 
     def _adjust(self, now: float) -> None:
         if now - self._window_start < WINDOW_SECONDS:
@@ -127,7 +141,7 @@ class Scheduler:
         while True:
             now = self.clock()
             self._adjust(now)
-            session, wait = self._pick(now)
+            session, wait, extra = self._pick(now)
             if session is None:
                 await self._wakeup.wait(None if wait is None else loop.time() + wait)
                 continue
@@ -143,4 +157,4 @@ class Scheduler:
             start = time.perf_counter()
             await self._slice(session)
             spent = time.perf_counter() - start
-            await asyncio.sleep(spent * self.backoff if self.backoff else 0)
+            await asyncio.sleep(spent * self.backoff if extra and self.backoff else 0)

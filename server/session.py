@@ -13,7 +13,7 @@ import asyncio
 import math
 import time
 from collections import deque
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 
@@ -24,6 +24,8 @@ from .messages import finite
 from .session_config import check_session_patch, default_session_config, split_patch
 from .settings import Settings
 from .wakeup import Wakeup
+
+T = TypeVar("T")
 
 HEAVY_SECONDS = 0.004  # a single engine call predicted to take longer runs in a thread
 # A huge network (16×64 units: ~125 ms a snapshot, ~150 ms a 1000-point batch here) must not
@@ -72,6 +74,7 @@ class Session:
         self.progressed_at = 0.0  # when training first progressed after the last frame
         self.features_stale = True  # the features pictures must go out with the next frame
         self.step_target: int | None = None  # epoch a `step` message trains up to
+        self._bpe = (-1, 1)  # (version, batches per epoch)
         self.rest_until = 0.0  # after a heavy slice, no training before this clock time
         self.sender_wakeup = Wakeup()
         self.clock = clock
@@ -154,7 +157,7 @@ class Session:
             was_diverged = self.trainer.diverged
             reset = self.trainer.update(engine_patch) if engine_patch else []
             self.pace = new_pace
-            self._changed()
+            self._changed(costs=bool(reset) or "batch_size" in engine_patch)
             if "data" in reset or "network" in reset:
                 self.history.clear()
             if reset or "features" in engine_patch:
@@ -195,7 +198,7 @@ class Session:
         async with self.lock:
             was_diverged = self.trainer.diverged
             self.trainer.reset()
-            self._changed()
+            self._changed(costs=True)
             self.history.clear()
             self.step_target = None
         self.post(self.config_message(["network", "optimizer"]))
@@ -209,7 +212,7 @@ class Session:
         async with self.lock:
             was_diverged = self.trainer.diverged
             self.trainer.regenerate()
-            self._changed()
+            self._changed(costs=True)
             self.history.clear()
             self.step_target = None
             self.features_stale = True
@@ -244,7 +247,7 @@ class Session:
                     edit()
             finally:
                 if done:
-                    self._changed()
+                    self._changed(costs=True)
                     self.post(self.config_message([p for p in ("data", "network", "optimizer") if p in reset]))
                     self.post(self.data_message())
                     self.want_frame()
@@ -279,11 +282,12 @@ class Session:
         except SlowClient:
             pass
 
-    def _changed(self) -> None:
+    def _changed(self, costs: bool = False) -> None:
+        """Count an accepted change; `costs`: the network, data or batch size changed."""
         self.version += 1
-        # The cost of a batch or a snapshot may have changed (shape, batch size, data): be
-        # pessimistic until measured, so a huge network's first call runs in a thread.
-        self.seconds_per_batch = self.seconds_per_snapshot = math.inf
+        if costs:
+            # unknown until measured: pessimistic, so a huge network's first call runs in a thread
+            self.seconds_per_batch = self.seconds_per_snapshot = math.inf
 
     # ---- training (server.scheduler) ------------------------------------------------------
 
@@ -292,8 +296,12 @@ class Session:
         return not self.trainer.diverged and (self.playing or self.step_target is not None)
 
     def batches_per_epoch(self) -> int:
-        n_train = int(np.count_nonzero(self.trainer.points.train))
-        return max(1, math.ceil(n_train / max(1, min(self.trainer.config["batch_size"], n_train or 1))))
+        """Steps in one epoch (cached per version: the scheduler asks on every pick)."""
+        if self._bpe[0] != self.version:
+            n_train = int(np.count_nonzero(self.trainer.points.train))
+            batch = max(1, min(self.trainer.config["batch_size"], n_train or 1))
+            self._bpe = (self.version, max(1, math.ceil(n_train / batch)))
+        return self._bpe[1]
 
     def owed_batches(self, now: float) -> float:
         """Batches this session should train now to keep its pace (inf: as fast as allowed)."""
@@ -333,14 +341,11 @@ class Session:
                 count = max(1, int(min(owed, budget_seconds / self.seconds_per_batch)))
                 work, units = (lambda: trainer.step(batches=count)), count
                 self.credit -= count
-            start = time.perf_counter()
             if self.seconds_per_batch * units > HEAVY_SECONDS:
-                points = await asyncio.to_thread(work)
-                elapsed = time.perf_counter() - start
+                points, elapsed = await asyncio.to_thread(cpu_timed, work)
                 self.rest_until = self.clock() + elapsed * (1.0 / TRAIN_CPU_SHARE - 1.0)
             else:
-                points = work()
-                elapsed = time.perf_counter() - start
+                points, elapsed = cpu_timed(work)
             self.seconds_per_batch = running_estimate(self.seconds_per_batch, elapsed / units)
             self.history.extend([int(e), finite(tr), finite(te)] for e, tr, te in points)
             if not self.progressed:
@@ -365,11 +370,13 @@ class Session:
             self.frame_wanted_at = None
             self.progressed = False
             if self.seconds_per_snapshot > HEAVY_SECONDS:
-                return await asyncio.to_thread(self._encode_frame)
-            return self._encode_frame()
+                frame, elapsed = await asyncio.to_thread(cpu_timed, self._encode_frame)
+            else:
+                frame, elapsed = cpu_timed(self._encode_frame)
+            self.seconds_per_snapshot = running_estimate(self.seconds_per_snapshot, elapsed)
+            return frame
 
     def _encode_frame(self) -> bytes:
-        start = time.perf_counter()
         trainer = self.trainer
         total_units = sum(trainer.config["hidden"])
         snap = trainer.snapshot(grid=100, unit_grid=unit_grid_size(total_units))
@@ -398,9 +405,15 @@ class Session:
         frame = frames.encode_frame(header, arrays)
         self.history = []
         self.frames_built += 1
-        elapsed = time.perf_counter() - start
-        self.seconds_per_snapshot = running_estimate(self.seconds_per_snapshot, elapsed)
         return frame
+
+
+def cpu_timed(work: Callable[[], T]) -> tuple[T, float]:
+    """(work(), CPU seconds it took on this thread): in a thread, waiting for the GIL or a
+    core is not counted, so a busy server does not mistake a light network for a heavy one."""
+    start = time.thread_time()
+    result = work()
+    return result, time.thread_time() - start
 
 
 def running_estimate(old: float, measured: float) -> float:
