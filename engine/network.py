@@ -99,17 +99,21 @@ class Workspace:
             self.scratch = (np.empty((rows, n), dtype), np.empty((rows, n), dtype))
         hidden = net.sizes[1:-1]
         starts = np.cumsum([0] + [u + 1 for u in hidden]).tolist()
-        self.s = np.ones((starts[-1], n), dtype)
+        out_rows = (starts[-1], starts[-1] + net.sizes[-1])
+        # The output rows come last in the stack, so a tanh or sigmoid output's derivative is
+        # taken in the same call as the hidden layers'.
+        self.s = np.ones((out_rows[1], n), dtype)
         self.a = [self.s[r:r + u] for r, u in zip(starts, hidden)]
         self.inputs = [self.s[r:r + u + 1] for r, u in zip(starts, hidden)]
-        self.rows = [(r, r + u) for r, u in zip(starts, hidden)]
+        self.rows = [(r, r + u) for r, u in zip(starts, hidden)] + [out_rows]  # hidden layers, then output
         self.z = [np.empty((rows, n), dtype) for rows, _ in net.layout.shapes]
-        self.o = np.empty((net.sizes[-1], n), dtype)
+        self.o = self.s[out_rows[0]:]
         self.x: Optional[np.ndarray] = None  # an input copy, made when inputs get noise
         self.mask: list[np.ndarray] = []  # dropout masks, made on first use
         if train:
-            self.f = np.ones((starts[-1], n), dtype)
+            self.f = np.ones_like(self.s)
             self.fa = [self.f[r:r + u] for r, u in zip(starts, hidden)]
+            self.fo = self.f[out_rows[0]:]
             self.d = [np.empty_like(z) for z in self.z]
             self.da = [np.empty((u, n), dtype) for u in hidden]  # maxout's dE/da
             self.tmp = np.empty_like(self.o)
@@ -185,6 +189,10 @@ class Network:
         self._wT = [block[:, :-1].T for block in self.blocks]  # backward: dE/da = W · delta
         self._weights = ParamList(block[:, :-1].T for block in self.blocks)
         self._biases = ParamList(block[:, -1] for block in self.blocks)
+        # With the squared loss, a tanh or sigmoid output is differentiated like a hidden layer
+        # (delta = (o - t) f'(o)); other heads compute their own delta.
+        out = act_table.ACTIVATIONS.get(self.head.output) if loss == "squared" else None
+        self._out_act = out if out is not None and out.derivative is not None else None
         self._groups = self._derivative_groups()
         self.initialize(init, seed)
 
@@ -192,7 +200,7 @@ class Network:
         """(activation, first layer, last layer + 1) runs of hidden layers whose derivatives one
         call computes over the stacked buffer (same activation, known from the activation)."""
         groups: list[list] = []
-        for l, act in enumerate(self._acts):
+        for l, act in enumerate(self._acts + ([self._out_act] if self._out_act else [])):
             if act.derivative is None:
                 continue
             if groups and groups[-1][0] is act and groups[-1][2] == l:
@@ -274,14 +282,15 @@ class Network:
                 calls.append((np.multiply, (ws.a[l], masks[l], ws.a[l])))
             inputs = ws.inputs[l]
         calls.append((np.dot, (blocks[-1], inputs, ws.z[-1])))
-        if derivatives and masks is None:
-            calls += self._derivative_calls(ws, 0, len(self._acts))
         fast = act_table.ACTIVATIONS.get(self.head.output)
         if ws.picture and fast is not None and fast.picture is not None:
             rows = ws.o.shape[0]
             calls.append((fast.picture, (ws.z[-1], ws.o, slope, ws.scratch[0][:rows], ws.scratch[1][:rows])))
         else:
             calls.append((self.head.forward, (ws.z[-1], ws.o)))
+        if derivatives:  # all layers at once, or (dropout: hidden ones done above) the output
+            first = len(self._acts) if masks is not None else 0
+            calls += self._derivative_calls(ws, first, len(self._acts) + (self._out_act is not None))
         return calls
 
     def _derivative_calls(self, ws: Workspace, first: int, stop: int) -> list[Call]:
@@ -292,7 +301,7 @@ class Network:
             if lo < hi:
                 rows = slice(ws.rows[lo][0], ws.rows[hi - 1][1])
                 calls.append((act.derivative, (ws.s[rows], ws.f[rows], self.leaky_slope)))
-        for l in range(first, stop):
+        for l in range(first, min(stop, len(self._acts))):
             if self._acts[l].pieces == 2:
                 calls.append((act_table.maxout_mask, (ws.z[l], ws.fa[l])))
         return calls
@@ -303,7 +312,10 @@ class Network:
         `self.blocks`: writes into `grads` (blocks of a flat gradient vector) the data loss's
         gradient *summed* over the batch."""
         d = ws.d
-        calls: list[Call] = [(self.head.delta, (ws.z[-1], ws.o, t, d[-1], ws.tmp))]
+        if self._out_act is not None:  # squared loss: (o - t) f'(o), f' taken in the forward pass
+            calls: list[Call] = [(np.subtract, (ws.o, t, d[-1])), (np.multiply, (d[-1], ws.fo, d[-1]))]
+        else:
+            calls = [(self.head.delta, (ws.z[-1], ws.o, t, d[-1], ws.tmp))]
         for l in range(len(self.blocks) - 1, 0, -1):
             calls.append((np.dot, (d[l], ws.inputs[l - 1].T, grads[l])))
             act, below = self._acts[l - 1], d[l - 1]

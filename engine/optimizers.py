@@ -37,6 +37,16 @@ class Optimizer:
             reg.add_gradient(params, self.g, self.tmp)
         return self.g
 
+    def calls(self, params: np.ndarray, grad: np.ndarray, lr: float, scale: float = 1.0,
+              reg: Optional[Penalty] = None) -> list[tuple]:
+        """`step` as a list of calls for a prebuilt training step (engine.network.run).
+
+        Plain SGD without a penalty is two ufuncs, listed as such; other rules call `step`.
+        """
+        if type(self) is Optimizer and reg is None:
+            return [(np.multiply, (grad, -lr * scale, self.g)), (np.add, (params, self.g, params))]
+        return [(self.step, (params, grad, lr, scale, reg))]
+
     def step(self, params: np.ndarray, grad: np.ndarray, lr: float, scale: float = 1.0,
              reg: Optional[Penalty] = None) -> None:
         """One update of `params` in place."""
@@ -125,7 +135,7 @@ class Adam(Optimizer):
         np.sqrt(self.tmp, out=self.tmp)
         np.add(self.tmp, EPS, out=self.tmp)
         np.divide(self.m, self.tmp, out=self.tmp)
-        np.multiply(self.tmp, -lr / (1.0 - b1 ** self.t) if b1 < 1 else -lr, out=self.tmp)
+        np.multiply(self.tmp, -lr / (1.0 - b1 ** self.t), out=self.tmp)
         np.add(params, self.tmp, out=params)
 
 

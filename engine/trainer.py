@@ -207,8 +207,8 @@ class Trainer:
         dropout = cfg["dropout"]
         calls += net.forward_calls(ws, x, net.blocks, dropout, self._rng, derivatives=True)
         calls += net.backward_calls(ws, x, t, self._grads, dropout > 0)
-        calls.append((self._optimizer.step, (net.params, self._grad, cfg["learning_rate"], 1.0 / (end - start),
-                                             self._penalty)))
+        calls += self._optimizer.calls(net.params, self._grad, cfg["learning_rate"], 1.0 / (end - start),
+                                       self._penalty)
         self._plans[start] = calls
         return calls
 
