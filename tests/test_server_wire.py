@@ -7,6 +7,7 @@ change of the format breaks these tests in one place.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import struct
 import zlib
@@ -83,7 +84,10 @@ class Client:
 
 
 def run(coro):
-    return asyncio.run(coro)
+    """Run a client scenario to completion in its own thread and event loop (the browser
+    tests' Playwright keeps a loop running in the main thread, where asyncio.run refuses)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def test_frame_layout_and_arrays_decode_as_documented(server):
