@@ -173,16 +173,17 @@ def test_fifty_concurrent_clients_all_receive_frames(server):
 
 
 def test_invalid_settings_are_refused_at_startup_naming_the_flag(tmp_path):
+    import os
     import subprocess
     import sys
+    from pathlib import Path
 
-    from conftest import ROOT
-
-    result = subprocess.run([sys.executable, "-m", "server", "--max-sessions", "0"], cwd=ROOT,
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-m", "server", "--max-sessions", "0"], cwd=root,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "max_sessions" in result.stderr and "1..100000" in result.stderr
-    result = subprocess.run([sys.executable, "-m", "server"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=60, env={**__import__("os").environ, "NNP_MESSAGE_BURST": "many"})
+    result = subprocess.run([sys.executable, "-m", "server"], cwd=root, capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "NNP_MESSAGE_BURST": "many"})
     assert result.returncode != 0 and "NNP_MESSAGE_BURST" in result.stderr
 
 
