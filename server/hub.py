@@ -32,7 +32,8 @@ class Hub:
         return len(self.sessions) >= self.settings.sessions_per_worker
 
     def open_session(self) -> Session:
-        session = Session(self.settings, on_training_change=lambda: self.scheduler.update(session))
+        session = Session(self.settings, on_training_change=lambda: self.scheduler.update(session),
+                          on_frame_sent=lambda: self.scheduler.needs_progress(session))
         self.sessions.add(session)
         return session
 

@@ -41,7 +41,10 @@ class Scheduler:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic):
         self.clock = clock
-        self._queue: deque[Session] = deque()
+        self._queue: deque[Session] = deque()  # the rotation of sessions that want training
+        self._members: set[Session] = set()  # the same, for O(1) membership
+        self._starving: deque[Session] = deque()  # frame sent, waiting for progress
+        self._starving_set: set[Session] = set()
         self._wakeup = Wakeup()
         self.backoff = 0.0
         self._late_max = 0.0
@@ -53,17 +56,17 @@ class Scheduler:
     def update(self, session: "Session") -> None:
         """Put a session in or out of the rotation after its training state changed."""
         if session.wants_training:
-            if session not in self._queue:
+            if session not in self._members:
                 self._queue.append(session)
+                self._members.add(session)
             self._wakeup.set()
         else:
             self.remove(session)
 
     def remove(self, session: "Session") -> None:
-        try:
+        if session in self._members:
+            self._members.discard(session)
             self._queue.remove(session)
-        except ValueError:
-            pass
 
     @property
     def active(self) -> int:
@@ -81,34 +84,39 @@ class Scheduler:
         if seconds > self._late_max:
             self._late_max = seconds
 
+    def needs_progress(self, session: "Session") -> None:
+        """A frame of `session` just went out: it is first in line for its next slice."""
+        if session in self._members and session not in self._starving_set:
+            self._starving.append(session)
+            self._starving_set.add(session)
+
     def _pick(self, now: float) -> tuple["Session | None", float | None, bool]:
         """(session, None, extra) for the next slice, or (None, seconds until one is owed, False).
 
-        A session whose frame waits for progress (nothing new since its last frame) comes
-        first; only when every session has something new to show does anyone get extra
-        training (`extra` True), which is what backs off when frames run late.
+        Sessions with nothing new since their last frame come first (their next frame waits
+        for it); otherwise sessions take turns, and one that already has something new to
+        show gets `extra` training, which is what backs off when frames run late. O(1) in
+        the usual case, where the head of the rotation is owed a slice.
         """
+        while self._starving:
+            session = self._starving.popleft()
+            self._starving_set.discard(session)
+            if (session in self._members and session not in self._busy and not session.progressed
+                    and session.wants_training and session.seconds_until_owed(now) <= 0):
+                return session, None, False
         soonest: float | None = None
-        extra: Session | None = None
         for _ in range(len(self._queue)):
             session = self._queue[0]
             self._queue.rotate(-1)
             if not session.wants_training:
-                self._queue.remove(session)
+                self.remove(session)
                 continue
             if session in self._busy:
                 continue
             wait = session.seconds_until_owed(now)
-            if wait > 0:
-                soonest = wait if soonest is None else min(soonest, wait)
-            elif not session.progressed:
-                return session, None, False
-            elif extra is None:
-                extra = session
-        if extra is not None:
-            self._queue.remove(extra)  # to the back: extra training goes round fairly
-            self._queue.append(extra)
-            return extra, None, True
+            if wait <= 0:
+                return session, None, session.progressed
+            soonest = wait if soonest is None else min(soonest, wait)
         return None, soonest, False
 
     def _adjust(self, now: float) -> None:

@@ -60,7 +60,7 @@ class Session:
     """The state of one live session; see the module docstring for who calls what."""
 
     def __init__(self, settings: Settings, on_training_change: Callable[[], None] = lambda: None,
-                 clock: Callable[[], float] = time.monotonic):
+                 on_frame_sent: Callable[[], None] = lambda: None, clock: Callable[[], float] = time.monotonic):
         self.max_points = settings.max_points
         self.trainer = Trainer(max_points=settings.max_points)
         self.pace: dict[str, Any] = default_session_config()
@@ -79,6 +79,7 @@ class Session:
         self.sender_wakeup = Wakeup()
         self.clock = clock
         self._on_training_change = on_training_change
+        self._on_frame_sent = on_frame_sent
         # pacing, in batches: credit grows at epochs_per_second × batches per epoch
         self.credit = 0.0
         self.credit_stamp = clock()
@@ -348,7 +349,8 @@ class Session:
                 points, elapsed = cpu_timed(work)
             self.seconds_per_batch = running_estimate(self.seconds_per_batch, elapsed / units)
             self.history.extend([int(e), finite(tr), finite(te)] for e, tr, te in points)
-            if not self.progressed:
+            first_progress = not self.progressed
+            if first_progress:
                 self.progressed, self.progressed_at = True, self.clock()
             finished_step = self.step_target is not None and trainer.epoch >= self.step_target
         if trainer.diverged:
@@ -359,7 +361,7 @@ class Session:
         elif finished_step:
             self.step_target = None
             self.want_frame()
-        else:
+        elif first_progress:  # the sender may be waiting for exactly this; later slices need no wake-up
             self.sender_wakeup.set()
 
     # ---- frames (server.stream) -------------------------------------------------------------
@@ -369,6 +371,8 @@ class Session:
         async with self.lock:
             self.frame_wanted_at = None
             self.progressed = False
+            if self.playing:
+                self._on_frame_sent()
             if self.seconds_per_snapshot > HEAVY_SECONDS:
                 frame, elapsed = await asyncio.to_thread(cpu_timed, self._encode_frame)
             else:
