@@ -196,29 +196,26 @@ class Session:
         self._on_training_change()
 
     async def reset(self) -> None:
-        async with self.lock:
-            was_diverged = self.trainer.diverged
-            self.trainer.reset()
-            self._changed(costs=True)
-            self.history.clear()
-            self.step_target = None
-        self.post(self.config_message(["network", "optimizer"]))
-        if was_diverged:
-            self.playing = False
-            self.post(self.state_message())
-        self.want_frame()
-        self._on_training_change()
+        """New weights from the config's seed, same data."""
+        await self._rebuild(self.trainer.reset, ["network", "optimizer"], new_data=False)
 
     async def regenerate(self) -> None:
+        """A new data seed: new data and weights."""
+        await self._rebuild(self.trainer.regenerate, ["data", "network", "optimizer"], new_data=True)
+
+    async def _rebuild(self, action, parts: list[str], *, new_data: bool) -> None:
+        """Run a trainer rebuild (reset or regenerate) and tell the client what it rebuilt."""
         async with self.lock:
             was_diverged = self.trainer.diverged
-            self.trainer.regenerate()
+            action()
             self._changed(costs=True)
             self.history.clear()
             self.step_target = None
-            self.features_stale = True
-            self.post(self.config_message(["data", "network", "optimizer"]))
-            self.post(self.data_message())
+            if new_data:
+                self.features_stale = True
+            self.post(self.config_message(parts))
+            if new_data:
+                self.post(self.data_message())
         if was_diverged:
             self.playing = False
             self.post(self.state_message())
