@@ -92,6 +92,7 @@ export class PointsEditor {
     // Names from an uploaded file belong to that file's classes only.
     if (this.classNames && (dataset !== "custom" || this.classNames.length !== n)) {
       this.classNames = null;
+      this.output.setClassNames(null);
       changed = true;
     }
     this.problem = msg.problem;
@@ -103,6 +104,7 @@ export class PointsEditor {
   /** Names for the classes (from an uploaded CSV); null numbers them. */
   setClassNames(names) {
     this.classNames = names && names.length ? names : null;
+    this.output.setClassNames(this.classNames);
     this.buildClasses();
   }
 

@@ -148,6 +148,10 @@ def test_three_classes_show_three_colours(page, server):
     assert sum(s > 0.05 for s in shares[:3]) == 3, shares
     assert shares[3] < 0.01 and shares[4] < 0.01, shares
     assert page.pw.locator("#legend .swatch").count() == 3
+    # Accuracy per class under the loss.
+    per_class = page.pw.locator("#class-acc")
+    assert per_class.is_visible() and per_class.inner_text().count("%") == 3
+    assert "Class 3" in per_class.inner_text()
     # Discretize paints arg-max regions: every pixel a pure class colour.
     page.pw.locator("#discretize").check()
     page.pw.wait_for_timeout(100)
@@ -219,6 +223,23 @@ def test_csv_upload_replaces_the_data_and_a_bad_file_names_its_line(page, server
     # The framing follows the language; the server's detail stays.
     page.pw.get_by_label("Language").select_option("zh")
     assert "第 4 行" in status.inner_text()
+    page.pw.get_by_label("语言").select_option("en")
+
+    # A file dropped on the plane is uploaded the same way (regression data this time).
+    page.pw.get_by_label("Problem type").select_option("regression")
+    page.wait("n.config.problem === 'regression'")
+    page.pw.evaluate("""() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(["x,y,value\\n-30,0,0.5\\n30,10,-0.25\\n0,0,1\\n"], "dropped.csv", {type: "text/csv"}));
+      document.getElementById('output-points').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+    }""")
+    page.wait("n.config.dataset === 'custom' && n.data.problem === 'regression' && "
+              "n.data.train.length + n.data.test.length === 3", timeout=15000)
+    # 30 is outside the plane: the server rescaled by 1/5 and said so.
+    xs = sorted(p[0] for p in all_points(page))
+    assert abs(xs[0] + 6) < 1e-9 and abs(xs[-1] - 6) < 1e-9
+    assert "dropped.csv" in status.inner_text()
+    assert not status.evaluate("el => el.classList.contains('error')")
 
 
 def test_model_download_load_and_png(page, server, tmp_path):

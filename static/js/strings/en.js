@@ -235,5 +235,6 @@ export default {
   "export.model_too_big": "{name} ({size}) is larger than the {limit} the server accepts in one message; nothing was sent.",
   "export.not_json": "{name} is not a model file (JSON expected):",
   "export.png_failed": "The picture could not be made.",
+  "output.legend_binary_named": "orange: {a} · blue: {b}",
   "error.invalid_model": "Invalid model:",
 };

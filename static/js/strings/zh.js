@@ -235,5 +235,6 @@ export default {
   "export.model_too_big": "{name}（{size}）超过了服务器单条消息的上限 {limit}；没有发送。",
   "export.not_json": "{name} 不是模型文件（需要 JSON）：",
   "export.png_failed": "无法生成图片。",
+  "output.legend_binary_named": "橙色：{a} · 蓝色：{b}",
   "error.invalid_model": "无效的模型：",
 };
