@@ -97,7 +97,9 @@ export class CsvIO {
     if (status !== 200 || !reply || !Array.isArray(reply.points)) {
       const e = reply?.error || {};
       const key = status === 413 ? "csv.too_big_server" : e.line != null ? "csv.bad_line" : "csv.bad";
-      this.show("error", key, { name: file.name, line: e.line }, e.message || `HTTP ${status}`);
+      // The framing already names the line; the server's detail is kept without its "line n:".
+      const detail = (e.message || `HTTP ${status}`).replace(e.line != null ? /^line \d+:\s*/ : /^$/, "");
+      this.show("error", key, { name: file.name, line: e.line }, detail);
       return;
     }
     if (!reply.points.length) {
@@ -110,7 +112,7 @@ export class CsvIO {
     this.sendPoints(reply.points);
     this.deps.onClassNames(reply.class_names || null);
     const params = { name: file.name, n: reply.points.length, rows: reply.rows ?? reply.points.length };
-    this.show("ok", "csv.loaded", params, (reply.messages || []).join(" "));
+    this.show("ok", "csv.loaded", params, (reply.messages || []).join("\n"));
   }
 
   /** Replace the data by `points`, split into messages that each fit the message limit. */
@@ -136,7 +138,7 @@ export class CsvIO {
     if (!r) return;
     this.status.className = `csv-status ${r.kind}`;
     this.status.setAttribute("role", r.kind === "error" ? "alert" : "status");
-    this.status.textContent = [t(r.key, r.params), r.detail].filter(Boolean).join(" ");
+    this.status.textContent = [t(r.key, r.params), r.detail].filter(Boolean).join("\n");
   }
 
   relabel() {

@@ -340,7 +340,7 @@ function showMetrics(m) {
   }
   const classes = m.class_accuracy && m.class_accuracy.length > 2 ? m.class_accuracy : null;
   $("class-acc").hidden = !classes;
-  if (classes) $("class-acc").textContent = classes.map((a, k) => `${t("output.class", { n: k + 1 })} ${acc(a)}`).join(" · ");
+  if (classes) $("class-acc").textContent = classes.map((a, k) => `${output.className(k)} ${acc(a)}`).join(" · ");
   const dead = m.dead_fraction;
   $("dead-row").hidden = !dead;
   if (dead) $("dead-fraction").textContent = `${(dead * 100).toFixed(0)}%`;

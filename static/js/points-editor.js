@@ -171,6 +171,8 @@ export class PointsEditor {
 
   bindPlane(canvas) {
     canvas.tabIndex = 0;
+    // Arrow keys and Enter are the plane's own while it has focus (see key()).
+    canvas.setAttribute("role", "application");
     canvas.addEventListener("contextmenu", (ev) => {
       ev.preventDefault();
       this.removeNear(...this.output.planeAt(ev));
