@@ -266,6 +266,20 @@ def test_model_download_load_and_png(page, server, tmp_path):
     history = open(info.value.path(), encoding="utf-8").read().splitlines()
     assert history[0] == "epoch,train_loss,test_loss" and len(history) == 31
 
+    with page.pw.expect_download() as info:
+        page.pw.get_by_role("button", name="NumPy script").click()
+    assert info.value.suggested_filename == "nn_playground_model.py"
+    assert "import numpy" in open(info.value.path(), encoding="utf-8").read()
+    with page.pw.expect_download() as info:
+        page.pw.get_by_role("button", name="PyTorch code").click()
+    assert info.value.suggested_filename == "nn_playground_torch.py"
+    assert "torch" in open(info.value.path(), encoding="utf-8").read()
+    with page.pw.expect_download() as info:
+        page.pw.get_by_role("button", name="Download data CSV").click()
+    rows = open(info.value.path(), encoding="utf-8").read().splitlines()
+    assert rows[0] == "x,y,label,split" and len(rows) - 1 == n_points(page)
+    assert {r.rsplit(",", 1)[1] for r in rows[1:]} == {"train", "test"}
+
     # Load it back after a reset: the session resumes at epoch 30.
     page.pw.locator("#reset").click()
     page.wait("n.epoch === 0")
@@ -292,4 +306,11 @@ def test_bad_model_files_are_refused_with_a_reason(page, server, tmp_path):
     page.pw.locator("#model-file").set_input_files(str(notjson))
     page.wait("document.getElementById('export-status').textContent.includes('notes.json')")
     assert "JSON" in status.inner_text()
+    # A JSON file that is no model: the server's refusal is shown here, the session unchanged.
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps({"format": "something else", "weights": []}))
+    page.pw.locator("#model-file").set_input_files(str(wrong))
+    page.wait("document.getElementById('export-status').textContent.includes('The model was not loaded')")
+    assert page.pw.locator("#general-error").is_hidden()
     assert page.nnp("version") == version
+    assert page.errors == []
