@@ -109,21 +109,23 @@ export class CsvIO {
     const patch = { dataset: "custom", problem: reply.problem };
     if (reply.problem === "classification") patch.n_classes = reply.n_classes;
     this.deps.sendPatch(patch);
-    this.sendPoints(reply.points);
+    if (!this.sendPoints(reply.points)) { this.show("error", "error.offline"); return; }
     this.deps.onClassNames(reply.class_names || null);
     const params = { name: file.name, n: reply.points.length, rows: reply.rows ?? reply.points.length };
     this.show("ok", "csv.loaded", params, (reply.messages || []).join("\n"));
   }
 
-  /** Replace the data by `points`, split into messages that each fit the message limit. */
+  /** Replace the data by `points`, split into messages that each fit the message limit;
+   *  false when the connection dropped them. */
   sendPoints(points) {
     const bytes = JSON.stringify(points).length;
     const chunks = Math.max(1, Math.ceil(bytes / SPLIT_AT_BYTES));
     const size = Math.ceil(points.length / chunks);
     for (let i = 0; i < points.length; i += size) {
       const add = points.slice(i, i + size);
-      this.deps.send(i === 0 ? { type: "points", clear: true, add } : { type: "points", add });
+      if (!this.deps.send(i === 0 ? { type: "points", clear: true, add } : { type: "points", add })) return false;
     }
+    return true;
   }
 
   /** Show an outcome; the framing is translated, the server's own detail is kept as sent. */
