@@ -385,6 +385,11 @@ class Session:
             else:
                 owed = self.owed_batches(self.clock())
                 count = max(1, int(min(owed, budget_seconds / self.seconds_per_batch)))
+                target = self.run.epoch_target
+                if target is not None:
+                    # never past a lesson's run length: at most k-1 whole epochs and one batch
+                    # before it, then batch by batch, so the pause comes exactly at the target
+                    count = min(count, max(1, (target - trainer.epoch - 1) * self.batches_per_epoch() + 1))
                 work, units = (lambda: trainer.step(batches=count)), count
                 self.credit -= count
             if self.seconds_per_batch * units > HEAVY_SECONDS:
