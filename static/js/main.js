@@ -15,6 +15,9 @@ import { loadSchema, sameValue } from "./schema.js";
 import { makeUrlWriter, readUrl } from "./state.js";
 import { loadThumbnails } from "./thumbnails.js";
 import { createStatus } from "./status.js";
+import { PointsEditor } from "./points-editor.js";
+import { CsvIO } from "./csv-io.js";
+import { Exports } from "./exports.js";
 
 const $ = (id) => document.getElementById(id);
 const schema = loadSchema();
@@ -118,6 +121,15 @@ const output = new OutputPanel({
   showTest: $("show-test"), discretize: $("discretize"),
 });
 const chart = new LossChart($("loss-chart"), $("log-scale"));
+// Own data and taking results away (issue 5): drawing on the plane, CSV in/out, exports.
+const pointsEditor = new PointsEditor($("draw-tools"), output, (m) => send(m));
+const exportsUi = new Exports($("export-tools"), { heatmap: $("output-heatmap"), points: $("output-points") },
+  { send: (m) => send(m), limits: schema.limits });
+new CsvIO($("csv-tools"), document.querySelector(".plot"), {
+  send: (m) => send(m), sendPatch: (p) => sendPatch(p), problem: () => app.config?.problem || "classification",
+  limits: schema.limits, onClassNames: (names) => pointsEditor.setClassNames(names),
+  requestExport: (format) => exportsUi.request(format),
+});
 
 // ---- transport -------------------------------------------------------------------------
 const playButton = $("play");
@@ -220,6 +232,7 @@ const handlers = {
     if (app.restoreQueue.length) app.restoreQueue.shift();
     app.restore = null;
     applyConfig(msg.config, msg.version, msg.reset || [], !restoring);
+    exportsUi.loaded();
   },
   state(msg) {
     app.state = msg.state;
@@ -237,6 +250,7 @@ const handlers = {
       if (app.config) network.setConfig(app.config, outputs);
     }
     output.setData(msg);
+    pointsEditor.setData(msg, app.config?.dataset);
     if (app.config?.dataset === "custom") {
       thumbs.custom = { problem: msg.problem, points: msg.train.concat(msg.test) };
       dataPanel.setThumbnails(thumbs);
@@ -244,12 +258,14 @@ const handlers = {
   },
   error(msg) {
     const text = `${t(`error.${msg.code}`)} ${msg.message}`.trim();
+    if (exportsUi.handleError(msg, text)) return;
     if (app.restore || app.restoreQueue.length) { restoreRefused(msg, text); return; }
     app.restore = null;
     if (msg.field && controls.showError(msg.field, text)) return;
     const nearNetwork = ["hidden", "activation", "features", "layer", "i", "j", "value"].includes(msg.field);
     status.error(text, nearNetwork ? $("network-error") : null);
   },
+  export(msg) { exportsUi.receive(msg); },
   frame(msg) {
     const h = msg.header;
     app.lastHeader = h;
@@ -324,7 +340,7 @@ function showMetrics(m) {
   }
   const classes = m.class_accuracy && m.class_accuracy.length > 2 ? m.class_accuracy : null;
   $("class-acc").hidden = !classes;
-  if (classes) $("class-acc").textContent = classes.map((a, k) => `${t("output.class", { n: k + 1 })} ${acc(a)}`).join(" · ");
+  if (classes) $("class-acc").textContent = classes.map((a, k) => `${output.className(k)} ${acc(a)}`).join(" · ");
   const dead = m.dead_fraction;
   $("dead-row").hidden = !dead;
   if (dead) $("dead-fraction").textContent = `${(dead * 100).toFixed(0)}%`;
@@ -379,6 +395,8 @@ window.__nnp = {
   get renderMedianMs() { return median(app.renderTimes); },
   get renderSamples() { return app.renderTimes.length; },
   get chartPoints() { return chart.epochs.length; },
+  /** The last data message ({problem, n_classes, train, test}). */
+  get data() { return output.data; },
   /** The weight of link (layer, i, j) as the page last received it. */
   weight(layer, i, j) { const w = network.weights[layer]; return w ? w.data[i * w.shape[1] + j] : null; },
   /** Send a raw protocol message (tests use it to provoke server errors). */
