@@ -7,6 +7,7 @@ import { t, onLanguage } from "./i18n.js";
 
 const FORMATS = ["model", "numpy", "pytorch", "history_csv"];
 const DEFAULT_MESSAGE_LIMIT = 512 * 1024;
+const PLANE_ALPHA = 0.75; // as .plot .heatmap in playground.css: regions lighter than points
 const PNG_SIZE = 600;
 
 /** Offer `blob` as a download called `filename` (an anchor click; the URL is freed afterwards). */
@@ -153,7 +154,11 @@ export class Exports {
     canvas.width = canvas.height = PNG_SIZE;
     const ctx = canvas.getContext("2d");
     ctx.imageSmoothingEnabled = true; // the heatmap grid is 100×100: smooth it as the page does
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, PNG_SIZE, PNG_SIZE);
+    ctx.globalAlpha = PLANE_ALPHA;
     ctx.drawImage(heatmap, 0, 0, PNG_SIZE, PNG_SIZE);
+    ctx.globalAlpha = 1;
     if (points.width) ctx.drawImage(points, 0, 0, PNG_SIZE, PNG_SIZE);
     canvas.toBlob((blob) => {
       if (!blob) { this.show("error", "export.png_failed"); return; }
