@@ -34,6 +34,7 @@ History = list[tuple[int, float, float]]
 _SHUFFLE_STREAM = 2  # the trainer's own random stream (order, dropout, input noise) per seed
 MAX_GRID = 400
 GRADCHECK_POINTS = 20
+GRADCHECK_PARAMS = 500  # beyond, an evenly spread sample: about a second for the largest network
 
 
 @dataclass
@@ -499,13 +500,14 @@ class Trainer:
                 "train": rows[pts.train].tolist(), "test": rows[~pts.train].tolist()}
 
     def gradient_check(self) -> float:
-        """engine.gradcheck on the current network and up to 20 training points (all points if
-        there are no training points); the largest relative error."""
+        """engine.gradcheck on the current network, up to GRADCHECK_POINTS training points (all
+        points if there are no training points) and up to GRADCHECK_PARAMS parameters; the
+        largest relative error."""
         n = self._n_train or self._x.shape[1]
         take = slice(0, min(n, GRADCHECK_POINTS))
         if n == 0:
             return 0.0
-        return gradient_check(self.network, self._x[:-1, take].T, self._labels[take])
+        return gradient_check(self.network, self._x[:-1, take].T, self._labels[take], max_params=GRADCHECK_PARAMS)
 
 
 # ---- helpers ------------------------------------------------------------------------------------
