@@ -5,7 +5,7 @@ import { Connection, sessionUrl } from "./connection.js";
 import { Controls } from "./controls.js";
 import { DataPanel } from "./data-panel.js";
 import { ValueEditor } from "./editor.js";
-import { FeaturesPanel, FEATURE_LABELS } from "./features-panel.js";
+import { FeaturesPanel, FEATURE_LABELS, setFeatureInfo } from "./features-panel.js";
 import { initLanguage, language, onLanguage, setLanguage, t } from "./i18n.js";
 import { bindKeys } from "./keyboard.js";
 import { LossChart } from "./loss-chart.js";
@@ -22,6 +22,7 @@ import { Exports } from "./exports.js";
 const $ = (id) => document.getElementById(id);
 const schema = loadSchema();
 const fields = schema.fields;
+setFeatureInfo(schema.features);
 initLanguage();
 
 // Choices the Playground offers for numbers it shows as drop-downs; any other valid value
