@@ -81,9 +81,12 @@ export class HiddenSpace {
     this.hint.textContent = t("hs.hint");
     this.noLayer.textContent = t("hs.no_layer");
     this.toggleText.textContent = t("hs.show");
-    this.layerPick.label.firstChild.textContent = t("hs.layer");
-    this.unitA.label.firstChild.textContent = t("hs.unit_u");
-    this.unitB.label.firstChild.textContent = t("hs.unit_v");
+    // The select sits inside its label, whose text would include the chosen option; an
+    // explicit name keeps it "Layer" rather than "Layer hidden layer 1".
+    for (const [pick, key] of [[this.layerPick, "hs.layer"], [this.unitA, "hs.unit_u"], [this.unitB, "hs.unit_v"]]) {
+      pick.label.firstChild.textContent = t(key);
+      pick.select.setAttribute("aria-label", t(key));
+    }
     this.fillSelects();
     this.showAxes();
     this.canvas.setAttribute("aria-label", t("hs.aria"));
