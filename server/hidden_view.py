@@ -44,6 +44,8 @@ class HiddenView:
 
     def encode(self, trainer: Any) -> tuple[dict[str, Any] | None, list[frames.EncodedArray]]:
         """(header entry, arrays) for a frame; (None, []) when the network diverged."""
+        if trainer.diverged:  # its activations may still be finite, but they mean nothing
+            return None, []
         try:
             space = hidden_space_arrays(trainer, self.layer, self.units[0], self.units[1], LINES, SAMPLES)
         except ConfigError:
