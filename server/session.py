@@ -378,7 +378,7 @@ class Session:
             if not self.wants_training:
                 return
             trainer = self.trainer
-            stop = self.run.next_stop()  # a lesson's run length or early stopping: not past it
+            stop = self.run.next_stop(trainer.epoch)  # a lesson's run length or early stopping: not past it
             if self.step_target is not None:
                 per_epoch = self.seconds_per_batch * self.batches_per_epoch()
                 count = max(1, min(self.step_target - trainer.epoch, int(budget_seconds / per_epoch)))

@@ -16,6 +16,9 @@ import { loadSchema, sameValue } from "./schema.js";
 import { makeUrlWriter, readUrl } from "./state.js";
 import { loadThumbnails } from "./thumbnails.js";
 import { createStatus } from "./status.js";
+import { PointsEditor } from "./points-editor.js";
+import { CsvIO } from "./csv-io.js";
+import { Exports } from "./exports.js";
 
 const $ = (id) => document.getElementById(id);
 const schema = loadSchema();
@@ -119,6 +122,15 @@ const output = new OutputPanel({
   showTest: $("show-test"), discretize: $("discretize"),
 });
 const chart = new LossChart($("loss-chart"), $("log-scale"));
+// Own data and taking results away (issue 5): drawing on the plane, CSV in/out, exports.
+const pointsEditor = new PointsEditor($("draw-tools"), output, (m) => send(m));
+const exportsUi = new Exports($("export-tools"), { heatmap: $("output-heatmap"), points: $("output-points") },
+  { send: (m) => send(m), limits: schema.limits });
+new CsvIO($("csv-tools"), document.querySelector(".plot"), {
+  send: (m) => send(m), sendPatch: (p) => sendPatch(p), problem: () => app.config?.problem || "classification",
+  limits: schema.limits, onClassNames: (names) => pointsEditor.setClassNames(names),
+  requestExport: (format) => exportsUi.request(format),
+});
 const insight = new InsightPanels({ controls, chart, send: (m) => send(m) });
 
 // ---- transport -------------------------------------------------------------------------
@@ -223,6 +235,7 @@ const handlers = {
     if (app.restoreQueue.length) app.restoreQueue.shift();
     app.restore = null;
     applyConfig(msg.config, msg.version, msg.reset || [], !restoring);
+    exportsUi.loaded();
   },
   state(msg) {
     app.state = msg.state;
@@ -241,6 +254,7 @@ const handlers = {
       if (app.config) network.setConfig(app.config, outputs);
     }
     output.setData(msg);
+    pointsEditor.setData(msg, app.config?.dataset);
     if (app.config?.dataset === "custom") {
       thumbs.custom = { problem: msg.problem, points: msg.train.concat(msg.test) };
       dataPanel.setThumbnails(thumbs);
@@ -248,6 +262,7 @@ const handlers = {
   },
   error(msg) {
     const text = `${t(`error.${msg.code}`)} ${msg.message}`.trim();
+    if (exportsUi.handleError(msg, text)) return;
     if (app.restore || app.restoreQueue.length) { restoreRefused(msg, text); return; }
     if (insight.error(msg)) return;
     app.restore = null;
@@ -255,6 +270,7 @@ const handlers = {
     const nearNetwork = ["hidden", "activation", "features", "layer", "i", "j", "value"].includes(msg.field);
     status.error(text, nearNetwork ? $("network-error") : null);
   },
+  export(msg) { exportsUi.receive(msg); },
   frame(msg) {
     const h = msg.header;
     app.lastHeader = h;
@@ -332,7 +348,7 @@ function showMetrics(m) {
   }
   const classes = m.class_accuracy && m.class_accuracy.length > 2 ? m.class_accuracy : null;
   $("class-acc").hidden = !classes;
-  if (classes) $("class-acc").textContent = classes.map((a, k) => `${t("output.class", { n: k + 1 })} ${acc(a)}`).join(" · ");
+  if (classes) $("class-acc").textContent = classes.map((a, k) => `${output.className(k)} ${acc(a)}`).join(" · ");
   const dead = m.dead_fraction;
   $("dead-row").hidden = !dead;
   if (dead) $("dead-fraction").textContent = `${(dead * 100).toFixed(0)}%`;
@@ -388,6 +404,8 @@ window.__nnp = {
   get renderMedianMs() { return median(app.renderTimes); },
   get renderSamples() { return app.renderTimes.length; },
   get chartPoints() { return chart.epochs.length; },
+  /** The last data message ({problem, n_classes, train, test}). */
+  get data() { return output.data; },
   /** The weight of link (layer, i, j) as the page last received it. */
   weight(layer, i, j) { const w = network.weights[layer]; return w ? w.data[i * w.shape[1] + j] : null; },
   insight: insight.hook,
