@@ -34,6 +34,7 @@ export class LossChart {
         { size: 24, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 } },
         { size: 36, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 } },
       ],
+      plugins: this.plugins || [],
       series: [
         { label: t("chart.epoch") },
         { label: t("chart.train"), stroke: "#777", width: 1.5, points: { show: false } },
@@ -87,6 +88,12 @@ export class LossChart {
     if (!this.dirty) return;
     this.dirty = false;
     this.plot.setData(this.columns());
+  }
+
+  /** Add a uPlot plugin (e.g. the early-stopping marker); it survives the chart's re-creation. */
+  addPlugin(plugin) {
+    (this.plugins ||= []).push(plugin);
+    this.create();
   }
 
   /** The loss history as rows, for a CSV download. */

@@ -6,6 +6,7 @@ import { Controls } from "./controls.js";
 import { DataPanel } from "./data-panel.js";
 import { ValueEditor } from "./editor.js";
 import { FeaturesPanel, FEATURE_LABELS, setFeatureInfo } from "./features-panel.js";
+import { InsightPanels } from "./insight-panels.js";
 import { initLanguage, language, onLanguage, setLanguage, t } from "./i18n.js";
 import { bindKeys } from "./keyboard.js";
 import { LossChart } from "./loss-chart.js";
@@ -131,6 +132,7 @@ new CsvIO($("csv-tools"), document.querySelector(".plot"), {
   limits: schema.limits, onClassNames: (names) => pointsEditor.setClassNames(names),
   requestExport: (format) => exportsUi.request(format),
 });
+const insight = new InsightPanels({ controls, chart, send: (m) => send(m) });
 
 // ---- transport -------------------------------------------------------------------------
 const playButton = $("play");
@@ -225,6 +227,7 @@ const handlers = {
     }
     app.replaceUrl = true; // the config the page is restoring is not a new history entry
     applyConfig(msg.config, msg.version, []);
+    insight.reconnected();
     if (app.restore) startRestore(app.restore, app.restoreSource);
     if (previous && app.wantPlaying) send({ type: "play" });
   },
@@ -241,6 +244,7 @@ const handlers = {
     app.divergedEpoch = msg.state === "diverged" ? msg.diverged_epoch : null;
     if (msg.state !== "playing") app.wantPlaying = false;
     status.diverged(app.divergedEpoch);
+    insight.state(msg);
     showPlayState();
     showEpoch();
   },
@@ -261,6 +265,7 @@ const handlers = {
     const text = `${t(`error.${msg.code}`)} ${msg.message}`.trim();
     if (exportsUi.handleError(msg, text)) return;
     if (app.restore || app.restoreQueue.length) { restoreRefused(msg, text); return; }
+    if (insight.error(msg)) return;
     app.restore = null;
     if (msg.field && controls.showError(msg.field, text)) return;
     const nearNetwork = ["hidden", "activation", "features", "layer", "i", "j", "value"].includes(msg.field);
@@ -274,6 +279,7 @@ const handlers = {
     // set_weight and set_bias are answered by a frame, not a config reply: its version counts too.
     if (h.version > app.version) app.version = h.version;
     chart.append(h.history || []);
+    insight.frame(msg);
     if (msg.arrays.features) features.setGrids(msg.arrays.features);
     if (h.diverged && app.divergedEpoch == null) {
       app.divergedEpoch = h.metrics?.diverged_epoch ?? h.epoch;
@@ -287,6 +293,7 @@ const handlers = {
       requestAnimationFrame(render);
     }
   },
+  ...insight.handlers,
 };
 
 /** Show a config from the server; `byUser`: say what the change reset (not for restores). */
@@ -300,6 +307,7 @@ function applyConfig(config, version, reset, byUser = false) {
   controls.setAllowed("loss", config.problem === "regression" ? ["squared"] : fields.loss.choices);
   dataPanel.setConfig(config);
   network.setConfig(config, app.outputs);
+  insight.config(config, reset);
   if (reset.includes("network") || reset.includes("data")) {
     chart.clear();
     app.divergedEpoch = null;
@@ -357,6 +365,7 @@ function render() {
   if (output.hover?.target.kind === "unit") output.hover.grid = network.units;
   output.draw();
   chart.draw();
+  insight.draw();
   showMetrics(frame.header.metrics || {});
   showEpoch();
   const ms = performance.now() - t0;
@@ -400,6 +409,7 @@ window.__nnp = {
   get data() { return output.data; },
   /** The weight of link (layer, i, j) as the page last received it. */
   weight(layer, i, j) { const w = network.weights[layer]; return w ? w.data[i * w.shape[1] + j] : null; },
+  insight: insight.hook,
   /** Send a raw protocol message (tests use it to provoke server errors). */
   send(message) { return send(message); },
 };
