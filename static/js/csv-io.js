@@ -7,6 +7,7 @@
 // and a `points` message that replaces the data. A refused file changes nothing.
 
 import { t, onLanguage } from "./i18n.js";
+import { StatusLine } from "./status-line.js";
 
 const SPLIT_AT_BYTES = 256 * 1024; // keep each `points` message well under the message limit
 
@@ -18,7 +19,6 @@ export class CsvIO {
    */
   constructor(root, dropTarget, deps) {
     this.deps = deps;
-    this.report = null; // {kind: "ok"|"error", key, params, detail} kept to re-frame on a language switch
     this.build(root);
     this.bindDrop(dropTarget);
     onLanguage(() => this.relabel());
@@ -49,12 +49,8 @@ export class CsvIO {
     this.download.addEventListener("click", () => this.deps.requestExport("data_csv"));
     row.append(this.input, this.pick, this.download);
     this.hint = el("p", "hint");
-    this.status = el("div", "csv-status");
-    this.status.id = "csv-status";
-    this.status.setAttribute("role", "status");
-    this.status.setAttribute("aria-live", "polite");
-    this.status.hidden = true;
-    root.append(this.heading, row, this.hint, this.status);
+    this.status = new StatusLine("csv-status", "\n");
+    root.append(this.heading, row, this.hint, this.status.el);
   }
 
   bindDrop(target) {
@@ -130,17 +126,7 @@ export class CsvIO {
 
   /** Show an outcome; the framing is translated, the server's own detail is kept as sent. */
   show(kind, key, params = {}, detail = "") {
-    this.report = { kind, key, params, detail };
-    this.render();
-  }
-
-  render() {
-    const r = this.report;
-    this.status.hidden = !r;
-    if (!r) return;
-    this.status.className = `csv-status ${r.kind}`;
-    this.status.setAttribute("role", r.kind === "error" ? "alert" : "status");
-    this.status.textContent = [t(r.key, r.params), r.detail].filter(Boolean).join("\n");
+    this.status.show(kind, key, params, detail);
   }
 
   relabel() {
@@ -151,7 +137,7 @@ export class CsvIO {
     this.download.textContent = t("csv.download");
     this.download.title = t("csv.download_title");
     this.hint.textContent = t("csv.hint");
-    this.render();
+    this.status.render();
   }
 }
 

@@ -4,6 +4,7 @@
 // (`load_model`; the session answers with config, data, state and a frame, as after a reset).
 
 import { t, onLanguage } from "./i18n.js";
+import { StatusLine } from "./status-line.js";
 
 const FORMATS = ["model", "numpy", "pytorch", "history_csv"];
 const DEFAULT_MESSAGE_LIMIT = 512 * 1024;
@@ -32,7 +33,6 @@ export class Exports {
     this.planes = planes;
     this.deps = deps;
     this.waiting = 0; // export/load requests not yet answered (their errors are shown here)
-    this.report = null;
     this.build(root);
     onLanguage(() => this.relabel());
     this.relabel();
@@ -73,11 +73,8 @@ export class Exports {
       if (file) this.loadModel(file);
     });
     group.append(this.png, this.input, this.load);
-    this.status = el("div", "csv-status");
-    this.status.id = "export-status";
-    this.status.setAttribute("role", "status");
-    this.status.hidden = true;
-    this.details.append(this.summary, group, this.status);
+    this.status = new StatusLine("export-status");
+    this.details.append(this.summary, group, this.status.el);
     root.append(this.details);
   }
 
@@ -168,17 +165,7 @@ export class Exports {
   }
 
   show(kind, key, params = {}, detail = "") {
-    this.report = { kind, key, params, detail };
-    this.render();
-  }
-
-  render() {
-    const r = this.report;
-    this.status.hidden = !r;
-    if (!r) return;
-    this.status.className = `csv-status ${r.kind}`;
-    this.status.setAttribute("role", r.kind === "error" ? "alert" : "status");
-    this.status.textContent = [t(r.key, r.params), r.detail].filter(Boolean).join(" ");
+    this.status.show(kind, key, params, detail);
   }
 
   relabel() {
@@ -193,7 +180,7 @@ export class Exports {
     this.loadText.textContent = t("export.load");
     this.load.title = t("export.load_title");
     this.input.setAttribute("aria-label", t("export.load_title"));
-    this.render();
+    this.status.render();
   }
 }
 
