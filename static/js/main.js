@@ -2,12 +2,14 @@
 // to the panels. Drawing happens once per animation frame for the latest frame only.
 
 import { Connection, sessionUrl } from "./connection.js";
+import { CompareMode } from "./compare.js";
 import { Controls } from "./controls.js";
 import { DataPanel } from "./data-panel.js";
 import { ValueEditor } from "./editor.js";
 import { FeaturesPanel, FEATURE_LABELS } from "./features-panel.js";
 import { initLanguage, language, onLanguage, setLanguage, t } from "./i18n.js";
 import { bindKeys } from "./keyboard.js";
+import { LessonPicker } from "./lessons.js";
 import { LossChart } from "./loss-chart.js";
 import { NetworkView } from "./network-view.js";
 import { OutputPanel } from "./output-panel.js";
@@ -91,6 +93,7 @@ function sendPatch(patch) {
 }
 
 function send(message) {
+  compare.forward(message); // compare mode: transport, data keys and points go to side B too
   return connection.send(message);
 }
 
@@ -119,6 +122,29 @@ const output = new OutputPanel({
 });
 const chart = new LossChart($("loss-chart"), $("log-scale"));
 
+// ---- lessons and compare mode -------------------------------------------------------------
+const compare = new CompareMode({
+  fields, chart,
+  left: () => ({ config: app.config, state: app.state, data: output.data }),
+  sendLeft: (message) => connection.send(message),
+  shared: { showTest: $("show-test"), discretize: $("discretize") },
+  els: {
+    toggle: $("compare-toggle"), column: $("compare-column"), sideTags: document.querySelectorAll(".side-tag"),
+    status: $("b-status"), epoch: $("b-epoch"), testLoss: $("b-test-loss"), trainLoss: $("b-train-loss"),
+    accRow: $("b-accuracy-row"), testAcc: $("b-test-acc"), heatmap: $("b-heatmap"), points: $("b-points"),
+    legend: $("b-legend"), caption: $("b-caption"), controls: $("b-controls"), differs: $("b-differs"), error: $("b-error"),
+  },
+});
+const lessons = new LessonPicker({
+  select: $("lesson-select"), panel: $("lesson-panel"), title: $("lesson-title"), text: $("lesson-text"),
+  watch: $("lesson-watch"), note: $("lesson-note"), error: $("lesson-error"), close: $("lesson-close"),
+  restart: $("lesson-restart"),
+}, (lesson) => {
+  if (lesson.compare) compare.open(lesson);
+  else compare.close();
+  send({ type: "lesson", id: lesson.id, side: "left" });
+});
+
 // ---- transport -------------------------------------------------------------------------
 const playButton = $("play");
 function togglePlay() {
@@ -144,7 +170,7 @@ function showPlayState() {
 }
 
 // ---- URL state ---------------------------------------------------------------------------
-const writeUrl = makeUrlWriter(fields);
+const writeUrl = lessons.wrapWriter(makeUrlWriter(fields)); // ?lesson=id while the config is the lesson's
 const initial = readUrl(fields);
 app.urlErrors = initial.errors.map((e) => ({ key: e.key, message: e.detail }));
 status.urlErrors(app.urlErrors);
@@ -212,6 +238,7 @@ const handlers = {
     }
     app.replaceUrl = true; // the config the page is restoring is not a new history entry
     applyConfig(msg.config, msg.version, []);
+    lessons.connected();
     if (app.restore) startRestore(app.restore, app.restoreSource);
     if (previous && app.wantPlaying) send({ type: "play" });
   },
@@ -229,7 +256,9 @@ const handlers = {
     status.diverged(app.divergedEpoch);
     showPlayState();
     showEpoch();
+    lessons.onState(msg);
   },
+  lesson(msg) { lessons.onReply(msg); },
   data(msg) {
     const outputs = msg.problem === "classification" && msg.n_classes > 2 ? msg.n_classes : 1;
     if (outputs !== app.outputs) {
@@ -289,6 +318,8 @@ function applyConfig(config, version, reset, byUser = false) {
     status.diverged(null);
   }
   if (reset.length && byUser) status.resetNote(reset);
+  lessons.configChanged(config);
+  compare.leftConfig(config);
   // While a restore is under way the address bar keeps the config being restored.
   if (!app.restore && !app.restoreQueue.length) {
     writeUrl(config, { replace: app.replaceUrl });
@@ -379,6 +410,13 @@ window.__nnp = {
   get renderMedianMs() { return median(app.renderTimes); },
   get renderSamples() { return app.renderTimes.length; },
   get chartPoints() { return chart.epochs.length; },
+  get chartSeries() { return chart.seriesCount; },
+  /** The data message side A last received. */
+  get data() { return output.data; },
+  /** Lessons: {shown, active, unknown} ids. */
+  get lesson() { return lessons.hook; },
+  /** Compare mode: {open, connection, config, version, epoch, state, lastHeader, data, differs, ...}. */
+  get compare() { return compare.hook; },
   /** The weight of link (layer, i, j) as the page last received it. */
   weight(layer, i, j) { const w = network.weights[layer]; return w ? w.data[i * w.shape[1] + j] : null; },
   /** Send a raw protocol message (tests use it to provoke server errors). */
@@ -386,3 +424,4 @@ window.__nnp = {
 };
 
 connection.open();
+lessons.load();
