@@ -89,16 +89,14 @@ def hidden_activations(network: Any, X: np.ndarray, layer: int, leaky_slope: flo
     return A
 
 
-def hidden_space(trainer: Any, layer: int, unit_a: int, unit_b: int, lines: int = 13,
-                 samples: int = 60) -> dict[str, Any]:
-    """How hidden layer `layer` transforms the plane, seen through two of its units.
+def hidden_space_arrays(trainer: Any, layer: int, unit_a: int, unit_b: int, lines: int = 13,
+                        samples: int = 60) -> dict[str, Any]:
+    """`hidden_space` as arrays, for streaming it every frame without building lists.
 
-    Returns {"layer", "units": [a, b], "lines": {"horizontal": [[[u, v], ...] per line],
-    "vertical": [...]}, "train": [[u, v, label], ...], "test": [...], "range": {"u": [lo, hi],
-    "v": [lo, hi]}}: the input plane's grid lines (`lines` lines of `samples` points each way)
-    and the trainer's points, mapped through the network up to that layer, with unit a's
-    activation as u and unit b's as v. Ranges cover everything drawn, with a small margin.
-    Arguments are checked; a ConfigError names the argument and the allowed range.
+    Returns {"layer", "units": [a, b], "lines": float64 (2, lines, samples, 2) — horizontal lines
+    then vertical ones, each point as (u, v) —, "points": float64 (n, 3) of u, v, label with the
+    training points first, "n_train", "range": {"u": [lo, hi], "v": [lo, hi]}}. Checks and errors
+    as `hidden_space`.
     """
     network, config = trainer.network, trainer.config
     n_layers = len(config["hidden"])
@@ -113,18 +111,41 @@ def hidden_space(trainer: Any, layer: int, unit_a: int, unit_b: int, lines: int 
 
     grid = grid_lines(lines, samples)
     points = trainer.points
-    xy = np.concatenate([grid.reshape(-1, 2), points.xy])
-    H = hidden_activations(network, transform(xy, config["features"]), layer)
+    order = np.concatenate([np.flatnonzero(points.train), np.flatnonzero(~points.train)])
+    xy = np.concatenate([grid.reshape(-1, 2), points.xy[order]])
+    with np.errstate(all="ignore"):  # a diverged network overflows; refused just below
+        H = hidden_activations(network, transform(xy, config["features"]), layer)
     uv = H[:, [unit_a, unit_b]]
     if not np.isfinite(uv).all():  # only a diverged network gets here; NaN has no place on a plot (or in JSON)
         raise ConfigError("network", "its activations are not finite (the training diverged); reset it first")
-    mapped_grid = uv[:grid[..., 0].size].reshape(2, lines, samples, 2)
-    mapped_points = np.column_stack([uv[grid[..., 0].size:], points.label])
+    n_grid = grid[..., 0].size
     return {
         "layer": layer, "units": [unit_a, unit_b],
-        "lines": {"horizontal": mapped_grid[0].tolist(), "vertical": mapped_grid[1].tolist()},
-        "train": mapped_points[points.train].tolist(), "test": mapped_points[~points.train].tolist(),
+        "lines": uv[:n_grid].reshape(2, lines, samples, 2),
+        "points": np.column_stack([uv[n_grid:], points.label[order]]),
+        "n_train": int(np.count_nonzero(points.train)),
         "range": {"u": _padded(uv[:, 0]), "v": _padded(uv[:, 1])},
+    }
+
+
+def hidden_space(trainer: Any, layer: int, unit_a: int, unit_b: int, lines: int = 13,
+                 samples: int = 60) -> dict[str, Any]:
+    """How hidden layer `layer` transforms the plane, seen through two of its units.
+
+    Returns {"layer", "units": [a, b], "lines": {"horizontal": [[[u, v], ...] per line],
+    "vertical": [...]}, "train": [[u, v, label], ...], "test": [...], "range": {"u": [lo, hi],
+    "v": [lo, hi]}}: the input plane's grid lines (`lines` lines of `samples` points each way)
+    and the trainer's points, mapped through the network up to that layer, with unit a's
+    activation as u and unit b's as v. Ranges cover everything drawn, with a small margin.
+    Arguments are checked; a ConfigError names the argument and the allowed range.
+    """
+    arrays = hidden_space_arrays(trainer, layer, unit_a, unit_b, lines, samples)
+    mapped_grid, mapped_points, n_train = arrays["lines"], arrays["points"], arrays["n_train"]
+    return {
+        "layer": arrays["layer"], "units": arrays["units"],
+        "lines": {"horizontal": mapped_grid[0].tolist(), "vertical": mapped_grid[1].tolist()},
+        "train": mapped_points[:n_train].tolist(), "test": mapped_points[n_train:].tolist(),
+        "range": arrays["range"],
     }
 
 

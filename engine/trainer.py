@@ -185,7 +185,8 @@ class Trainer:
                         break
                     done += not batches
             if not self.diverged and not math.isfinite(float(self.network.params.sum())):
-                self._diverge()
+                # caught between epoch ends: it went wrong in the epoch under way, not the last finished one
+                self._diverge(self.epoch + (self._cursor < n_train))
         return history
 
     def _plan(self, start: int, size: int) -> list:
@@ -222,9 +223,9 @@ class Trainer:
         ws = self._workspaces[n] = Workspace(self.network, n, train=True)
         return ws
 
-    def _diverge(self) -> None:
+    def _diverge(self, epoch: Optional[int] = None) -> None:
         self.diverged = True
-        self.diverged_epoch = self.epoch
+        self.diverged_epoch = self.epoch if epoch is None else epoch
 
     # ---- evaluation ---------------------------------------------------------------------------
 

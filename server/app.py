@@ -1,5 +1,6 @@
-"""The FastAPI application: routers for the page and the API, the live-session socket,
-static files, and the per-process hub whose scheduler runs for the app's lifetime."""
+"""The FastAPI application: routers for the page and the API (schema, CSV upload, lessons,
+activation curves), the live-session socket, static files, and the per-process hub (with the
+lessons, loaded once) whose scheduler runs for the app's lifetime."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import AsyncIterator
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from . import __version__, pages, ws
+from engine.lessons import load_lessons
+
+from . import __version__, insight_api, pages, uploads, ws
 from .hub import Hub
 from .settings import Settings
 
@@ -17,7 +20,9 @@ from .settings import Settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; without `settings` they come from the NNP_* environment (workers)."""
     settings = settings or Settings.from_env()
-    hub = Hub(settings)
+    # Loaded and checked once: an invalid lesson file raises LessonError (naming the file and
+    # key) here, so the server does not start with a lesson that would do something else.
+    hub = Hub(settings, load_lessons(settings.lessons_dir))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -30,6 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.hub = hub
     app.include_router(pages.router)
+    app.include_router(uploads.router)
+    app.include_router(insight_api.router)
     app.include_router(ws.router)
     app.mount("/static", StaticFiles(directory=str(pages.ROOT / "static"), check_dir=False), name="static")
     return app

@@ -21,6 +21,7 @@ import threading  # noqa: E402
 import webbrowser  # noqa: E402
 
 from engine.config import ConfigError  # noqa: E402
+from engine.lessons import LessonError, load_lessons  # noqa: E402
 
 from . import __version__  # noqa: E402
 from .settings import SETTINGS_SCHEMA, Settings, env_name  # noqa: E402
@@ -46,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allowed-origins", default=None, metavar="URLS",
                    help="comma-separated extra origins allowed to open sessions, e.g. behind a proxy "
                         "[NNP_ALLOWED_ORIGINS]")
+    p.add_argument("--lessons-dir", default=None, metavar="DIR",
+                   help="folder of lesson files (default: the project's lessons/); an invalid lesson "
+                        "stops the server with a message naming the file and key [NNP_LESSONS_DIR]")
     return p
 
 
@@ -61,6 +65,8 @@ def resolve_settings(args: argparse.Namespace, environ: dict[str, str]) -> Setti
             env[env_name(key)] = str(getattr(args, key))
     if args.allowed_origins is not None:
         env[env_name("allowed_origins")] = args.allowed_origins
+    if args.lessons_dir is not None:
+        env[env_name("lessons_dir")] = args.lessons_dir
     return Settings.from_env(env)
 
 
@@ -103,6 +109,10 @@ def main(argv: list[str] | None = None) -> None:
         settings = resolve_settings(args, dict(os.environ))
     except ConfigError as exc:
         sys.exit(f"nn-playground: {exc}")
+    try:  # every worker loads them again; checking here gives one clear message, not N tracebacks
+        load_lessons(settings.lessons_dir)
+    except LessonError as exc:
+        sys.exit(f"nn-playground: lesson file {exc}")
     if not 0 <= args.port <= 65535:
         sys.exit(f"nn-playground: --port: {args.port} is out of range; allowed: 0..65535")
     os.environ.update(settings.to_env())

@@ -12,7 +12,9 @@ from typing import Any, Awaitable, Callable
 
 from engine import ConfigError
 
-from .messages import (ConfigMessage, Message, PauseMessage, PlayMessage, PointsMessage, ProtocolError,
+from . import exports, insight_ops
+from .messages import (ConfigMessage, ExportMessage, GradientCheckMessage, HiddenSpaceMessage, LessonMessage,
+                       LoadModelMessage, Message, PauseMessage, PlayMessage, PointsMessage, ProtocolError,
                        RegenerateMessage, ResetMessage, SetBiasMessage, SetWeightMessage, SnapshotMessage,
                        StepMessage, parse_message)
 from .session import Session
@@ -34,6 +36,10 @@ def _points_error(exc: ConfigError) -> str:
     return "too_many_points" if exc.key == "points" and "too many" in exc.message else "invalid_value"
 
 
+def _lesson_error(exc: ConfigError) -> str:
+    return "unknown_lesson" if exc.key == "id" else "invalid_value"
+
+
 HANDLERS: dict[str, Route] = {
     "config": Route(ConfigMessage, lambda s, m: s.apply_config(m.patch), "invalid_config"),
     "play": Route(PlayMessage, lambda s, m: s.play()),
@@ -46,6 +52,11 @@ HANDLERS: dict[str, Route] = {
                     _points_error),
     "set_weight": Route(SetWeightMessage, lambda s, m: s.set_parameter("set_weight", m.layer, m.i, m.j, m.value)),
     "set_bias": Route(SetBiasMessage, lambda s, m: s.set_parameter("set_bias", m.layer, m.j, m.value)),
+    "export": Route(ExportMessage, lambda s, m: exports.export(s, m.format)),
+    "load_model": Route(LoadModelMessage, lambda s, m: exports.load(s, m.model), "invalid_model"),
+    "lesson": Route(LessonMessage, lambda s, m: insight_ops.lesson(s, m.id, m.side), _lesson_error),
+    "hidden_space": Route(HiddenSpaceMessage, lambda s, m: insight_ops.hidden_space(s, m.layer, m.units)),
+    "gradient_check": Route(GradientCheckMessage, lambda s, m: insight_ops.gradient_check(s)),
 }
 
 MODELS: dict[str, type[Message]] = {kind: route.model for kind, route in HANDLERS.items()}

@@ -20,8 +20,10 @@ from .settings import Settings
 class Hub:
     """The live sessions of this process and the tasks that serve them."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, lessons: list[dict[str, Any]] | None = None):
         self.settings = settings
+        self.lessons: list[dict[str, Any]] = list(lessons or [])  # engine.lessons, in picker order
+        self._lessons_by_id = {lesson["id"]: lesson for lesson in self.lessons}
         self.sessions: set[Session] = set()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.scheduler = Scheduler()
@@ -33,7 +35,8 @@ class Hub:
 
     def open_session(self) -> Session:
         session = Session(self.settings, on_training_change=lambda: self.scheduler.update(session),
-                          on_frame_sent=lambda: self.scheduler.needs_progress(session))
+                          on_frame_sent=lambda: self.scheduler.needs_progress(session),
+                          lessons=self._lessons_by_id)
         self.sessions.add(session)
         return session
 

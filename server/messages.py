@@ -102,6 +102,34 @@ class SetBiasMessage(Message):
     value: float
 
 
+class ExportMessage(Message):
+    type: Literal["export"]
+    format: Literal["model", "numpy", "pytorch", "data_csv", "history_csv"]
+
+
+class LoadModelMessage(Message):
+    type: Literal["load_model"]
+    model: dict[str, Any]  # a model file's JSON; engine.export.load_model checks its contents
+
+
+class LessonMessage(Message):
+    type: Literal["lesson"]
+    id: Annotated[str, Field(min_length=1, max_length=64)]
+    side: Literal["left", "right"] = "left"
+
+
+class HiddenSpaceMessage(Message):
+    type: Literal["hidden_space"]
+    # null unsubscribes. Ranges depend on the network, so the session checks them (naming
+    # the allowed range), as it does a missing `units` when a layer is given.
+    layer: int | None
+    units: Annotated[list[int], Field(min_length=2, max_length=2)] | None = None
+
+
+class GradientCheckMessage(Message):
+    type: Literal["gradient_check"]
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 

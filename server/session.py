@@ -13,14 +13,16 @@ import asyncio
 import math
 import time
 from collections import deque
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 
 import numpy as np
 
 from engine import ConfigError, Trainer
 
 from . import frames
+from .hidden_view import HiddenView
 from .messages import finite
+from .run_control import RunControl
 from .session_config import check_session_patch, default_session_config, split_patch
 from .settings import Settings
 from .wakeup import Wakeup
@@ -60,8 +62,12 @@ class Session:
     """The state of one live session; see the module docstring for who calls what."""
 
     def __init__(self, settings: Settings, on_training_change: Callable[[], None] = lambda: None,
-                 on_frame_sent: Callable[[], None] = lambda: None, clock: Callable[[], float] = time.monotonic):
+                 on_frame_sent: Callable[[], None] = lambda: None, clock: Callable[[], float] = time.monotonic,
+                 lessons: Mapping[str, dict[str, Any]] | None = None):
         self.max_points = settings.max_points
+        self.lessons: Mapping[str, dict[str, Any]] = lessons or {}  # id -> lesson (engine.lessons)
+        self.run = RunControl()  # run history, early stopping, a lesson's epoch target
+        self.hidden: HiddenView | None = None  # the hidden-space subscription
         self.trainer = Trainer(max_points=settings.max_points)
         self.pace: dict[str, Any] = default_session_config()
         self.version = 0
@@ -75,6 +81,7 @@ class Session:
         self.features_stale = True  # the features pictures must go out with the next frame
         self.step_target: int | None = None  # epoch a `step` message trains up to
         self._bpe = (-1, 1)  # (version, batches per epoch)
+        self._n_train = 0  # training points, as of the version in _bpe
         self.rest_until = 0.0  # after a heavy slice, no training before this clock time
         self.sender_wakeup = Wakeup()
         self.clock = clock
@@ -103,11 +110,12 @@ class Session:
             return "diverged"
         return "playing" if self.playing else "paused"
 
-    def state_message(self) -> dict[str, Any]:
+    def state_message(self, reason: str | None = None) -> dict[str, Any]:
+        """`state`; `reason` says why training paused by itself ("early_stopping", "epochs")."""
         diverged = self.trainer.diverged
         return {"type": "state", "state": self.state, "epoch": self.trainer.epoch,
                 "diverged_epoch": self.trainer.diverged_epoch if diverged else None,
-                "hint": DIVERGED_HINT if diverged else None}
+                "hint": DIVERGED_HINT if diverged else None, "reason": reason}
 
     def config_message(self, reset: list[str]) -> dict[str, Any]:
         return {"type": "config", "config": self.config, "version": self.version, "reset": reset}
@@ -161,11 +169,15 @@ class Session:
             self._changed(costs=bool(reset) or "batch_size" in engine_patch)
             if "data" in reset or "network" in reset:
                 self.history.clear()
+                self.run.restart()
+            self.run.set_patience(new_pace["early_stopping"])
             if reset or "features" in engine_patch:
                 self.features_stale = True
             self.post(self.config_message(reset))
             if "data" in reset:
                 self.post(self.data_message())
+            if "network" in reset:
+                self.check_hidden_view()
         if was_diverged and not self.trainer.diverged:
             self.post(self.state_message())
         self.want_frame()
@@ -182,6 +194,7 @@ class Session:
     def pause(self) -> None:
         self.playing = False
         self.step_target = None
+        self.run.epoch_target = None  # the user took over from a lesson's run length
         self._on_training_change()
         self.post(self.state_message())
         self.want_frame()
@@ -210,6 +223,7 @@ class Session:
             action()
             self._changed(costs=True)
             self.history.clear()
+            self.run.restart()
             self.step_target = None
             if new_data:
                 self.features_stale = True
@@ -258,6 +272,33 @@ class Session:
             self._changed()
         self.want_frame()
 
+    def check_hidden_view(self) -> None:
+        """End the hidden-space subscription if its layer or units no longer exist (call with
+        the lock held, after the network changed shape), and tell the client."""
+        if self.hidden is None:
+            return
+        try:
+            self.hidden.check(self.trainer)
+        except ConfigError:
+            self.hidden = None
+            self.post({"type": "hidden_space", "layer": None})
+
+    def restarted(self, reset: list[str], *, data: bool) -> None:
+        """After the whole session was replaced (lesson, loaded model; lock held): a new run,
+        and the client gets config, data (if `data`) and state, then a fresh frame."""
+        self._changed(costs=True)
+        self.history.clear()
+        self.run.restart()
+        self.step_target = None
+        self.features_stale = True
+        self.post(self.config_message(reset))
+        if data:
+            self.post(self.data_message())
+        self.check_hidden_view()
+        self.post(self.state_message())
+        self.want_frame()
+        self._on_training_change()
+
     def _check_room(self, add: list | None, remove: list | None, clear: bool) -> None:
         # The engine refuses an addition that does not fit, but only after a clear or a
         # removal in the same message ran; check first so that usually nothing changes.
@@ -272,6 +313,7 @@ class Session:
         """Stop training after a server-side error and tell the client (nothing is raised)."""
         self.playing = False
         self.step_target = None
+        self.run.epoch_target = None
         self.frame_wanted_at = None
         self.progressed = False
         try:
@@ -293,12 +335,18 @@ class Session:
     def wants_training(self) -> bool:
         return not self.trainer.diverged and (self.playing or self.step_target is not None)
 
+    def batches_trainable(self) -> bool:
+        """Whether there are training points (without them the trainer trains nothing)."""
+        self.batches_per_epoch()
+        return self._n_train > 0
+
     def batches_per_epoch(self) -> int:
         """Steps in one epoch (cached per version: the scheduler asks on every pick)."""
         if self._bpe[0] != self.version:
             n_train = int(np.count_nonzero(self.trainer.points.train))
             batch = max(1, min(self.trainer.config["batch_size"], n_train or 1))
             self._bpe = (self.version, max(1, math.ceil(n_train / batch)))
+            self._n_train = n_train
         return self._bpe[1]
 
     def owed_batches(self, now: float) -> float:
@@ -337,6 +385,11 @@ class Session:
             else:
                 owed = self.owed_batches(self.clock())
                 count = max(1, int(min(owed, budget_seconds / self.seconds_per_batch)))
+                target = self.run.epoch_target
+                if target is not None:
+                    # never past a lesson's run length: at most k-1 whole epochs and one batch
+                    # before it, then batch by batch, so the pause comes exactly at the target
+                    count = min(count, max(1, (target - trainer.epoch - 1) * self.batches_per_epoch() + 1))
                 work, units = (lambda: trainer.step(batches=count)), count
                 self.credit -= count
             if self.seconds_per_batch * units > HEAVY_SECONDS:
@@ -345,15 +398,29 @@ class Session:
             else:
                 points, elapsed = cpu_timed(work)
             self.seconds_per_batch = running_estimate(self.seconds_per_batch, elapsed / units)
-            self.history.extend([int(e), finite(tr), finite(te)] for e, tr, te in points)
+            new = [[int(e), finite(tr), finite(te)] for e, tr, te in points]
+            self.history.extend(new)
+            stop_reason = self.run.record(new, trainer.epoch)
             first_progress = not self.progressed
             if first_progress:
                 self.progressed, self.progressed_at = True, self.clock()
             finished_step = self.step_target is not None and trainer.epoch >= self.step_target
+            if not self.batches_trainable():
+                # nothing to train on: an epoch target would never be reached, so drop it
+                finished_step = finished_step or self.step_target is not None
+                self.run.epoch_target = None
         if trainer.diverged:
             self.playing = False
             self.step_target = None
+            self.run.epoch_target = None
             self.post(self.state_message())
+            self.want_frame()
+        elif stop_reason is not None:
+            self.playing = False
+            self.step_target = None
+            self.run.epoch_target = None
+            self._on_training_change()
+            self.post(self.state_message(stop_reason))
             self.want_frame()
         elif finished_step:
             self.step_target = None
@@ -402,7 +469,10 @@ class Session:
         header = {"type": "frame", "epoch": snap["epoch"], "iteration": snap["iteration"],
                   "version": self.version, "history": self.history, "output_kind": snap["output_kind"],
                   "problem": snap["problem"], "n_classes": snap["n_classes"], "metrics": metrics(snap),
-                  "diverged": bool(snap["diverged"])}
+                  "diverged": bool(snap["diverged"]), "early_stopping": self.run.early_stopping_header()}
+        if self.hidden is not None:
+            header["hidden_space"], hidden_arrays = self.hidden.encode(trainer)
+            arrays += hidden_arrays
         frame = frames.encode_frame(header, arrays)
         self.history = []
         self.frames_built += 1

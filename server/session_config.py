@@ -16,6 +16,9 @@ SESSION_SCHEMA: dict[str, Field] = {
                                doc="Training pace while playing; 0 trains as fast as the server allows.",
                                resets=()),
     "fps": Field("int", 30, lo=1, hi=60, doc="Frames per second sent at most while playing.", resets=()),
+    "early_stopping": Field("int", 0, lo=0, hi=1000,
+                            doc="Early stopping: pause when the test loss has not improved for this many "
+                                "epochs; 0 turns it off.", resets=()),
 }
 
 ALL_KEYS = (*SCHEMA, *SESSION_SCHEMA)

@@ -33,6 +33,8 @@ SETTINGS_SCHEMA: dict[str, Field] = {
     "message_burst": Field("int", 200, lo=1, hi=1_000_000,
                            doc="Messages a client may send at once before the rate applies."),
     "workers": Field("int", 1, lo=1, hi=64, doc="Server processes (one event loop each)."),
+    "max_upload_bytes": Field("int", 1_000_000, lo=1024, hi=100_000_000,
+                              doc="Largest CSV upload (POST /api/csv); a larger one gets HTTP 413."),
 }
 
 
@@ -47,21 +49,25 @@ class Settings:
     messages_per_second: float = 50.0
     message_burst: int = 200
     workers: int = 1
+    max_upload_bytes: int = 1_000_000
+    # Folder of lesson files (None: the project's lessons/); checked at startup.
+    lessons_dir: str | None = None
     # Origins allowed besides the page's own (e.g. "https://class.example.org" behind a proxy).
     allowed_origins: tuple[str, ...] = ()
 
     @classmethod
-    def from_values(cls, values: Mapping[str, Any], allowed_origins: tuple[str, ...] = ()) -> "Settings":
+    def from_values(cls, values: Mapping[str, Any], allowed_origins: tuple[str, ...] = (),
+                    lessons_dir: str | None = None) -> "Settings":
         """Validated settings from a partial mapping; missing keys take their defaults."""
         checked = validate_config(values, schema=SETTINGS_SCHEMA)
         if checked["max_message_bytes"] > checked["max_frame_bytes"]:
             raise ConfigError("max_message_bytes", f"must not exceed max_frame_bytes "
                                                    f"({checked['max_frame_bytes']})")
-        return cls(**checked, allowed_origins=tuple(allowed_origins))
+        return cls(**checked, allowed_origins=tuple(allowed_origins), lessons_dir=lessons_dir or None)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
-        """Settings from `NNP_*` variables (NNP_MAX_SESSIONS, NNP_ALLOWED_ORIGINS, ...)."""
+        """Settings from `NNP_*` variables (NNP_MAX_SESSIONS, NNP_ALLOWED_ORIGINS, NNP_LESSONS_DIR, ...)."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for key, f in SETTINGS_SCHEMA.items():
@@ -74,12 +80,14 @@ class Settings:
                 raise ConfigError(env_name(key), f"expected a number, got {raw!r}") from None
         origins = tuple(o.strip().rstrip("/") for o in environ.get(env_name("allowed_origins"), "").split(",")
                         if o.strip())
-        return cls.from_values(values, origins)
+        lessons_dir = environ.get(env_name("lessons_dir"), "").strip() or None
+        return cls.from_values(values, origins, lessons_dir)
 
     def to_env(self) -> dict[str, str]:
         """The `NNP_*` variables that make `from_env` rebuild these settings in a worker."""
         env = {env_name(f.name): str(getattr(self, f.name)) for f in fields(self) if f.name in SETTINGS_SCHEMA}
         env[env_name("allowed_origins")] = ",".join(self.allowed_origins)
+        env[env_name("lessons_dir")] = self.lessons_dir or ""
         return env
 
     @property
@@ -91,7 +99,7 @@ class Settings:
         """The limits a client needs to know (sent in `hello` and /api/schema)."""
         return {"max_points": self.max_points, "max_message_bytes": self.max_message_bytes,
                 "max_frame_bytes": self.max_frame_bytes, "max_messages_per_second": self.messages_per_second,
-                "message_burst": self.message_burst}
+                "message_burst": self.message_burst, "max_upload_bytes": self.max_upload_bytes}
 
 
 def env_name(key: str) -> str:

@@ -200,7 +200,8 @@ def test_snapshot_output_matches_the_network():
     snap = trainer.snapshot(grid=9, unit_grid=3)
     from engine.datasets import grid_points
     p = trainer.network.forward(grid_points(9))[:, 0]
-    assert np.allclose(snap["output"].ravel(), 2 * p - 1, atol=1e-5)  # sigmoid p as a score 2p - 1
+    # sigmoid p as a score 2p - 1 = tanh(z/2); pictures use a tanh good to 4.8e-5 (an 8-bit step is 7.8e-3)
+    assert np.allclose(snap["output"].ravel(), 2 * p - 1, atol=1e-4)
     losses = trainer.train(1)[0]
     assert losses[1] == pytest.approx(trainer.snapshot(grid=4, unit_grid=2)["train_loss"])
 

@@ -25,7 +25,7 @@ def test_hello_carries_config_limits_and_versions(server):
             hello = await c.expect("hello")
             assert hello["protocol"] == 1 and hello["schema_version"] == 1 and hello["version"] == 0
             assert isinstance(hello["server_version"], str)
-            assert set(SCHEMA) | {"epochs_per_second", "fps"} == set(hello["config"])
+            assert set(SCHEMA) | {"epochs_per_second", "fps", "early_stopping"} == set(hello["config"])
             assert hello["config"]["epochs_per_second"] == 60 and hello["config"]["fps"] == 30
             assert hello["limits"]["max_points"] == 5000
             data = await c.expect("data")

@@ -1,0 +1,47 @@
+"""Taking results away and bringing a model back: the `export` and `load_model` messages.
+
+Exports are built from the session's trainer under its lock, in a thread (a big network's
+weights as text take a while), and go back as one `export` reply whose `content` the page
+turns into a download. `load_model` replaces the whole session with a model file's
+(engine.export.load_model checks everything before changing anything).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, Callable
+
+from engine.csvdata import to_csv
+from engine.export import load_model, model_to_dict, numpy_script, pytorch_code
+
+from .session import Session
+
+# format -> (file name, MIME type, builder of the text from the session)
+FORMATS: dict[str, tuple[str, str, Callable[[Session], str]]] = {
+    "model": ("nn-playground-model.json", "application/json",
+              lambda s: json.dumps(model_to_dict(s.trainer), separators=(",", ":"), allow_nan=False)),
+    "numpy": ("nn_playground_model.py", "text/x-python", lambda s: numpy_script(s.trainer)),
+    "pytorch": ("nn_playground_torch.py", "text/x-python", lambda s: pytorch_code(s.trainer)),
+    "data_csv": ("nn-playground-data.csv", "text/csv",
+                 lambda s: to_csv(s.trainer.points, s.trainer.config["problem"])),
+    "history_csv": ("nn-playground-loss.csv", "text/csv", lambda s: s.run.history_csv()),
+}
+
+
+async def export(session: Session, fmt: str) -> None:
+    """Reply `export` with the file for `fmt`; ConfigError("model") if the network diverged."""
+    filename, mime, build = FORMATS[fmt]
+    async with session.lock:
+        content = await asyncio.to_thread(build, session)
+    session.post({"type": "export", "format": fmt, "filename": filename, "mime": mime, "content": content})
+
+
+async def load(session: Session, model: dict[str, Any]) -> None:
+    """Replace the session's trainer with a model file's; ConfigError("model", ...) if invalid.
+
+    The run continues from the file's epoch; playing or paused stays as it was.
+    """
+    async with session.lock:
+        await asyncio.to_thread(load_model, session.trainer, model)
+        session.restarted(["data", "network", "optimizer"], data=True)

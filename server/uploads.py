@@ -1,0 +1,87 @@
+"""`POST /api/csv`: parse an uploaded CSV of x,y,label rows into points for the page.
+
+Stateless on purpose: with several uvicorn workers an HTTP request may reach another process
+than the page's WebSocket, so this only parses (engine.csvdata.parse_csv) and answers the
+points; the page then sends them to its session as a `points` message. The body is read in
+chunks and refused with 413 as soon as it passes `max_upload_bytes`, so a huge upload never
+sits in memory whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from engine import ConfigError
+from engine.csvdata import MAX_CLASSES, parse_csv
+
+from .settings import Settings, get_settings
+
+router = APIRouter()
+
+PROBLEMS = ("classification", "regression")
+_LINE = re.compile(r"^line (\d+):")
+
+
+def error_response(status: int, code: str, field: str, message: str, line: int | None = None) -> JSONResponse:
+    """`{"error": {code, field, line, message}}` with an HTTP status."""
+    return JSONResponse({"error": {"code": code, "field": field, "line": line, "message": message}},
+                        status_code=status)
+
+
+def _query(request: Request) -> tuple[str, int | None]:
+    """(problem, n_classes) from the query string; ConfigError naming the parameter."""
+    problem = request.query_params.get("problem")
+    if problem not in PROBLEMS:
+        raise ConfigError("problem", f"{problem!r} is not allowed; allowed: {', '.join(PROBLEMS)}")
+    raw = request.query_params.get("n_classes")
+    if raw is None or problem == "regression":  # a regression target is a number, not a class
+        return problem, None
+    if not re.fullmatch(r"\d{1,2}", raw) or not 2 <= int(raw) <= MAX_CLASSES:
+        raise ConfigError("n_classes", f"{raw!r} is not allowed; allowed: a whole number 2..{MAX_CLASSES}")
+    return problem, int(raw)
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is longer than `limit` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post("/api/csv")
+async def upload_csv(request: Request, settings: Settings = Depends(get_settings)) -> JSONResponse:
+    """Parse the uploaded file; 200 with the points, 400 for a bad file or query, 413 if too big."""
+    try:
+        problem, n_classes = _query(request)
+    except ConfigError as exc:
+        return error_response(400, "invalid_value", exc.key, f"{exc.key}: {exc.message}")
+    limit = settings.max_upload_bytes
+    data = await _read_body(request, limit)
+    if data is None:
+        return error_response(413, "too_large", "csv", f"the file is too large; allowed: at most {limit:,} bytes")
+    try:
+        # up to a megabyte of rows: parsed in a thread so the training and frames go on
+        parsed = await asyncio.to_thread(parse_csv, data, problem=problem, n_classes=n_classes,
+                                         max_bytes=limit, max_points=settings.max_points)
+    except ConfigError as exc:
+        found = _LINE.match(exc.message)
+        return error_response(400, "bad_csv", "csv", exc.message, int(found.group(1)) if found else None)
+    body: dict[str, Any] = {
+        "points": parsed.points.tolist(), "problem": problem, "n_classes": parsed.n_classes,
+        "class_names": parsed.class_names, "scale": parsed.scale, "messages": parsed.messages,
+        "rows": int(len(parsed.points)),
+        "split": None if parsed.split is None else parsed.split.tolist(),
+    }
+    return JSONResponse(body)
