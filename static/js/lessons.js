@@ -203,8 +203,9 @@ export class LessonPicker {
       : t("lesson.epochs", { n: lesson.epochs });
   }
 
-  /** What the tests read: the lesson shown, the one the config still is, an unknown id. */
+  /** What the tests read: loaded, the lesson shown, the one the config still is, an unknown id. */
   get hook() {
-    return { shown: this.shown?.id ?? null, active: this.active?.id ?? null, unknown: this.unknownId };
+    return { loaded: this.loaded, count: this.lessons.length, shown: this.shown?.id ?? null,
+      active: this.active?.id ?? null, unknown: this.unknownId };
   }
 }
