@@ -97,6 +97,7 @@ export class LessonPicker {
 
   /** Every config the left session reports: a config that left the lesson's drops its URL. */
   configChanged(config) {
+    this.refreshHighlight(); // panels built since (e.g. for a new network) get the highlight too
     if (!this.active || this.awaiting) return;
     const same = Object.entries(this.active.config).every(([k, v]) => k in config && sameValue(v, config[k]));
     if (!same) {
@@ -107,8 +108,11 @@ export class LessonPicker {
 
   /** A state message: say why training stopped when the lesson's epochs are done. */
   onState(msg) {
-    if (msg.state === "playing") this.stopReason = null;
+    if (msg.state === "playing") this.stopReason = this.stopReason === "manual" ? "manual" : null;
     else if (msg.reason === "epochs" && this.shown) this.stopReason = "epochs";
+    // Paused by hand before the lesson's epochs: the server drops the target, so do we.
+    else if (msg.state === "paused" && !msg.reason && this.shown?.epochs && !this.awaiting
+             && (msg.epoch ?? 0) < this.shown.epochs) this.stopReason = "manual";
     this.renderNote();
   }
 
@@ -170,7 +174,8 @@ export class LessonPicker {
       o.textContent = l.title[lang] || l.title.en;
       return o;
     }));
-    sel.value = this.active?.id || "";
+    // After the explanation is dismissed the picker offers every lesson again, this one too.
+    sel.value = (this.shown && this.active?.id) || "";
   }
 
   render() {
@@ -196,8 +201,8 @@ export class LessonPicker {
   renderNote() {
     const { note } = this.els;
     const lesson = this.shown;
-    note.hidden = !lesson || !lesson.epochs;
-    if (!lesson || !lesson.epochs) return;
+    note.hidden = !lesson || !lesson.epochs || this.stopReason === "manual";
+    if (note.hidden) return;
     note.textContent = this.stopReason === "epochs"
       ? t("lesson.epochs_done", { n: lesson.epochs })
       : t("lesson.epochs", { n: lesson.epochs });

@@ -70,6 +70,8 @@ def test_compare_mode_two_sides_on_the_same_data(page, server):
     # reset acts on both
     page.pw.locator("#reset").click()
     page.wait("n.epoch === 0 && n.compare.epoch === 0")
+    page.pw.locator("#step").click()
+    page.wait("n.epoch === 1 && n.compare.epoch === 1")
     # closing compare mode closes B's session
     toggle.click()
     page.wait("!n.compare.open")

@@ -79,6 +79,16 @@ def test_lesson_url_opens_it_and_leaves_when_the_config_changes(page, server):
     assert not page.pw.locator("#lesson-panel").is_visible()
     page.wait("n.lesson.shown === null")
     assert page.pw.locator(".watched").count() == 0
+    # dismissed, the lesson can be picked again from the list
+    assert page.pw.locator("#lesson-select").input_value() == ""
+    page.pw.locator("#lesson-select").select_option("xor_needs_hidden_layer")
+    page.wait("n.lesson.active === 'xor_needs_hidden_layer' && n.config.learning_rate !== 0.3")
+    page.pw.wait_for_function("() => location.search === '?lesson=xor_needs_hidden_layer'")
+    # pausing by hand before the lesson's epochs drops its pause target, and the note says no more
+    page.wait("n.state === 'playing'")
+    page.pw.locator("#play").click()
+    page.wait("n.state === 'paused'")
+    page.pw.wait_for_function("() => document.getElementById('lesson-note').hidden")
 
 
 def test_unknown_lesson_in_the_url_is_reported_in_both_languages(page, server):
