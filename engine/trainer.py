@@ -34,6 +34,7 @@ History = list[tuple[int, float, float]]
 _SHUFFLE_STREAM = 2  # the trainer's own random stream (order, dropout, input noise) per seed
 MAX_GRID = 400
 GRADCHECK_POINTS = 20
+GRADCHECK_PARAMS = 500  # beyond, an evenly spread sample: about a second for the largest network
 
 
 @dataclass
@@ -41,11 +42,13 @@ class _Evaluation:
     """One forward pass over all points (training points first) and what it gives."""
 
     version: int
+    epoch: int
     params: np.ndarray
     ws: Workspace
     losses: np.ndarray
     train_loss: float
     test_loss: float
+    numbers: Optional[dict[str, Any]] = None  # accuracies and dead units, worked out once
 
 
 class Trainer:
@@ -88,6 +91,7 @@ class Trainer:
         self.network = Network(sizes, cfg["activation"], output, cfg["loss"], cfg["init"], cfg["seed"],
                                cfg["leaky_slope"])
         self._grad = np.zeros(self.network.layout.size)
+        self._trained_params = np.full(self.network.layout.size, np.nan)  # params as the last training left them
         self._grads = self.network.layout.blocks(self._grad)
         self._workspaces: dict[int, Workspace] = {}
         self._p32 = np.empty(self.network.layout.size, np.float32)
@@ -187,6 +191,7 @@ class Trainer:
             if not self.diverged and not math.isfinite(float(self.network.params.sum())):
                 # caught between epoch ends: it went wrong in the epoch under way, not the last finished one
                 self._diverge(self.epoch + (self._cursor < n_train))
+        np.copyto(self._trained_params, self.network.params)
         return history
 
     def _plan(self, start: int, size: int) -> list:
@@ -229,11 +234,20 @@ class Trainer:
 
     # ---- evaluation ---------------------------------------------------------------------------
 
-    def _evaluate(self) -> _Evaluation:
-        """Losses of all points from one float32 forward pass; cached while nothing changes."""
+    def _evaluate(self, epoch_end_will_do: bool = False) -> _Evaluation:
+        """Losses of all points from one float32 forward pass; cached while nothing changes.
+
+        `epoch_end_will_do` (for snapshots): while training is part-way through an epoch, the
+        evaluation made at the last epoch's end is reused, so that the numbers of a frame are
+        those of the last history point and a server sending frames mid-epoch does not pay a
+        pass over all points for each. Not when anything but training moved the parameters
+        since (setters bump `_version`; direct writes to the arrays differ from `_trained_params`).
+        """
         params = self.network.params
         ev = getattr(self, "_eval", None)
-        if ev is not None and ev.version == self._version and np.array_equal(ev.params, params):
+        if ev is not None and ev.version == self._version and (
+                np.array_equal(ev.params, params)
+                or (epoch_end_will_do and ev.epoch == self.epoch and np.array_equal(params, self._trained_params))):
             return ev
         net, n = self.network, self._x.shape[1]
         if self._eval_ws is None:
@@ -246,7 +260,7 @@ class Trainer:
             losses = net.head.losses(ws.z[-1], ws.o, self._t32)
             train_loss = float(losses[:n_train].mean(dtype=np.float64)) if n_train else math.nan
             test_loss = float(losses[n_train:].mean(dtype=np.float64)) if n > n_train else math.nan
-        self._eval = _Evaluation(self._version, params.copy(), ws, losses, train_loss, test_loss)
+        self._eval = _Evaluation(self._version, self.epoch, params.copy(), ws, losses, train_loss, test_loss)
         watched = train_loss if n_train else test_loss if n else 0.0
         if not self.diverged and (not math.isfinite(watched) or not math.isfinite(float(params.sum()))):
             self._diverge()
@@ -267,7 +281,7 @@ class Trainer:
         grid = _whole("grid", grid, 2, MAX_GRID)
         unit_grid = _whole("unit_grid", unit_grid, 2, MAX_GRID)
         cfg, net = self.config, self.network
-        ev = self._evaluate()
+        ev = self._evaluate(epoch_end_will_do=True)
         o, ws = self._draw(grid, unit_grid)
         g2, u2 = grid * grid, unit_grid * unit_grid
         kind = self.output_kind
@@ -296,9 +310,10 @@ class Trainer:
         snap["weights"] = [w.copy() for w in net.weights]
         snap["biases"] = [b.copy() for b in net.biases]
         snap["train_loss"], snap["test_loss"] = ev.train_loss, ev.test_loss
-        snap.update(self._accuracies(ev))
+        if ev.numbers is None:
+            ev.numbers = {**self._accuracies(ev), **self._dead_units(ev)}
+        snap.update(ev.numbers)
         snap["penalty"] = self._penalty.value(net.params) if self._penalty is not None else 0.0
-        snap.update(self._dead_units(ev))
         snap["grad_norms"] = self._grad_norms()
         snap["diverged"], snap["diverged_epoch"] = self.diverged, self.diverged_epoch
         return snap
@@ -485,13 +500,14 @@ class Trainer:
                 "train": rows[pts.train].tolist(), "test": rows[~pts.train].tolist()}
 
     def gradient_check(self) -> float:
-        """engine.gradcheck on the current network and up to 20 training points (all points if
-        there are no training points); the largest relative error."""
+        """engine.gradcheck on the current network, up to GRADCHECK_POINTS training points (all
+        points if there are no training points) and up to GRADCHECK_PARAMS parameters; the
+        largest relative error."""
         n = self._n_train or self._x.shape[1]
         take = slice(0, min(n, GRADCHECK_POINTS))
         if n == 0:
             return 0.0
-        return gradient_check(self.network, self._x[:-1, take].T, self._labels[take])
+        return gradient_check(self.network, self._x[:-1, take].T, self._labels[take], max_params=GRADCHECK_PARAMS)
 
 
 # ---- helpers ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import asyncio
 from engine import ConfigError
 from engine.gradcheck import PASS_THRESHOLD
 from engine.lessons import apply_lesson
-from engine.trainer import GRADCHECK_POINTS
+from engine.trainer import GRADCHECK_PARAMS, GRADCHECK_POINTS
 
 from .hidden_view import HiddenView
 from .messages import finite
@@ -65,7 +65,7 @@ async def gradient_check(session: Session) -> None:
         trainer = session.trainer
         # every parameter costs two loss evaluations: in a thread, so the server keeps serving
         error = await asyncio.to_thread(trainer.gradient_check)
-        n_params = int(trainer.network.params.size)
+        n_params = min(int(trainer.network.params.size), GRADCHECK_PARAMS)
         n_train = int(trainer.points.train.sum())
         n_points = min(n_train or len(trainer.points.train), GRADCHECK_POINTS)
     error_json = finite(error)

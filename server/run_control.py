@@ -74,6 +74,19 @@ class RunControl:
             reason = reason or "epochs"
         return reason
 
+    def next_stop(self, epoch: int) -> int | None:
+        """The earliest epoch after `epoch` at which training may have to pause (a lesson's
+        target, or where the current best test loss becomes `patience` old), so the trainer
+        can train up to it and not past it; None when nothing would pause it."""
+        stops = [] if self.epoch_target is None else [self.epoch_target]
+        tracker = self.tracker
+        if tracker is not None and tracker.best_epoch is not None and self._paused_at_best != tracker.best_epoch:
+            # an overdue stop (patience lowered, or no test points to judge) is not waited for
+            # batch by batch: the next epoch with a test loss pauses anyway
+            if tracker.best_epoch + tracker.patience > epoch:
+                stops.append(tracker.best_epoch + tracker.patience)
+        return min(stops) if stops else None
+
     def early_stopping_header(self) -> dict[str, Any] | None:
         """The frame header's `early_stopping` (null while off)."""
         if self.tracker is None:

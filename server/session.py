@@ -378,18 +378,20 @@ class Session:
             if not self.wants_training:
                 return
             trainer = self.trainer
+            stop = self.run.next_stop(trainer.epoch)  # a lesson's run length or early stopping: not past it
             if self.step_target is not None:
                 per_epoch = self.seconds_per_batch * self.batches_per_epoch()
                 count = max(1, min(self.step_target - trainer.epoch, int(budget_seconds / per_epoch)))
+                if stop is not None:
+                    count = min(count, max(1, stop - trainer.epoch))
                 work, units = (lambda: trainer.train(epochs=count)), count * self.batches_per_epoch()
             else:
                 owed = self.owed_batches(self.clock())
                 count = max(1, int(min(owed, budget_seconds / self.seconds_per_batch)))
-                target = self.run.epoch_target
-                if target is not None:
-                    # never past a lesson's run length: at most k-1 whole epochs and one batch
-                    # before it, then batch by batch, so the pause comes exactly at the target
-                    count = min(count, max(1, (target - trainer.epoch - 1) * self.batches_per_epoch() + 1))
+                if stop is not None:
+                    # at most k-1 whole epochs and one batch before the stop, then batch by
+                    # batch, so the pause comes exactly at that epoch
+                    count = min(count, max(1, (stop - trainer.epoch - 1) * self.batches_per_epoch() + 1))
                 work, units = (lambda: trainer.step(batches=count)), count
                 self.credit -= count
             if self.seconds_per_batch * units > HEAVY_SECONDS:

@@ -308,3 +308,17 @@ def test_live_leaky_slope_reaches_training_evaluation_and_pictures():
     assert after["train_loss"] != before["train_loss"]
     from engine.datasets import grid_points
     assert np.allclose(after["output"].ravel(), trainer.network.forward(grid_points(6))[:, 0], atol=1e-4)
+
+
+def test_mid_epoch_snapshots_report_the_last_epoch_end_until_something_else_moves_the_weights():
+    trainer = Trainer({**SMALL, "batch_size": 5})
+    epoch, train_loss, test_loss = trainer.train(2)[-1]
+    trainer.step(1)  # part-way into epoch 3: the numbers stay those of the last history point
+    snap = trainer.snapshot(grid=4, unit_grid=2)
+    assert (snap["epoch"], snap["train_loss"], snap["test_loss"]) == (epoch, train_loss, test_loss)
+    # a write the trainer did not make (a notebook, a lesson's fixed weights) is seen at once
+    trainer.network.weights[-1][...] = 0.0
+    trainer.network.biases[-1][...] = 0.0
+    moved = trainer.snapshot(grid=4, unit_grid=2)
+    assert moved["train_loss"] != train_loss
+    assert moved["train_loss"] == pytest.approx(0.5)  # a zero output under the squared loss on ±1 labels

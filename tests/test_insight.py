@@ -182,3 +182,23 @@ def test_gradient_ratio_compares_first_and_last_layer():
     for bad in ([], [0.1, float("nan")], [-1, 1]):
         with pytest.raises(ConfigError):
             gradient_ratio(bad)
+
+
+def test_gradient_check_of_a_large_network_samples_its_parameters():
+    from engine import Trainer
+    from engine.gradcheck import PASS_THRESHOLD, gradient_check
+    from engine.trainer import GRADCHECK_PARAMS
+    trainer = Trainer({"hidden": [16, 16, 16], "seed": 2})
+    trainer.train(1)
+    assert trainer.network.params.size > GRADCHECK_PARAMS
+    assert trainer.gradient_check() < PASS_THRESHOLD
+    # a wrong backward pass (every weight gradient doubled) is still caught by a small sample
+    net = trainer.network
+    real = net.gradients
+
+    def wrong(X, Y):
+        dW, db = real(X, Y)
+        return [2 * d for d in dW], db
+    net.gradients = wrong
+    X, Y = trainer.points.xy[:20], trainer.points.label[:20]
+    assert gradient_check(net, X, Y, max_params=50) > 0.1

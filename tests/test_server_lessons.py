@@ -47,6 +47,22 @@ def test_lessons_endpoint_lists_every_lesson_in_order_with_both_languages(server
     assert vanishing["epochs"] == 100 and vanishing["compare"]["activation"] == "relu"
 
 
+def test_early_stopping_is_a_session_key_in_the_schema_with_its_range(server):
+    schema = get_json(server.url + "/api/schema")
+    assert schema["session"]["early_stopping"] == {**schema["session"]["early_stopping"], "kind": "int",
+                                                   "default": 0, "lo": 0, "hi": 1000}
+    assert schema["limits"]["max_upload_bytes"] == 1_000_000
+
+    async def scenario():
+        async with Client(server.ws_url) as c:
+            await c.start()
+            await c.send({"type": "config", "patch": {"early_stopping": 1001}})
+            error = await c.expect("error")
+            assert error["field"] == "early_stopping" and "1000" in error["message"]
+
+    run(scenario())
+
+
 def test_activation_curves_cover_every_schema_activation(server):
     curves = get_json(server.url + "/api/activations")["activations"]
     choices = get_json(server.url + "/api/schema")["config"]["activation"]["choices"]
@@ -186,7 +202,8 @@ def test_early_stopping_pauses_a_noisy_overfitting_run_at_its_patience(server):
             best = int(np.argmin(tests))
             assert stop["best_epoch"] == history[best][0]
             assert stop["best_loss"] == pytest.approx(tests[best], rel=1e-6)
-            assert message["epoch"] - stop["best_epoch"] >= 5
+            assert message["epoch"] - stop["best_epoch"] == 5  # exactly at the patience, not past it
+            assert frame["epoch"] == message["epoch"] == history[-1][0]
             assert all(t > stop["best_loss"] for t in tests[best + 1:])
             # a reset forgets the best epoch
             await c.send({"type": "reset"})
@@ -194,6 +211,12 @@ def test_early_stopping_pauses_a_noisy_overfitting_run_at_its_patience(server):
             frame = await c.expect("frame", version=reply["version"])
             assert frame["early_stopping"] == {"patience": 5, "best_epoch": None, "best_loss": None,
                                                "stopped": False}
+            # a long `step` stops there too, exactly
+            await c.send({"type": "step", "epochs": 1000})
+            state = await c.expect("state", timeout=60)
+            frame = await c.expect("frame")
+            assert state["reason"] == "early_stopping" and state["state"] == "paused"
+            assert frame["epoch"] == state["epoch"] == frame["early_stopping"]["best_epoch"] + 5
 
     run(scenario())
 

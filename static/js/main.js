@@ -17,6 +17,9 @@ import { loadSchema, sameValue } from "./schema.js";
 import { makeUrlWriter, readUrl } from "./state.js";
 import { loadThumbnails } from "./thumbnails.js";
 import { createStatus } from "./status.js";
+import { PointsEditor } from "./points-editor.js";
+import { CsvIO } from "./csv-io.js";
+import { Exports } from "./exports.js";
 
 const $ = (id) => document.getElementById(id);
 const schema = loadSchema();
@@ -121,6 +124,15 @@ const output = new OutputPanel({
   showTest: $("show-test"), discretize: $("discretize"),
 });
 const chart = new LossChart($("loss-chart"), $("log-scale"));
+// Own data and taking results away (issue 5): drawing on the plane, CSV in/out, exports.
+const pointsEditor = new PointsEditor($("draw-tools"), output, (m) => send(m));
+const exportsUi = new Exports($("export-tools"), { heatmap: $("output-heatmap"), points: $("output-points") },
+  { send: (m) => send(m), limits: schema.limits });
+new CsvIO($("csv-tools"), document.querySelector(".plot"), {
+  send: (m) => send(m), sendPatch: (p) => sendPatch(p), problem: () => app.config?.problem || "classification",
+  limits: schema.limits, onClassNames: (names) => pointsEditor.setClassNames(names),
+  requestExport: (format) => exportsUi.request(format),
+});
 
 // ---- lessons and compare mode -------------------------------------------------------------
 const compare = new CompareMode({
@@ -247,6 +259,7 @@ const handlers = {
     if (app.restoreQueue.length) app.restoreQueue.shift();
     app.restore = null;
     applyConfig(msg.config, msg.version, msg.reset || [], !restoring);
+    exportsUi.loaded();
   },
   state(msg) {
     app.state = msg.state;
@@ -266,6 +279,7 @@ const handlers = {
       if (app.config) network.setConfig(app.config, outputs);
     }
     output.setData(msg);
+    pointsEditor.setData(msg, app.config?.dataset);
     if (app.config?.dataset === "custom") {
       thumbs.custom = { problem: msg.problem, points: msg.train.concat(msg.test) };
       dataPanel.setThumbnails(thumbs);
@@ -273,12 +287,14 @@ const handlers = {
   },
   error(msg) {
     const text = `${t(`error.${msg.code}`)} ${msg.message}`.trim();
+    if (exportsUi.handleError(msg, text)) return;
     if (app.restore || app.restoreQueue.length) { restoreRefused(msg, text); return; }
     app.restore = null;
     if (msg.field && controls.showError(msg.field, text)) return;
     const nearNetwork = ["hidden", "activation", "features", "layer", "i", "j", "value"].includes(msg.field);
     status.error(text, nearNetwork ? $("network-error") : null);
   },
+  export(msg) { exportsUi.receive(msg); },
   frame(msg) {
     const h = msg.header;
     app.lastHeader = h;
@@ -355,7 +371,7 @@ function showMetrics(m) {
   }
   const classes = m.class_accuracy && m.class_accuracy.length > 2 ? m.class_accuracy : null;
   $("class-acc").hidden = !classes;
-  if (classes) $("class-acc").textContent = classes.map((a, k) => `${t("output.class", { n: k + 1 })} ${acc(a)}`).join(" · ");
+  if (classes) $("class-acc").textContent = classes.map((a, k) => `${output.className(k)} ${acc(a)}`).join(" · ");
   const dead = m.dead_fraction;
   $("dead-row").hidden = !dead;
   if (dead) $("dead-fraction").textContent = `${(dead * 100).toFixed(0)}%`;
@@ -411,9 +427,9 @@ window.__nnp = {
   get renderSamples() { return app.renderTimes.length; },
   get chartPoints() { return chart.epochs.length; },
   get chartSeries() { return chart.seriesCount; },
-  /** The data message side A last received. */
+  /** The last data message ({problem, n_classes, train, test}). */
   get data() { return output.data; },
-  /** Lessons: {shown, active, unknown} ids. */
+  /** Lessons: {loaded, count, shown, active, unknown}. */
   get lesson() { return lessons.hook; },
   /** Compare mode: {open, connection, config, version, epoch, state, lastHeader, data, differs, ...}. */
   get compare() { return compare.hook; },

@@ -17,6 +17,7 @@ export class OutputPanel {
     this.kind = "binary";
     this.hover = null;
     this.legendKey = "";
+    this.classNames = null; // names from an uploaded CSV, else classes are numbered
     /** Set by data-editing features: called with (x, y, event) for a click on the plane. */
     this.onPlaneClick = null;
     els.showTest.addEventListener("change", () => this.drawPoints());
@@ -30,6 +31,17 @@ export class OutputPanel {
   planeAt(ev) {
     const r = this.els.points.getBoundingClientRect();
     return [((ev.clientX - r.left) / r.width) * 2 * EXTENT - EXTENT, EXTENT - ((ev.clientY - r.top) / r.height) * 2 * EXTENT];
+  }
+
+  /** Label the legend's classes with these names (null: "Class 1", "Class 2", …). */
+  setClassNames(names) {
+    this.classNames = names;
+    this.legendKey = "";
+    this.draw();
+  }
+
+  className(k) {
+    return this.classNames?.[k] ?? t("output.class", { n: k + 1 });
   }
 
   setData(msg) {
@@ -100,7 +112,7 @@ export class OutputPanel {
   /** The colour legend: a gradient with its range, or one swatch per class. */
   drawLegend(kind, lo, hi) {
     const k = this.output?.shape.length === 3 ? this.output.shape[0] : 2;
-    const key = `${kind}|${lo}|${hi}|${k}`;
+    const key = `${kind}|${lo}|${hi}|${k}|${this.classNames}`;
     if (key === this.legendKey) return;
     this.legendKey = key;
     const legend = this.els.legend;
@@ -110,7 +122,7 @@ export class OutputPanel {
         const item = document.createElement("span");
         item.className = "swatch";
         item.style.setProperty("--c", css(CLASS_COLORS[c]));
-        item.textContent = t("output.class", { n: c + 1 });
+        item.textContent = this.className(c);
         legend.append(item);
       }
       return;
@@ -132,7 +144,9 @@ export class OutputPanel {
     high.textContent = fmt(hi);
     const desc = document.createElement("span");
     desc.className = "legend-text";
-    desc.textContent = kind === "binary" ? t("output.legend_binary") : t("output.legend_value");
+    desc.textContent = kind !== "binary" ? t("output.legend_value")
+      : this.classNames ? t("output.legend_binary_named", { a: this.className(0), b: this.className(1) })
+        : t("output.legend_binary");
     legend.append(low, bar, high, desc);
   }
 }

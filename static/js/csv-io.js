@@ -1,0 +1,158 @@
+// Own data from a CSV file, by file picker or by dropping it on the output plane, and the
+// current data downloaded as CSV.
+//
+// Upload is two steps because HTTP cannot reach the WebSocket's session (several workers may
+// serve the page): POST /api/csv parses and checks the file and answers with points; only
+// then does the page send a config patch (custom data of the file's problem and class count)
+// and a `points` message that replaces the data. A refused file changes nothing.
+
+import { t, onLanguage } from "./i18n.js";
+
+const SPLIT_AT_BYTES = 256 * 1024; // keep each `points` message well under the message limit
+
+export class CsvIO {
+  /**
+   * root: where the file controls go; dropTarget: the element files can be dropped on;
+   * deps: {send(message), sendPatch(patch), problem() -> current problem, limits: schema limits,
+   * onClassNames(names|null), requestExport(format)}.
+   */
+  constructor(root, dropTarget, deps) {
+    this.deps = deps;
+    this.report = null; // {kind: "ok"|"error", key, params, detail} kept to re-frame on a language switch
+    this.build(root);
+    this.bindDrop(dropTarget);
+    onLanguage(() => this.relabel());
+    this.relabel();
+  }
+
+  build(root) {
+    const el = (tag, cls) => { const e = document.createElement(tag); if (cls) e.className = cls; return e; };
+    this.heading = el("h3", "tool-heading");
+    const row = el("div", "tool-row");
+    // A visible label styled as a button opens the (visually hidden, still focusable) input.
+    this.pick = el("label", "text-button file-button");
+    this.pickText = el("span");
+    this.input = el("input", "sr-only");
+    this.input.type = "file";
+    this.input.id = "csv-file";
+    this.input.accept = ".csv,.tsv,.txt,text/csv,text/plain";
+    this.pick.htmlFor = this.input.id;
+    this.pick.append(this.pickText);
+    this.input.addEventListener("change", () => {
+      const file = this.input.files?.[0];
+      this.input.value = ""; // choosing the same file again must upload again
+      if (file) this.upload(file);
+    });
+    this.download = el("button", "text-button");
+    this.download.type = "button";
+    this.download.id = "csv-download";
+    this.download.addEventListener("click", () => this.deps.requestExport("data_csv"));
+    row.append(this.input, this.pick, this.download);
+    this.hint = el("p", "hint");
+    this.status = el("div", "csv-status");
+    this.status.id = "csv-status";
+    this.status.setAttribute("role", "status");
+    this.status.setAttribute("aria-live", "polite");
+    this.status.hidden = true;
+    root.append(this.heading, row, this.hint, this.status);
+  }
+
+  bindDrop(target) {
+    const files = (ev) => [...(ev.dataTransfer?.types || [])].includes("Files");
+    target.addEventListener("dragover", (ev) => {
+      if (!files(ev)) return;
+      ev.preventDefault();
+      ev.dataTransfer.dropEffect = "copy";
+      target.classList.add("drop-target");
+    });
+    target.addEventListener("dragleave", () => target.classList.remove("drop-target"));
+    target.addEventListener("drop", (ev) => {
+      target.classList.remove("drop-target");
+      if (!files(ev)) return;
+      ev.preventDefault();
+      const file = ev.dataTransfer.files[0];
+      if (file) this.upload(file);
+    });
+  }
+
+  /** Send `file` to the server for parsing; on success replace the session's data with it. */
+  async upload(file) {
+    const limit = this.deps.limits?.max_upload_bytes;
+    if (limit && file.size > limit) {
+      this.show("error", "csv.too_big", { name: file.name, limit: kib(limit) });
+      return;
+    }
+    const problem = this.deps.problem();
+    this.show("busy", "csv.reading", { name: file.name });
+    let reply;
+    let status;
+    try {
+      const res = await fetch(`/api/csv?problem=${encodeURIComponent(problem)}`, { method: "POST", body: file });
+      status = res.status;
+      reply = await res.json().catch(() => null);
+    } catch (err) {
+      this.show("error", "csv.network", { name: file.name }, String(err.message || err));
+      return;
+    }
+    if (status !== 200 || !reply || !Array.isArray(reply.points)) {
+      const e = reply?.error || {};
+      const key = status === 413 ? "csv.too_big_server" : e.line != null ? "csv.bad_line" : "csv.bad";
+      // The framing already names the line; the server's detail is kept without its "line n:".
+      const detail = (e.message || `HTTP ${status}`).replace(e.line != null ? /^line \d+:\s*/ : /^$/, "");
+      this.show("error", key, { name: file.name, line: e.line }, detail);
+      return;
+    }
+    if (!reply.points.length) {
+      this.show("error", "csv.empty", { name: file.name });
+      return;
+    }
+    const patch = { dataset: "custom", problem: reply.problem };
+    if (reply.problem === "classification") patch.n_classes = reply.n_classes;
+    this.deps.sendPatch(patch);
+    if (!this.sendPoints(reply.points)) { this.show("error", "error.offline"); return; }
+    this.deps.onClassNames(reply.class_names || null);
+    const params = { name: file.name, n: reply.points.length, rows: reply.rows ?? reply.points.length };
+    this.show("ok", "csv.loaded", params, (reply.messages || []).join("\n"));
+  }
+
+  /** Replace the data by `points`, split into messages that each fit the message limit;
+   *  false when the connection dropped them. */
+  sendPoints(points) {
+    const bytes = JSON.stringify(points).length;
+    const chunks = Math.max(1, Math.ceil(bytes / SPLIT_AT_BYTES));
+    const size = Math.ceil(points.length / chunks);
+    for (let i = 0; i < points.length; i += size) {
+      const add = points.slice(i, i + size);
+      if (!this.deps.send(i === 0 ? { type: "points", clear: true, add } : { type: "points", add })) return false;
+    }
+    return true;
+  }
+
+  /** Show an outcome; the framing is translated, the server's own detail is kept as sent. */
+  show(kind, key, params = {}, detail = "") {
+    this.report = { kind, key, params, detail };
+    this.render();
+  }
+
+  render() {
+    const r = this.report;
+    this.status.hidden = !r;
+    if (!r) return;
+    this.status.className = `csv-status ${r.kind}`;
+    this.status.setAttribute("role", r.kind === "error" ? "alert" : "status");
+    this.status.textContent = [t(r.key, r.params), r.detail].filter(Boolean).join("\n");
+  }
+
+  relabel() {
+    this.heading.textContent = t("csv.heading");
+    this.pickText.textContent = t("csv.upload");
+    this.pick.title = t("csv.upload_title");
+    this.input.setAttribute("aria-label", t("csv.upload_title"));
+    this.download.textContent = t("csv.download");
+    this.download.title = t("csv.download_title");
+    this.hint.textContent = t("csv.hint");
+    this.render();
+  }
+}
+
+const kib = (bytes) => `${Math.round(bytes / 1024)} KiB`;

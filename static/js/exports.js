@@ -1,0 +1,200 @@
+// Taking results away: the model as JSON, a NumPy script, PyTorch code, the loss history and
+// the data as CSV (all written by the server, answered to an `export` message), the output
+// picture as PNG (drawn here from the two plane canvases), and loading a model file back
+// (`load_model`; the session answers with config, data, state and a frame, as after a reset).
+
+import { t, onLanguage } from "./i18n.js";
+
+const FORMATS = ["model", "numpy", "pytorch", "history_csv"];
+const DEFAULT_MESSAGE_LIMIT = 512 * 1024;
+const PLANE_ALPHA = 0.75; // as .plot .heatmap in playground.css: regions lighter than points
+const PNG_SIZE = 600;
+
+/** Offer `blob` as a download called `filename` (an anchor click; the URL is freed afterwards). */
+export function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+export class Exports {
+  /**
+   * root: where the export group goes; planes: {heatmap, points} canvases of the output;
+   * deps: {send(message) -> bool, limits: schema limits}.
+   */
+  constructor(root, planes, deps) {
+    this.planes = planes;
+    this.deps = deps;
+    this.waiting = 0; // export/load requests not yet answered (their errors are shown here)
+    this.report = null;
+    this.build(root);
+    onLanguage(() => this.relabel());
+    this.relabel();
+  }
+
+  build(root) {
+    const el = (tag, cls) => { const e = document.createElement(tag); if (cls) e.className = cls; return e; };
+    this.details = el("details", "exports");
+    this.details.id = "exports";
+    this.summary = el("summary");
+    const group = el("div", "tool-row wrap");
+    group.setAttribute("role", "group");
+    this.group = group;
+    this.buttons = {};
+    for (const format of FORMATS) {
+      const b = el("button", "text-button");
+      b.type = "button";
+      b.id = `export-${format}`;
+      b.addEventListener("click", () => this.request(format));
+      this.buttons[format] = b;
+      group.append(b);
+    }
+    this.png = el("button", "text-button");
+    this.png.type = "button";
+    this.png.id = "export-png";
+    this.png.addEventListener("click", () => this.savePng());
+    this.load = el("label", "text-button file-button");
+    this.loadText = el("span");
+    this.input = el("input", "sr-only");
+    this.input.type = "file";
+    this.input.id = "model-file";
+    this.input.accept = ".json,application/json";
+    this.load.htmlFor = this.input.id;
+    this.load.append(this.loadText);
+    this.input.addEventListener("change", () => {
+      const file = this.input.files?.[0];
+      this.input.value = "";
+      if (file) this.loadModel(file);
+    });
+    group.append(this.png, this.input, this.load);
+    this.status = el("div", "csv-status");
+    this.status.id = "export-status";
+    this.status.setAttribute("role", "status");
+    this.status.hidden = true;
+    this.details.append(this.summary, group, this.status);
+    root.append(this.details);
+  }
+
+  /** Ask the server for one of its exports; the reply arrives in receive(). */
+  request(format) {
+    if (!this.deps.send({ type: "export", format })) { this.show("error", "error.offline"); return; }
+    this.waiting += 1;
+  }
+
+  /** An `export` reply: hand its content to the browser as a download. */
+  receive(msg) {
+    this.waiting = Math.max(0, this.waiting - 1);
+    saveBlob(new Blob([msg.content], { type: msg.mime || "application/octet-stream" }), msg.filename);
+    this.show("ok", "export.saved", { name: msg.filename });
+  }
+
+  /**
+   * Called for every `error` message: one that answers an export or load_model request is
+   * shown here (true); any other is left to the page (false).
+   */
+  handleError(msg, text) {
+    // Engine refusals of a model name the field "model"; a bad format names "format".
+    const ours = msg.code === "invalid_model" || (this.waiting > 0 && ["format", "model"].includes(msg.field));
+    if (!ours) return false;
+    this.waiting = Math.max(0, this.waiting - 1);
+    this.loading = false;
+    this.show("error", msg.code === "invalid_model" ? "export.bad_model" : "export.failed", {}, text);
+    return true;
+  }
+
+  /** The session took a loaded model (its config reply arrived). */
+  loaded() {
+    if (!this.loading) return;
+    this.loading = false;
+    this.waiting = Math.max(0, this.waiting - 1);
+    this.show("ok", "export.loaded", { name: this.loadingName });
+  }
+
+  /** Read a model file and send it, refusing what the server could not take anyway. */
+  async loadModel(file) {
+    const limit = this.deps.limits?.max_message_bytes || DEFAULT_MESSAGE_LIMIT;
+    if (file.size > limit) {
+      this.show("error", "export.model_too_big", { name: file.name, size: kib(file.size), limit: kib(limit) });
+      return;
+    }
+    let model;
+    try {
+      model = JSON.parse(await file.text());
+    } catch (err) {
+      this.show("error", "export.not_json", { name: file.name }, String(err.message || err));
+      return;
+    }
+    if (!model || typeof model !== "object" || Array.isArray(model)) {
+      this.show("error", "export.not_json", { name: file.name });
+      return;
+    }
+    const message = { type: "load_model", model };
+    const bytes = new TextEncoder().encode(JSON.stringify(message)).length;
+    if (bytes > limit) {
+      this.show("error", "export.model_too_big", { name: file.name, size: kib(bytes), limit: kib(limit) });
+      return;
+    }
+    if (!this.deps.send(message)) { this.show("error", "error.offline"); return; }
+    this.waiting += 1;
+    this.loading = true;
+    this.loadingName = file.name;
+    this.show("busy", "export.loading", { name: file.name });
+  }
+
+  /** The output heatmap with its points as a PNG, drawn at a fixed size. */
+  savePng() {
+    const { heatmap, points } = this.planes;
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = PNG_SIZE;
+    const ctx = canvas.getContext("2d");
+    ctx.imageSmoothingEnabled = true; // the heatmap grid is 100×100: smooth it as the page does
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, PNG_SIZE, PNG_SIZE);
+    ctx.globalAlpha = PLANE_ALPHA;
+    ctx.drawImage(heatmap, 0, 0, PNG_SIZE, PNG_SIZE);
+    ctx.globalAlpha = 1;
+    if (points.width) ctx.drawImage(points, 0, 0, PNG_SIZE, PNG_SIZE);
+    canvas.toBlob((blob) => {
+      if (!blob) { this.show("error", "export.png_failed"); return; }
+      saveBlob(blob, "nn-playground-output.png");
+      this.show("ok", "export.saved", { name: "nn-playground-output.png" });
+    }, "image/png");
+  }
+
+  show(kind, key, params = {}, detail = "") {
+    this.report = { kind, key, params, detail };
+    this.render();
+  }
+
+  render() {
+    const r = this.report;
+    this.status.hidden = !r;
+    if (!r) return;
+    this.status.className = `csv-status ${r.kind}`;
+    this.status.setAttribute("role", r.kind === "error" ? "alert" : "status");
+    this.status.textContent = [t(r.key, r.params), r.detail].filter(Boolean).join(" ");
+  }
+
+  relabel() {
+    this.summary.textContent = t("export.heading");
+    this.group.setAttribute("aria-label", t("export.heading"));
+    for (const [format, b] of Object.entries(this.buttons)) {
+      b.textContent = t(`export.${format}`);
+      b.title = t(`export.${format}_title`);
+    }
+    this.png.textContent = t("export.png");
+    this.png.title = t("export.png_title");
+    this.loadText.textContent = t("export.load");
+    this.load.title = t("export.load_title");
+    this.input.setAttribute("aria-label", t("export.load_title"));
+    this.render();
+  }
+}
+
+const kib = (bytes) => `${Math.max(1, Math.round(bytes / 1024))} KiB`;
