@@ -141,8 +141,10 @@ export class CompareMode {
   sharedPart(patch) {
     const out = {};
     for (const key of [...DATA_KEYS, ...SHARED_SESSION_KEYS]) if (key in patch) out[key] = patch[key];
-    // A new problem needs a loss that fits it: B takes A's loss then.
+    // A new problem needs a loss that fits it: B takes A's loss then (regression allows only
+    // squared error, so B gets it even when A's patch leaves the loss out).
     if ("problem" in out && "loss" in patch) out.loss = patch.loss;
+    else if (out.problem === "regression") out.loss = "squared";
     return out;
   }
 
