@@ -90,6 +90,16 @@ def test_custom_points_are_mirrored_to_side_b(page, server):
     page.wait("n.data.train.length + n.data.test.length === 8 && "
               "n.compare.data.train.length + n.compare.data.test.length === 8")
     assert same_data(page)
+    # a CSV upload's order: a data patch (here to regression), then the points
+    page.pw.evaluate("""() => {
+        window.__nnp.send({type: 'config', patch: {dataset: 'custom', problem: 'regression'}});
+        window.__nnp.send({type: 'points', clear: true, add: [[-2, -2, -1.5], [2, 2, 1.5], [0, 1, 0.25], [1, 0, 0.5]]});
+    }""")
+    page.wait("n.compare.config.problem === 'regression' && n.config.problem === 'regression' && "
+              "n.compare.data && n.compare.data.train.concat(n.compare.data.test).length === 4 && "
+              "n.data.train.concat(n.data.test).length === 4")
+    assert same_data(page)
+    assert page.pw.locator("#b-error").is_hidden()
     # B's hidden layers are typed as a list
     hidden = page.pw.get_by_label("Hidden layers (B)", exact=True)
     hidden.fill("3,3,2")
