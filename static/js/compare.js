@@ -79,7 +79,9 @@ export class CompareMode {
   /** Open compare mode: copy A's config to B, or (lesson given) apply the lesson's right side. */
   open(lesson = null) {
     if (this.isOpen) {
-      if (lesson) this.sendLesson(lesson);
+      // B's session not live yet: its hello sends the lesson (instead of copying A).
+      if (lesson && !this.config) this.lesson = lesson;
+      else if (lesson) this.sendLesson(lesson);
       return;
     }
     this.isOpen = true;
