@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -11,13 +12,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from engine.config import describe_schema
+from engine.config import FEATURES, describe_schema
+from engine.datasets import grid_points
+from engine.features import FEATURE_LABELS, transform
 
 from . import PROTOCOL, __version__
+from .frames import quantize, value_range
 from .session_config import describe_session_schema
 from .hub import Hub, get_hub
 from .settings import Settings, get_settings
 
+FEATURE_PREVIEW_GRID = 25
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 router = APIRouter()
@@ -27,12 +32,27 @@ templates = Jinja2Templates(directory=str(TEMPLATES))
 def schema_document(settings: Settings) -> dict[str, Any]:
     """What /api/schema serves and the page receives inline as `schema_json`."""
     return {"protocol": PROTOCOL, "server_version": __version__, "config": _config_schema(),
-            "session": describe_session_schema(), "limits": settings.limits()}
+            "session": describe_session_schema(), "limits": settings.limits(), "features": _features()}
 
 
 @lru_cache(maxsize=1)
 def _config_schema() -> dict[str, Any]:
     return describe_schema()
+
+
+@lru_cache(maxsize=1)
+def _features() -> dict[str, Any]:
+    """Every input feature's label and picture (for the FEATURES column before the session has
+    sent grids of its own): the engine's functions over the unit grid, quantised to uint8 over a
+    symmetric range and base64-encoded (~7 KB for all nine), so the page computes nothing."""
+    values = transform(grid_points(FEATURE_PREVIEW_GRID), FEATURES)
+    previews = {}
+    for k, name in enumerate(FEATURES):
+        span = float(abs(values[:, k]).max()) or 1.0
+        lo, hi = value_range(values[:, k], -span, span)
+        q = quantize(values[:, k].astype("float32"), lo, hi)
+        previews[name] = {"data": base64.b64encode(q.tobytes()).decode("ascii"), "lo": lo, "hi": hi}
+    return {"grid": FEATURE_PREVIEW_GRID, "labels": dict(FEATURE_LABELS), "previews": previews}
 
 
 @router.get("/", response_class=HTMLResponse)

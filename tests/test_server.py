@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 import urllib.request
 
+import numpy as np
 import pytest
 from test_server_wire import Client, run
 
-from engine.config import SCHEMA
+from engine.config import FEATURES, SCHEMA
+from engine.datasets import grid_points
+from engine.features import transform
 
 
 def get_json(url: str) -> dict:
@@ -206,6 +210,21 @@ def test_an_invalid_patch_changes_nothing_even_with_valid_keys_beside_it(server)
             assert (await c.expect("config"))["config"] == hello["config"]
 
     run(scenario())
+
+
+def test_schema_carries_every_feature_label_and_picture(server):
+    features = get_json(server.url + "/api/schema")["features"]
+    g = features["grid"]
+    assert set(features["labels"]) == set(features["previews"]) == set(FEATURES)
+    assert features["labels"]["x1_sq"] == "X₁²"
+    for name, preview in features["previews"].items():
+        q = np.frombuffer(base64.b64decode(preview["data"]), np.uint8).reshape(g, g)
+        values = preview["lo"] + q / 255.0 * (preview["hi"] - preview["lo"])
+        want = transform(grid_points(g), [name])[:, 0].reshape(g, g)
+        assert np.abs(values - want).max() <= (preview["hi"] - preview["lo"]) / 255, name
+    # row 0 is y = +6, column 0 x = -6, as in frames
+    x2 = features["previews"]["x2"]
+    assert np.frombuffer(base64.b64decode(x2["data"]), np.uint8).reshape(g, g)[0, 0] == 255
 
 
 def test_schema_healthz_and_page(server):

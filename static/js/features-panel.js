@@ -4,33 +4,25 @@
 import { drawGrid } from "./heatmap.js";
 import { t, onLanguage } from "./i18n.js";
 
-/** How each feature is written next to its heatmap (maths, so the same in both languages). */
-const FEATURE_LABELS = {
-  x1: "X₁", x2: "X₂", x1_sq: "X₁²", x2_sq: "X₂²", x1x2: "X₁X₂",
-  sin_x1: "sin(X₁)", sin_x2: "sin(X₂)", cos_x1: "cos(X₁)", cos_x2: "cos(X₂)",
-};
-
 /**
- * The same functions as engine/features.py, for previews only: the server sends grids of the
- * features in use, so a feature never switched on would otherwise show an empty square.
+ * How each feature is written next to its heatmap (maths, so the same in both languages) and
+ * its picture before the session sends grids of the features in use: both from the schema the
+ * server embeds in the page (engine/features.py computes them), so the page does no maths.
  * A server grid, once received, always replaces the preview.
  */
-const PREVIEW = {
-  x1: (x) => x, x2: (x, y) => y, x1_sq: (x) => x * x, x2_sq: (x, y) => y * y, x1x2: (x, y) => x * y,
-  sin_x1: (x) => Math.sin(x), sin_x2: (x, y) => Math.sin(y), cos_x1: (x) => Math.cos(x), cos_x2: (x, y) => Math.cos(y),
-};
+const FEATURE_LABELS = {};
+const PREVIEWS = new Map();
 
-function previewGrid(name, g = 25) {
-  const f = PREVIEW[name];
-  if (!f) return null;
-  const values = new Float64Array(g * g);
-  for (let r = 0; r < g; r++) {
-    for (let c = 0; c < g; c++) values[r * g + c] = f(-6 + (12 * c) / (g - 1), 6 - (12 * r) / (g - 1));
+/** Take labels and previews from the schema's `features` part ({grid, labels, previews}). */
+export function setFeatureInfo({ grid, labels, previews }) {
+  Object.assign(FEATURE_LABELS, labels);
+  for (const [name, p] of Object.entries(previews)) {
+    const data = Uint8Array.from(atob(p.data), (ch) => ch.charCodeAt(0));
+    PREVIEWS.set(name, { data, shape: [grid, grid], lo: p.lo, hi: p.hi });
   }
-  const span = Math.max(...values.map(Math.abs)) || 1;
-  const data = Uint8Array.from(values, (v) => Math.round(((v + span) / (2 * span)) * 255));
-  return { data, shape: [g, g], lo: -span, hi: span };
 }
+
+const previewGrid = (name) => PREVIEWS.get(name) || null;
 
 /**
  * The feature nodes. `names` are all the features the schema allows; `onToggle(newList)`

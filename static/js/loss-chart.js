@@ -37,6 +37,7 @@ export class LossChart {
         { size: 24, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 } },
         { size: 36, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 } },
       ],
+      plugins: this.plugins || [],
       series: [
         { label: t("chart.epoch") },
         { label: t("chart.train"), stroke: "#777", width: 1.5, points: { show: false } },
@@ -142,6 +143,12 @@ export class LossChart {
   /** Number of loss series drawn (2, or 4 in compare mode). */
   get seriesCount() {
     return this.plot.series.length - 1;
+  }
+
+  /** Add a uPlot plugin (e.g. the early-stopping marker); it survives the chart's re-creation. */
+  addPlugin(plugin) {
+    (this.plugins ||= []).push(plugin);
+    this.create();
   }
 
   /** The loss history as rows, for a CSV download. */

@@ -6,7 +6,8 @@ import { CompareMode } from "./compare.js";
 import { Controls } from "./controls.js";
 import { DataPanel } from "./data-panel.js";
 import { ValueEditor } from "./editor.js";
-import { FeaturesPanel, FEATURE_LABELS } from "./features-panel.js";
+import { FeaturesPanel, FEATURE_LABELS, setFeatureInfo } from "./features-panel.js";
+import { InsightPanels } from "./insight-panels.js";
 import { initLanguage, language, onLanguage, setLanguage, t } from "./i18n.js";
 import { bindKeys } from "./keyboard.js";
 import { LessonPicker } from "./lessons.js";
@@ -24,6 +25,7 @@ import { Exports } from "./exports.js";
 const $ = (id) => document.getElementById(id);
 const schema = loadSchema();
 const fields = schema.fields;
+setFeatureInfo(schema.features);
 initLanguage();
 
 // Choices the Playground offers for numbers it shows as drop-downs; any other valid value
@@ -133,6 +135,7 @@ new CsvIO($("csv-tools"), document.querySelector(".plot"), {
   limits: schema.limits, onClassNames: (names) => pointsEditor.setClassNames(names),
   requestExport: (format) => exportsUi.request(format),
 });
+const insight = new InsightPanels({ controls, chart, send: (m) => send(m) });
 
 // ---- lessons and compare mode -------------------------------------------------------------
 const compare = new CompareMode({
@@ -250,6 +253,7 @@ const handlers = {
     }
     app.replaceUrl = true; // the config the page is restoring is not a new history entry
     applyConfig(msg.config, msg.version, []);
+    insight.reconnected();
     lessons.connected();
     if (app.restore) startRestore(app.restore, app.restoreSource);
     if (previous && app.wantPlaying) send({ type: "play" });
@@ -267,6 +271,7 @@ const handlers = {
     app.divergedEpoch = msg.state === "diverged" ? msg.diverged_epoch : null;
     if (msg.state !== "playing") app.wantPlaying = false;
     status.diverged(app.divergedEpoch);
+    insight.state(msg);
     showPlayState();
     showEpoch();
     lessons.onState(msg);
@@ -289,6 +294,7 @@ const handlers = {
     const text = `${t(`error.${msg.code}`)} ${msg.message}`.trim();
     if (exportsUi.handleError(msg, text)) return;
     if (app.restore || app.restoreQueue.length) { restoreRefused(msg, text); return; }
+    if (insight.error(msg)) return;
     app.restore = null;
     if (msg.field && controls.showError(msg.field, text)) return;
     const nearNetwork = ["hidden", "activation", "features", "layer", "i", "j", "value"].includes(msg.field);
@@ -302,6 +308,7 @@ const handlers = {
     // set_weight and set_bias are answered by a frame, not a config reply: its version counts too.
     if (h.version > app.version) app.version = h.version;
     chart.append(h.history || []);
+    insight.frame(msg);
     if (msg.arrays.features) features.setGrids(msg.arrays.features);
     if (h.diverged && app.divergedEpoch == null) {
       app.divergedEpoch = h.metrics?.diverged_epoch ?? h.epoch;
@@ -315,6 +322,7 @@ const handlers = {
       requestAnimationFrame(render);
     }
   },
+  ...insight.handlers,
 };
 
 /** Show a config from the server; `byUser`: say what the change reset (not for restores). */
@@ -328,6 +336,7 @@ function applyConfig(config, version, reset, byUser = false) {
   controls.setAllowed("loss", config.problem === "regression" ? ["squared"] : fields.loss.choices);
   dataPanel.setConfig(config);
   network.setConfig(config, app.outputs);
+  insight.config(config, reset);
   if (reset.includes("network") || reset.includes("data")) {
     chart.clear();
     app.divergedEpoch = null;
@@ -387,6 +396,7 @@ function render() {
   if (output.hover?.target.kind === "unit") output.hover.grid = network.units;
   output.draw();
   chart.draw();
+  insight.draw();
   showMetrics(frame.header.metrics || {});
   showEpoch();
   const ms = performance.now() - t0;
@@ -435,6 +445,7 @@ window.__nnp = {
   get compare() { return compare.hook; },
   /** The weight of link (layer, i, j) as the page last received it. */
   weight(layer, i, j) { const w = network.weights[layer]; return w ? w.data[i * w.shape[1] + j] : null; },
+  insight: insight.hook,
   /** Send a raw protocol message (tests use it to provoke server errors). */
   send(message) { return send(message); },
 };

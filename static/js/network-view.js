@@ -298,8 +298,22 @@ export class NetworkView {
       b.el.dataset.value = v.toFixed(3);
     }
     if (this.dead) {
-      this.unitNodes.forEach((nodes, L) => nodes.forEach((n, j) => n.classList.toggle("dead", !!this.dead[L]?.[j])));
+      this.unitNodes.forEach((nodes, L) => nodes.forEach((n, j) => {
+        const dead = !!this.dead[L]?.[j];
+        if (n.classList.contains("dead") === dead) return;
+        n.classList.toggle("dead", dead);
+        this.labelUnit(n, L, j);
+      }));
     }
+  }
+
+  /** A unit's accessible name and tooltip; a dead unit says so (it no longer learns). */
+  labelUnit(node, L, j) {
+    const name = t("network.unit", { layer: L + 1, n: j + 1 });
+    const dead = node.classList.contains("dead");
+    node.setAttribute("aria-label", dead ? `${name} — ${t("network.dead_unit")}` : name);
+    if (dead) node.title = t("network.dead_unit_tip");
+    else node.removeAttribute("title");
   }
 
   /** Show "flowing" links while training (CSS animation, only for small networks). */
@@ -322,9 +336,7 @@ export class NetworkView {
       h.select.title = t("network.layer_activation", { n: h.layer + 1 });
       h.select.setAttribute("aria-label", h.select.title);
     });
-    this.unitNodes?.forEach((nodes, L) => nodes.forEach((node, j) => {
-      node.setAttribute("aria-label", t("network.unit", { layer: L + 1, n: j + 1 }));
-    }));
+    this.unitNodes?.forEach((nodes, L) => nodes.forEach((node, j) => this.labelUnit(node, L, j)));
     for (const b of this.biases) b.el.setAttribute("aria-label", t("network.bias_edit", { layer: b.layer + 1, n: b.j + 1 }));
     for (const link of this.links) link.el.setAttribute("aria-label", t("network.weight_edit", { layer: link.layer + 1, i: link.i + 1, j: link.j + 1 }));
     for (const btn of this.root.parentElement.querySelectorAll("[data-i18n-title]")) {

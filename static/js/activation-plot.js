@@ -1,0 +1,151 @@
+// The activation explorer: a small plot of the chosen activation f and its derivative f′
+// over [−6, 6], next to the activation selector. The curves come from the server
+// (GET /api/activations, the engine's own functions), fetched once; the page computes nothing.
+
+import { t, onLanguage } from "./i18n.js";
+import { optionLabel } from "./controls.js";
+
+const WIDTH = 140;   // CSS pixels; small enough for the top bar
+const HEIGHT = 50;
+const PAD = { left: 4, right: 4, top: 6, bottom: 6 };
+const F_COLOR = "#f59322";  // f(x): the page's orange
+const DF_COLOR = "#0877bd"; // f′(x): the page's blue
+
+/** Fetch every activation's curve once: {name: {x, y, dy}}. Throws with the HTTP status. */
+export async function fetchActivations(url = "/api/activations") {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  const body = await res.json();
+  return body.activations || {};
+}
+
+/** The y-range that shows both curves, always with 0 and 1 (so sigmoid's 0.25 peak reads as a quarter). */
+export function plotRange(curve) {
+  let lo = 0;
+  let hi = 1;
+  for (const v of curve.y.concat(curve.dy)) {
+    if (!Number.isFinite(v)) continue;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  const pad = (hi - lo) * 0.06;
+  return [lo - pad, hi + pad];
+}
+
+export class ActivationPlot {
+  /** Builds its own DOM (a figure with a canvas and a legend); place `el` where it belongs. */
+  constructor() {
+    this.curves = null;
+    this.name = null;
+    this.shown = null; // the activation last drawn (tests read it through window.__nnp)
+    this.peak = null;  // the largest f′ value of the curve drawn
+    this.el = document.createElement("figure");
+    this.el.className = "activation-plot";
+    this.el.dataset.watch = "activation";
+    this.canvas = document.createElement("canvas");
+    this.canvas.setAttribute("role", "img");
+    this.canvas.style.width = `${WIDTH}px`;
+    this.canvas.style.height = `${HEIGHT}px`;
+    const legend = document.createElement("figcaption");
+    this.fx = legendItem(F_COLOR);
+    this.dfx = legendItem(DF_COLOR);
+    this.peakText = document.createElement("span");
+    this.peakText.className = "activation-peak";
+    legend.append(this.fx, this.dfx, this.peakText);
+    this.el.append(this.canvas, legend);
+    this.error = null;
+    fetchActivations().then((curves) => {
+      this.curves = curves;
+      this.draw();
+    }, (err) => {
+      this.error = String(err.message || err);
+      this.relabel();
+    });
+    onLanguage(() => this.relabel());
+    this.relabel();
+  }
+
+  /** Show activation `value` (a name, or a per-layer list: the first layer's is drawn). */
+  setActivation(value) {
+    const name = Array.isArray(value) ? value[0] : value;
+    this.mixed = Array.isArray(value) && value.some((v) => v !== value[0]);
+    if (name === this.name) return;
+    this.name = name;
+    this.draw();
+  }
+
+  draw() {
+    this.relabel();
+    const curve = this.curves?.[this.name];
+    if (!curve) return;
+    const ratio = window.devicePixelRatio || 1;
+    this.canvas.width = Math.round(WIDTH * ratio);
+    this.canvas.height = Math.round(HEIGHT * ratio);
+    const ctx = this.canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, WIDTH, HEIGHT);
+    const [x0, x1] = [curve.x[0], curve.x[curve.x.length - 1]];
+    const [lo, hi] = plotRange(curve);
+    const px = (x) => PAD.left + ((x - x0) / (x1 - x0)) * (WIDTH - PAD.left - PAD.right);
+    const py = (y) => HEIGHT - PAD.bottom - ((y - lo) / (hi - lo)) * (HEIGHT - PAD.top - PAD.bottom);
+
+    // Axes through the origin, and a faint line at y = 1 for scale.
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = "#ccc";
+    ctx.beginPath();
+    ctx.moveTo(PAD.left, py(0)); ctx.lineTo(WIDTH - PAD.right, py(0));
+    ctx.moveTo(px(0), PAD.top); ctx.lineTo(px(0), HEIGHT - PAD.bottom);
+    ctx.stroke();
+    ctx.setLineDash([2, 3]);
+    ctx.beginPath();
+    ctx.moveTo(PAD.left, py(1)); ctx.lineTo(WIDTH - PAD.right, py(1));
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = "#999";
+    ctx.font = "9px sans-serif";
+    ctx.fillText("1", PAD.left + 1, py(1) - 2);
+
+    const line = (ys, color) => {
+      ctx.strokeStyle = color;
+      ctx.lineWidth = 1.6;
+      ctx.beginPath();
+      ys.forEach((y, i) => (i ? ctx.lineTo(px(curve.x[i]), py(y)) : ctx.moveTo(px(curve.x[i]), py(y))));
+      ctx.stroke();
+    };
+    line(curve.y, F_COLOR);
+    line(curve.dy, DF_COLOR);
+
+    // Mark f′'s peak with its value: sigmoid's 0.25 is the vanishing-gradient lesson's number.
+    let best = 0;
+    curve.dy.forEach((v, i) => { if (v > curve.dy[best]) best = i; });
+    this.peak = curve.dy[best];
+    ctx.fillStyle = DF_COLOR;
+    ctx.beginPath();
+    ctx.arc(px(curve.x[best]), py(this.peak), 2.5, 0, 2 * Math.PI);
+    ctx.fill();
+    this.shown = this.name;
+    this.relabel();
+  }
+
+  relabel() {
+    this.fx.lastChild.textContent = t("act.fx");
+    this.dfx.lastChild.textContent = t("act.dfx");
+    const label = this.name ? optionLabel("activation", this.name) : "";
+    let text = t("act.aria", { name: label });
+    if (this.mixed) text += ` ${t("act.first_layer")}`;
+    if (this.name === "maxout") text += ` ${t("act.maxout")}`;
+    if (this.error) text = `${t("act.unavailable")} ${this.error}`;
+    this.canvas.setAttribute("aria-label", text);
+    this.el.title = text;
+    this.peakText.textContent = this.peak != null && this.shown === this.name
+      ? t("act.peak", { value: Number(this.peak.toPrecision(3)) }) : "";
+  }
+}
+
+function legendItem(color) {
+  const item = document.createElement("span");
+  item.className = "swatch";
+  item.style.setProperty("--c", color);
+  item.append(document.createElement("span"));
+  return item;
+}

@@ -1,0 +1,128 @@
+// The gradient-flow panel: each layer's mean |∂L/∂W| (the frame header's metrics.grad_norms,
+// first hidden layer first, output last) over the epochs, on a log scale, one line per layer.
+// A deep sigmoid network shows its first layers' lines far below the output's: the gradient
+// vanishes on its way back.
+
+import uPlot from "../vendor/uplot/dist/uPlot.esm.js";
+import { t, onLanguage } from "./i18n.js";
+
+const MAX_POINTS = 2000; // beyond this every other point is dropped, so long runs stay cheap
+const HEIGHT = 150;
+// Light to dark along the network: early layers pale, the output darkest.
+const PALETTE = ["#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b", "#252525"];
+
+/** A colour per layer, the output always the darkest. */
+export function layerColor(l, count) {
+  if (l === count - 1) return PALETTE[PALETTE.length - 1];
+  return PALETTE[Math.min(l, PALETTE.length - 2)];
+}
+
+export class GradientFlow {
+  /** `container`: the panel element; the chart and its caption are built inside it. */
+  constructor(container) {
+    this.container = container;
+    this.epochs = [];
+    this.layers = []; // one array of values per layer (output last)
+    this.dirty = false;
+    this.plot = null;
+    this.heading = document.createElement("h3");
+    this.hint = document.createElement("p");
+    this.hint.className = "hint";
+    this.box = document.createElement("div");
+    this.box.className = "gradient-chart";
+    container.append(this.heading, this.hint, this.box);
+    new ResizeObserver(() => this.resize()).observe(this.box);
+    onLanguage(() => { this.relabel(); this.create(); });
+    this.relabel();
+    this.create();
+  }
+
+  relabel() {
+    this.heading.textContent = t("grad.heading");
+    this.hint.textContent = t("grad.hint");
+  }
+
+  /** Rebuild the uPlot instance (the number of layers or the language changed). */
+  create() {
+    this.plot?.destroy();
+    const count = this.layers.length;
+    const series = [{ label: t("chart.epoch") }];
+    for (let l = 0; l < count; l++) {
+      series.push({
+        label: l === count - 1 ? t("grad.output") : t("grad.layer", { n: l + 1 }),
+        stroke: layerColor(l, count), width: 1.5, points: { show: false }, spanGaps: true,
+      });
+    }
+    const opts = {
+      width: Math.max(160, this.box.clientWidth || 300),
+      height: HEIGHT,
+      legend: { show: count > 0, live: false },
+      cursor: { drag: { x: false, y: false }, points: { size: 5 } },
+      scales: { x: { time: false }, y: { distr: 3 } },
+      axes: [
+        { size: 24, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 } },
+        // Powers of ten as 1e-4 rather than uPlot's rounded decimals (which print tiny values as 0).
+        { size: 40, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 },
+          values: (u, vals) => vals.map((v) => (v == null ? "" : v.toExponential(0).replace("e+", "e"))) },
+      ],
+      series,
+    };
+    this.plot = new uPlot(opts, this.columns(), this.box);
+    this.plot.root.setAttribute("role", "img");
+    this.plot.root.setAttribute("aria-label", t("grad.aria"));
+  }
+
+  columns() {
+    // A log scale has no place for 0 (a dead layer): those points are gaps.
+    return [this.epochs, ...this.layers.map((vals) => vals.map((v) => (v > 0 && Number.isFinite(v) ? v : null)))];
+  }
+
+  resize() {
+    const w = this.box.clientWidth;
+    if (this.plot && w && w !== this.plot.width) this.plot.setSize({ width: w, height: HEIGHT });
+  }
+
+  /**
+   * Take one frame header's gradient norms. An epoch below the last one means training
+   * restarted (reset, rebuild): the lines start over. A new layer count rebuilds the chart.
+   */
+  add(epoch, norms) {
+    if (!Array.isArray(norms) || !norms.length || epoch == null) return;
+    const last = this.epochs[this.epochs.length - 1];
+    if (last !== undefined && epoch < last) this.clear();
+    else if (last === epoch) return; // a snapshot of the same epoch (e.g. after editing a weight)
+    if (norms.length !== this.layers.length) {
+      this.epochs = [];
+      this.layers = norms.map(() => []);
+      this.create();
+    }
+    this.epochs.push(epoch);
+    norms.forEach((v, l) => this.layers[l].push(v));
+    if (this.epochs.length > MAX_POINTS) {
+      const n = this.epochs.length;
+      const keep = (_, i) => i % 2 === 0 || i === n - 1;
+      this.epochs = this.epochs.filter(keep);
+      this.layers = this.layers.map((vals) => vals.filter(keep));
+    }
+    this.dirty = true;
+  }
+
+  /** Forget every point (reset or a change that rebuilt the network). */
+  clear() {
+    this.epochs = [];
+    this.layers = this.layers.map(() => []);
+    this.dirty = true;
+  }
+
+  /** Redraw if points arrived since the last draw (once per animation frame). */
+  draw() {
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.plot.setData(this.columns());
+  }
+
+  /** The latest value of every layer (tests and the lesson check read it). */
+  latest() {
+    return this.layers.map((vals) => (vals.length ? vals[vals.length - 1] : null));
+  }
+}
