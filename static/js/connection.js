@@ -67,6 +67,16 @@ export class Connection {
     if (handler) handler(msg);
   }
 
+  /** Close for good (no reconnect, e.g. compare mode switched off); open() may start it again. */
+  close() {
+    clearTimeout(this.timer);
+    const ws = this.ws;
+    this.ws = null; // onclose sees a socket that is no longer ours and does not reconnect
+    this.attempt = 0;
+    if (ws) ws.close();
+    this.setStatus("closed", {});
+  }
+
   /** Send one JSON message; returns false (and drops it) while disconnected. */
   send(message) {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN || this.status !== "live") return false;

@@ -3,7 +3,7 @@
 // when the user changes it, and shows the server's error for its key next to itself.
 
 import { t, has, onLanguage } from "./i18n.js";
-import { checkValue, FieldError, sameValue } from "./schema.js";
+import { checkValue, FieldError, formatValue, parseValue, sameValue } from "./schema.js";
 
 let nextId = 0;
 
@@ -29,7 +29,8 @@ export class Controls {
 
   /**
    * Build a control for `key` into `parent`. spec.widget: "select" (choices or spec.presets),
-   * "range" (slider over the field's range or spec.min/max/step), "number", "checkbox".
+   * "range" (slider over the field's range or spec.min/max/step), "number", "checkbox",
+   * "text" (a list typed with commas, e.g. hidden layers "4,2").
    */
   add(parent, key, spec = {}) {
     const field = this.fields[key];
@@ -91,6 +92,23 @@ export class Controls {
       el.step = spec.step ?? (field.kind === "int" ? 1 : "any");
       el.addEventListener("change", () => this.userChange(key, el.value.trim() === "" ? NaN : Number(el.value)));
       return { el, set: (v) => { if (document.activeElement !== el) el.value = v; } };
+    }
+    if (widget === "text") { // lists such as hidden layers, typed as "4,2"
+      const el = document.createElement("input");
+      el.type = "text";
+      el.id = id;
+      el.size = spec.size ?? 8;
+      el.addEventListener("change", () => {
+        let value;
+        try {
+          value = parseValue(this.fields, key, el.value.trim());
+        } catch (err) {
+          if (err instanceof FieldError) { this.showError(key, err.detail); return; }
+          throw err;
+        }
+        this.userChange(key, value);
+      });
+      return { el, set: (v) => { if (document.activeElement !== el) el.value = formatValue(v); } };
     }
     // select: the field's choices, or numeric presets (the current value is added if missing)
     const el = document.createElement("select");

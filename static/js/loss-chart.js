@@ -1,5 +1,7 @@
 // The loss chart: train and test loss per epoch, drawn by uPlot, with a log-scale toggle.
 // Points arrive in each frame's `history`; they are appended to columns and uPlot redraws.
+// In compare mode a second side (B, the right-hand session) adds its own train/test series,
+// dashed; the two sides' epochs are joined on one x axis (uPlot.join leaves the gaps).
 
 import uPlot from "../vendor/uplot/dist/uPlot.esm.js";
 import { t, onLanguage } from "./i18n.js";
@@ -13,6 +15,7 @@ export class LossChart {
     this.epochs = [];
     this.train = [];
     this.test = [];
+    this.b = null; // compare mode: {epochs, train, test} of side B, else null
     this.dirty = false;
     this.plot = null;
     this.create();
@@ -41,16 +44,28 @@ export class LossChart {
         { label: t("chart.test"), stroke: "#0877bd", width: 1.5, points: { show: false } },
       ],
     };
+    if (this.b) {
+      opts.series[1].label = t("compare.chart_train", { side: "A" });
+      opts.series[2].label = t("compare.chart_test", { side: "A" });
+      opts.series.push(
+        { label: t("compare.chart_train", { side: "B" }), stroke: "#777", dash: [5, 4], width: 1.5, points: { show: false } },
+        { label: t("compare.chart_test", { side: "B" }), stroke: "#e8710a", dash: [5, 4], width: 1.5, points: { show: false } },
+      );
+    }
     this.plot = new uPlot(opts, this.columns(), this.container);
-    this.plot.root.setAttribute("aria-label", t("chart.aria"));
+    this.plot.root.setAttribute("aria-label", t(this.b ? "compare.chart_aria" : "chart.aria"));
     this.plot.root.setAttribute("role", "img");
   }
 
   columns() {
+    let cols = [this.epochs, this.train, this.test];
+    // Both sides on one x axis; an epoch only one side has is `undefined` on the other, which
+    // uPlot bridges, while a null (a diverged loss) stays a gap.
+    if (this.b) cols = uPlot.join([cols, [this.b.epochs, this.b.train, this.b.test]]);
     // uPlot's log scale cannot show zero or negative values; they are gaps there.
-    if (!this.logToggle.checked) return [this.epochs, this.train, this.test];
-    const pos = (v) => (v > 0 ? v : null);
-    return [this.epochs, this.train.map(pos), this.test.map(pos)];
+    if (!this.logToggle.checked) return cols;
+    const pos = (v) => (v > 0 ? v : v === undefined ? undefined : null);
+    return [cols[0], ...cols.slice(1).map((c) => c.map(pos))];
   }
 
   resize() {
@@ -88,6 +103,46 @@ export class LossChart {
     if (!this.dirty) return;
     this.dirty = false;
     this.plot.setData(this.columns());
+  }
+
+  /** Compare mode on or off: side B's series are added (empty) or removed. */
+  setCompare(on) {
+    if (on === (this.b !== null)) return;
+    this.b = on ? { epochs: [], train: [], test: [] } : null;
+    this.create();
+  }
+
+  /** Append side B's [epoch, train, test] points (compare mode), like append() for side A. */
+  appendB(history) {
+    const b = this.b;
+    if (!b) return;
+    for (const [epoch, train, test] of history) {
+      const last = b.epochs[b.epochs.length - 1];
+      if (last !== undefined && epoch <= last) this.clearB();
+      b.epochs.push(epoch);
+      b.train.push(train);
+      b.test.push(test);
+    }
+    if (b.epochs.length > MAX_POINTS) {
+      const keep = (_, i) => i % 2 === 0 || i === b.epochs.length - 1;
+      b.epochs = b.epochs.filter(keep);
+      b.train = b.train.filter(keep);
+      b.test = b.test.filter(keep);
+    }
+    if (history.length) this.dirty = true;
+  }
+
+  clearB() {
+    if (!this.b) return;
+    this.b.epochs = [];
+    this.b.train = [];
+    this.b.test = [];
+    this.dirty = true;
+  }
+
+  /** Number of loss series drawn (2, or 4 in compare mode). */
+  get seriesCount() {
+    return this.plot.series.length - 1;
   }
 
   /** Add a uPlot plugin (e.g. the early-stopping marker); it survives the chart's re-creation. */

@@ -2,6 +2,7 @@
 // to the panels. Drawing happens once per animation frame for the latest frame only.
 
 import { Connection, sessionUrl } from "./connection.js";
+import { CompareMode } from "./compare.js";
 import { Controls } from "./controls.js";
 import { DataPanel } from "./data-panel.js";
 import { ValueEditor } from "./editor.js";
@@ -9,6 +10,7 @@ import { FeaturesPanel, FEATURE_LABELS, setFeatureInfo } from "./features-panel.
 import { InsightPanels } from "./insight-panels.js";
 import { initLanguage, language, onLanguage, setLanguage, t } from "./i18n.js";
 import { bindKeys } from "./keyboard.js";
+import { LessonPicker } from "./lessons.js";
 import { LossChart } from "./loss-chart.js";
 import { NetworkView } from "./network-view.js";
 import { OutputPanel } from "./output-panel.js";
@@ -96,6 +98,7 @@ function sendPatch(patch) {
 }
 
 function send(message) {
+  compare.forward(message); // compare mode: transport, data keys and points go to side B too
   return connection.send(message);
 }
 
@@ -134,6 +137,29 @@ new CsvIO($("csv-tools"), document.querySelector(".plot"), {
 });
 const insight = new InsightPanels({ controls, chart, send: (m) => send(m) });
 
+// ---- lessons and compare mode -------------------------------------------------------------
+const compare = new CompareMode({
+  fields, chart,
+  left: () => ({ config: app.config, state: app.state, data: output.data }),
+  sendLeft: (message) => connection.send(message),
+  shared: { showTest: $("show-test"), discretize: $("discretize") },
+  els: {
+    toggle: $("compare-toggle"), column: $("compare-column"), sideTags: document.querySelectorAll(".side-tag"),
+    status: $("b-status"), epoch: $("b-epoch"), testLoss: $("b-test-loss"), trainLoss: $("b-train-loss"),
+    accRow: $("b-accuracy-row"), testAcc: $("b-test-acc"), heatmap: $("b-heatmap"), points: $("b-points"),
+    legend: $("b-legend"), caption: $("b-caption"), controls: $("b-controls"), differs: $("b-differs"), error: $("b-error"),
+  },
+});
+const lessons = new LessonPicker({
+  select: $("lesson-select"), panel: $("lesson-panel"), title: $("lesson-title"), text: $("lesson-text"),
+  watch: $("lesson-watch"), note: $("lesson-note"), error: $("lesson-error"), close: $("lesson-close"),
+  restart: $("lesson-restart"),
+}, (lesson) => {
+  if (lesson.compare) compare.open(lesson);
+  else compare.close();
+  send({ type: "lesson", id: lesson.id, side: "left" });
+});
+
 // ---- transport -------------------------------------------------------------------------
 const playButton = $("play");
 function togglePlay() {
@@ -159,7 +185,7 @@ function showPlayState() {
 }
 
 // ---- URL state ---------------------------------------------------------------------------
-const writeUrl = makeUrlWriter(fields);
+const writeUrl = lessons.wrapWriter(makeUrlWriter(fields)); // ?lesson=id while the config is the lesson's
 const initial = readUrl(fields);
 app.urlErrors = initial.errors.map((e) => ({ key: e.key, message: e.detail }));
 status.urlErrors(app.urlErrors);
@@ -228,6 +254,7 @@ const handlers = {
     app.replaceUrl = true; // the config the page is restoring is not a new history entry
     applyConfig(msg.config, msg.version, []);
     insight.reconnected();
+    lessons.connected();
     if (app.restore) startRestore(app.restore, app.restoreSource);
     if (previous && app.wantPlaying) send({ type: "play" });
   },
@@ -247,7 +274,9 @@ const handlers = {
     insight.state(msg);
     showPlayState();
     showEpoch();
+    lessons.onState(msg);
   },
+  lesson(msg) { lessons.onReply(msg); },
   data(msg) {
     const outputs = msg.problem === "classification" && msg.n_classes > 2 ? msg.n_classes : 1;
     if (outputs !== app.outputs) {
@@ -314,6 +343,8 @@ function applyConfig(config, version, reset, byUser = false) {
     status.diverged(null);
   }
   if (reset.length && byUser) status.resetNote(reset);
+  lessons.configChanged(config);
+  compare.leftConfig(config);
   // While a restore is under way the address bar keeps the config being restored.
   if (!app.restore && !app.restoreQueue.length) {
     writeUrl(config, { replace: app.replaceUrl });
@@ -405,8 +436,13 @@ window.__nnp = {
   get renderMedianMs() { return median(app.renderTimes); },
   get renderSamples() { return app.renderTimes.length; },
   get chartPoints() { return chart.epochs.length; },
+  get chartSeries() { return chart.seriesCount; },
   /** The last data message ({problem, n_classes, train, test}). */
   get data() { return output.data; },
+  /** Lessons: {loaded, count, shown, active, unknown}. */
+  get lesson() { return lessons.hook; },
+  /** Compare mode: {open, connection, config, version, epoch, state, lastHeader, data, differs, ...}. */
+  get compare() { return compare.hook; },
   /** The weight of link (layer, i, j) as the page last received it. */
   weight(layer, i, j) { const w = network.weights[layer]; return w ? w.data[i * w.shape[1] + j] : null; },
   insight: insight.hook,
@@ -415,3 +451,4 @@ window.__nnp = {
 };
 
 connection.open();
+lessons.load();

@@ -11,6 +11,7 @@ export function readUrl(fields, search = location.search) {
   const errors = [];
   for (const [key, text] of params) {
     if (key === "lang") continue; // a view preference, handled by main.js
+    if (key === "lesson") continue; // a lesson id, opened by lessons.js
     try {
       patch[key] = parseValue(fields, key, text);
     } catch (err) {

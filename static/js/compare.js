@@ -1,0 +1,315 @@
+// Compare mode: a second WebSocket session (side B, on the right) trained beside the page's
+// own (side A). The server keeps one trainer per session, so B is simply another session;
+// this module keeps its data equal to A's (data keys and custom points are mirrored, and data
+// generation is deterministic for the same config and seed), forwards the transport, draws
+// B's output with the same OutputPanel code, adds B's losses to the shared loss chart, and
+// offers B's own compact settings (built with the Controls class) with the differences from
+// A marked.
+
+import { Connection, sessionUrl } from "./connection.js";
+import { Controls } from "./controls.js";
+import { onLanguage, t } from "./i18n.js";
+import { OutputPanel } from "./output-panel.js";
+import { sameValue } from "./schema.js";
+
+/** Keys that decide the data: B always takes A's values for these. */
+export const DATA_KEYS = ["problem", "dataset", "n_classes", "boundary_fn", "n_samples", "noise", "train_ratio", "seed"];
+/** Session keys B follows too, so both sides train at the same pace. */
+const SHARED_SESSION_KEYS = ["epochs_per_second", "fps", "early_stopping"];
+/** B's own settings (the compact panel). */
+const SIDE_KEYS = ["learning_rate", "activation", "hidden", "regularization", "reg_rate", "optimizer", "batch_size",
+  "init", "dropout", "loss"];
+/** Messages from A's transport that B gets too (regenerate is not one: its new seed is mirrored). */
+const MIRRORED = new Set(["play", "pause", "step", "reset", "points"]);
+
+const WIDGETS = {
+  learning_rate: { presets: [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10] },
+  reg_rate: { presets: [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10] },
+  batch_size: { presets: [1, 2, 5, 10, 20, 30, 50, 100, 200, 500, 1000, 2000] },
+  hidden: { widget: "text", size: 10 },
+  dropout: { widget: "number", step: 0.05 },
+};
+
+/** The entries of `wanted` that differ from `config`. */
+function difference(wanted, config) {
+  const out = {};
+  for (const [k, v] of Object.entries(wanted)) if (!(k in config) || !sameValue(v, config[k])) out[k] = v;
+  return out;
+}
+
+const fmtLoss = (v) => (v == null || !Number.isFinite(v) ? "—" : v.toFixed(3));
+const fmtAcc = (v) => (v == null ? "—" : `${(v * 100).toFixed(1)}%`);
+
+export class CompareMode {
+  /**
+   * fields: the schema's fields. els: the compare column's elements and the toggle (see
+   * templates/index.html). chart: the LossChart. left(): {config, state, data} of side A.
+   * sendLeft(message): send to A without mirroring. shared: {showTest, discretize} checkboxes.
+   */
+  constructor({ fields, els, chart, left, sendLeft, shared }) {
+    this.fields = fields;
+    this.els = els;
+    this.chart = chart;
+    this.left = left;
+    this.sendLeft = sendLeft;
+    this.shared = shared;
+    this.connection = null;
+    this.isOpen = false;
+    this.resetConfig();
+    els.toggle.addEventListener("click", () => (this.isOpen ? this.close() : this.open()));
+    onLanguage(() => { this.labelControls(); this.showDiffers(); this.showStatus(); });
+  }
+
+  resetConfig() {
+    this.config = null;
+    this.version = null;
+    this.epoch = 0;
+    this.state = "paused";
+    this.lastHeader = null;
+    this.data = null;
+    this.dataMessages = 0;
+    this.latest = null;
+    this.scheduled = false;
+    this.lesson = null; // a lesson to send once B's session is live
+    this.awaitingLesson = false; // B's lesson sent: "sent", then "replied", false once its config came
+    this.sent = {}; // data keys sent to B whose config reply has not shown them yet
+    this.status = "closed";
+  }
+
+  /** Open compare mode: copy A's config to B, or (lesson given) apply the lesson's right side. */
+  open(lesson = null) {
+    if (this.isOpen) {
+      // B's session not live yet: its hello sends the lesson (instead of copying A).
+      if (lesson && !this.config) this.lesson = lesson;
+      else if (lesson) this.sendLesson(lesson);
+      return;
+    }
+    this.isOpen = true;
+    this.resetConfig();
+    this.lesson = lesson;
+    this.build();
+    this.els.column.hidden = false;
+    for (const tag of this.els.sideTags) tag.hidden = false;
+    document.body.classList.add("comparing");
+    this.els.toggle.setAttribute("aria-pressed", "true");
+    this.chart.setCompare(true);
+    if (!this.connection) {
+      this.connection = new Connection(sessionUrl(), this.handlers(), (status) => { this.status = status; this.showStatus(); });
+    }
+    this.connection.open();
+  }
+
+  /** Close compare mode and B's session. */
+  close() {
+    if (!this.isOpen) return;
+    this.isOpen = false;
+    this.connection.close();
+    this.resetConfig();
+    this.els.column.hidden = true;
+    for (const tag of this.els.sideTags) tag.hidden = true;
+    document.body.classList.remove("comparing");
+    this.els.toggle.setAttribute("aria-pressed", "false");
+    this.chart.setCompare(false);
+  }
+
+  send(message) {
+    return this.connection?.send(message) ?? false;
+  }
+
+  sendLesson(lesson) {
+    // B runs at A's pace; the lesson itself sets early stopping.
+    const pace = {};
+    for (const key of ["epochs_per_second", "fps"]) {
+      const value = this.left().config?.[key];
+      if (key in this.fields && value !== undefined) pace[key] = value;
+    }
+    if (Object.keys(pace).length) this.send({ type: "config", patch: pace });
+    this.awaitingLesson = "sent";
+    this.sent = {};
+    this.send({ type: "lesson", id: lesson.id, side: "right" });
+  }
+
+  /** Called with every message the page sends to A: transport and data edits go to B too. */
+  forward(message) {
+    if (!this.isOpen || this.awaitingLesson || !this.config) return;
+    if (MIRRORED.has(message.type)) { this.send(message); return; }
+    if (message.type === "config") {
+      // Data keys go at once, so that B's data changes before any points that follow (a CSV).
+      const patch = this.sharedPart(message.patch);
+      if (Object.keys(patch).length) this.sendShared(patch);
+    }
+  }
+
+  sharedPart(patch) {
+    const out = {};
+    for (const key of [...DATA_KEYS, ...SHARED_SESSION_KEYS]) if (key in patch) out[key] = patch[key];
+    // A new problem needs a loss that fits it: B takes A's loss then (regression allows only
+    // squared error, so B gets it even when A's patch leaves the loss out).
+    if ("problem" in out && "loss" in patch) out.loss = patch.loss;
+    else if (out.problem === "regression") out.loss = "squared";
+    return out;
+  }
+
+  sendShared(patch) {
+    Object.assign(this.sent, patch);
+    this.send({ type: "config", patch });
+  }
+
+  /** Every config A reports: the data keys B lacks are sent (e.g. regenerate's new seed). */
+  leftConfig(config) {
+    if (!this.isOpen || !this.config || this.awaitingLesson) { this.showDiffers(); return; }
+    const target = { ...this.config, ...this.sent };
+    const wanted = {};
+    for (const key of [...DATA_KEYS, ...SHARED_SESSION_KEYS]) if (key in config) wanted[key] = config[key];
+    const patch = difference(wanted, target);
+    if ("problem" in patch) patch.loss = config.loss;
+    if (Object.keys(patch).length) this.sendShared(patch);
+    this.showDiffers();
+  }
+
+  handlers() {
+    return {
+      hello: (msg) => {
+        const previous = this.config;
+        this.applyConfig(msg.config, msg.version, []);
+        if (this.lesson) {
+          const lesson = this.lesson;
+          this.lesson = null;
+          this.sendLesson(lesson);
+        } else if (previous) {
+          // B's session came back from a reconnect with defaults: put its config back.
+          const patch = difference(previous, msg.config);
+          if (Object.keys(patch).length) this.send({ type: "config", patch });
+        } else this.copyLeft(msg.config);
+      },
+      config: (msg) => {
+        // The config after the lesson's reply is the lesson's; earlier ones (pace) are not.
+        if (this.awaitingLesson === "replied") this.awaitingLesson = false;
+        this.applyConfig(msg.config, msg.version, msg.reset || []);
+      },
+      lesson: () => { if (this.awaitingLesson) this.awaitingLesson = "replied"; },
+      state: (msg) => {
+        this.state = msg.state;
+        this.epoch = msg.epoch ?? this.epoch;
+        this.showEpoch();
+      },
+      data: (msg) => {
+        this.data = msg;
+        this.dataMessages += 1;
+        this.output.setData(msg);
+      },
+      error: (msg) => {
+        const text = `${t(`error.${msg.code}`)} ${msg.message}`.trim();
+        if (msg.field && this.controls.showError(msg.field, text)) return;
+        this.els.error.textContent = text;
+        this.els.error.hidden = false;
+        clearTimeout(this.errorTimer);
+        this.errorTimer = setTimeout(() => { this.els.error.hidden = true; }, 10000);
+      },
+      frame: (msg) => {
+        const h = msg.header;
+        this.lastHeader = h;
+        this.epoch = h.epoch;
+        if (h.version > this.version) this.version = h.version;
+        this.chart.appendB(h.history || []);
+        this.latest = { header: h, arrays: { ...(this.latest?.arrays || {}), ...msg.arrays } };
+        if (!this.scheduled) {
+          this.scheduled = true;
+          requestAnimationFrame(() => this.render());
+        }
+      },
+    };
+  }
+
+  /** B's first hello after the toggle: take A's whole config, its custom points, a fresh start. */
+  copyLeft(bConfig) {
+    const left = this.left();
+    if (!left.config) return;
+    const patch = difference(left.config, bConfig);
+    if (Object.keys(patch).length) this.send({ type: "config", patch });
+    if (left.config.dataset === "custom" && left.data) {
+      this.send({ type: "points", clear: true, add: left.data.train.concat(left.data.test) });
+    }
+    // Both curves start at epoch 0 from the same seed's weights, so they can be compared.
+    this.sendLeft({ type: "reset" });
+    if (left.state === "playing") this.send({ type: "play" });
+  }
+
+  applyConfig(config, version, reset) {
+    this.config = config;
+    this.version = version;
+    for (const [key, value] of Object.entries(this.sent)) if (sameValue(value, config[key])) delete this.sent[key];
+    this.controls.setConfig(config);
+    this.controls.setAllowed("loss", config.problem === "regression" ? ["squared"] : this.fields.loss.choices);
+    if (reset.includes("network") || reset.includes("data")) this.chart.clearB();
+    this.showDiffers();
+  }
+
+  /** Build B's panel once: its settings and its output plot. */
+  build() {
+    if (this.controls) return;
+    const els = this.els;
+    this.controls = new Controls(this.fields, (patch) => {
+      if (!this.send({ type: "config", patch })) this.controls.showError(Object.keys(patch)[0], t("error.offline"));
+    });
+    for (const key of SIDE_KEYS) this.controls.add(els.controls, key, WIDGETS[key] || {});
+    this.labelControls();
+    this.output = new OutputPanel({
+      heatmap: els.heatmap, points: els.points, legend: els.legend, caption: els.caption,
+      showTest: this.shared.showTest, discretize: this.shared.discretize,
+    });
+  }
+
+  /** B's controls carry "(B)" in their accessible names, so they differ from A's. */
+  labelControls() {
+    if (!this.controls) return;
+    for (const entries of this.controls.byKey.values()) {
+      for (const e of entries) e.widget.el.setAttribute("aria-label", t("compare.field", { name: t(`field.${e.key}`), side: "B" }));
+    }
+  }
+
+  /** Mark B's settings that differ from A's, and list them. */
+  showDiffers() {
+    if (!this.controls) return;
+    const a = this.left().config;
+    const b = this.config;
+    const keys = a && b ? [...SIDE_KEYS, "features"].filter((k) => k in a && k in b && !sameValue(a[k], b[k])) : [];
+    for (const [key, entries] of this.controls.byKey) for (const e of entries) e.wrap.classList.toggle("differs", keys.includes(key));
+    this.differs = keys;
+    this.els.differs.textContent = keys.length
+      ? t("compare.differs", { keys: keys.map((k) => t(`field.${k}`)).join(t("list.sep")) })
+      : t("compare.same");
+  }
+
+  showStatus() {
+    this.els.status.textContent = t(this.status === "closed" ? "conn.connecting" : `conn.${this.status}`);
+  }
+
+  showEpoch() {
+    this.els.epoch.textContent = String(this.epoch);
+  }
+
+  render() {
+    this.scheduled = false;
+    const frame = this.latest;
+    if (!frame || !this.isOpen) return;
+    this.output.setFrame(frame);
+    this.output.draw();
+    this.chart.draw();
+    const m = frame.header.metrics || {};
+    this.els.testLoss.textContent = fmtLoss(m.test_loss);
+    this.els.trainLoss.textContent = fmtLoss(m.train_loss);
+    this.els.accRow.hidden = m.test_accuracy == null;
+    this.els.testAcc.textContent = fmtAcc(m.test_accuracy);
+    this.showEpoch();
+  }
+
+  /** What the tests read through window.__nnp.compare. */
+  get hook() {
+    return {
+      open: this.isOpen, connection: this.status, config: this.config, version: this.version, epoch: this.epoch,
+      state: this.state, lastHeader: this.lastHeader, data: this.data, dataMessages: this.dataMessages,
+      differs: this.differs || [], rendered: !!this.latest,
+    };
+  }
+}

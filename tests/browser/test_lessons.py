@@ -1,0 +1,123 @@
+"""The lesson picker: every lesson applies its config (and its right side in compare mode),
+its explanation shows in both languages, ?lesson=id opens it, an unknown id is reported, and
+the vanishing-gradient lesson really shows the first layer's gradient far below the last's."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+
+def lessons_of(server) -> list[dict]:
+    with urllib.request.urlopen(server.url + "/api/lessons", timeout=5) as r:
+        return json.loads(r.read())["lessons"]
+
+
+def config_matches(page, path: str, wanted: dict) -> bool:
+    """True when the page's config at `path` (e.g. "config") holds every key of `wanted`."""
+    got = page.nnp(path) or {}
+    return all(got.get(k) == v for k, v in wanted.items())
+
+
+def explanation(page) -> str:
+    return page.pw.locator("#lesson-text").inner_text().strip()
+
+
+def test_every_lesson_applies_its_config_and_explains_itself_in_both_languages(page, server):
+    lessons = lessons_of(server)
+    assert len(lessons) >= 11
+    page.open(server.url + "/?epochs_per_second=30")
+    page.wait("n.lesson.loaded")
+    select = page.pw.get_by_label("Lesson", exact=True)
+    assert select.get_attribute("id") == "lesson-select", "the picker is labelled"
+    titles = select.evaluate("s => [...s.options].slice(1).map(o => o.textContent)")
+    assert titles == [lesson["title"]["en"] for lesson in lessons], "listed by order, titled in English"
+    for lesson in lessons:
+        # The picker is labelled in the language shown; choose by id whatever the language.
+        page.pw.locator("#lesson-select").select_option(lesson["id"])
+        page.wait(f"n.lesson.shown === {json.dumps(lesson['id'])} && n.lesson.active === {json.dumps(lesson['id'])}")
+        page.wait(f"(() => {{ const c = n.config, w = {json.dumps(lesson['config'])};"
+                  " return Object.keys(w).every(k => JSON.stringify(c[k]) === JSON.stringify(w[k])); })()")
+        assert config_matches(page, "config", lesson["config"])
+        if lesson["compare"]:
+            page.wait(f"n.compare.open && n.compare.config && (() => {{ const c = n.compare.config, "
+                      f"w = {json.dumps(lesson['compare'])};"
+                      " return Object.keys(w).every(k => JSON.stringify(c[k]) === JSON.stringify(w[k])); })()")
+            assert page.pw.locator("#compare-column").is_visible()
+        else:
+            assert page.nnp("compare.open") is False
+        lang = page.nnp("language")
+        page.pw.wait_for_function("(t) => document.getElementById('lesson-text').textContent.trim() === t",
+                                  arg=lesson["explanation"][lang])
+        assert page.pw.locator("#lesson-title").inner_text().strip() == lesson["title"][lang]
+        # The explanation follows a language switch at once.
+        other = "zh" if lang == "en" else "en"
+        page.pw.locator("#language").select_option(other)
+        assert explanation(page) == lesson["explanation"][other]
+        assert page.pw.locator("#lesson-title").inner_text().strip() == lesson["title"][other]
+        assert f"lesson={lesson['id']}" in page.pw.url
+    assert page.errors == []
+
+
+def test_lesson_url_opens_it_and_leaves_when_the_config_changes(page, server):
+    page.open(server.url + "/?lesson=xor_needs_hidden_layer")
+    page.wait("n.lesson.active === 'xor_needs_hidden_layer' && n.config.dataset === 'xor'")
+    lesson = next(l for l in lessons_of(server) if l["id"] == "xor_needs_hidden_layer")
+    page.wait(f"n.config.hidden.join() === {json.dumps(','.join(map(str, lesson['config']['hidden'])))}")
+    assert config_matches(page, "config", lesson["config"])
+    assert page.pw.url.endswith("?lesson=xor_needs_hidden_layer")
+    assert page.pw.locator("#lesson-panel").is_visible()
+    # the watched panels are highlighted, the others not
+    assert "watched" in page.pw.locator(".output-column .plot").get_attribute("class")
+    assert "watched" not in (page.pw.locator("#loss-chart").get_attribute("class") or "")
+    # a change of the config: the address bar shows the whole config again
+    page.pw.get_by_label("Learning rate", exact=True).select_option("0.3")
+    page.wait("n.config.learning_rate === 0.3 && n.lesson.active === null")
+    page.pw.wait_for_function("() => location.search.includes('learning_rate=0.3') && !location.search.includes('lesson=')")
+    # the explanation stays until dismissed
+    page.pw.get_by_role("button", name="Close the lesson's explanation").click()
+    assert not page.pw.locator("#lesson-panel").is_visible()
+    page.wait("n.lesson.shown === null")
+    assert page.pw.locator(".watched").count() == 0
+    # dismissed, the lesson can be picked again from the list
+    assert page.pw.locator("#lesson-select").input_value() == ""
+    page.pw.locator("#lesson-select").select_option("xor_needs_hidden_layer")
+    page.wait("n.lesson.active === 'xor_needs_hidden_layer' && n.config.learning_rate !== 0.3")
+    page.pw.wait_for_function("() => location.search === '?lesson=xor_needs_hidden_layer'")
+    # pausing by hand before the lesson's epochs drops its pause target, and the note says no more
+    page.wait("n.state === 'playing'")
+    page.pw.locator("#play").click()
+    page.wait("n.state === 'paused'")
+    page.pw.wait_for_function("() => document.getElementById('lesson-note').hidden")
+
+
+def test_unknown_lesson_in_the_url_is_reported_in_both_languages(page, server):
+    page.open(server.url + "/?lesson=no_such_lesson&seed=3")
+    page.wait("n.lesson.unknown === 'no_such_lesson'")
+    error = page.pw.locator("#lesson-error")
+    assert error.is_visible()
+    assert "no_such_lesson" in error.inner_text() and "vanishing_gradient" in error.inner_text()
+    assert "There is no lesson" in error.inner_text()
+    page.pw.locator("#language").select_option("zh")
+    assert "没有名为" in error.inner_text() and "no_such_lesson" in error.inner_text()
+    # nothing else was ignored, and the address bar went back to the config
+    assert page.nnp("urlErrors") == []
+    page.pw.wait_for_function("() => !location.search.includes('lesson=')")
+    assert page.nnp("config.seed") == 3
+
+
+def test_vanishing_gradient_first_layer_ten_times_below_the_last(page, server):
+    page.open(server.url + "/?lesson=vanishing_gradient")
+    page.wait("n.lesson.active === 'vanishing_gradient' && n.config.activation === 'sigmoid'")
+    # The lesson plays and pauses itself at its 100 epochs (reason "epochs").
+    page.wait("n.state === 'paused' && n.epoch >= 100 && n.lastHeader.epoch >= 100", timeout=60000)
+    assert page.pw.locator("#lesson-note").inner_text().strip() == "The lesson's 100 epochs are done; press play to go on."
+    norms = page.nnp("lastHeader.metrics.grad_norms")
+    assert len(norms) == 7
+    print(f"\nsigmoid grad norms after 100 epochs: first {norms[0]:.2e}, last {norms[-1]:.2e}")
+    assert norms[0] * 10 <= norms[-1], norms
+    # The ReLU side of the comparison trains too and its gradient reaches the first layer.
+    page.wait("n.compare.config && n.compare.config.activation === 'relu' && n.compare.epoch >= 100", timeout=60000)
+    relu = page.nnp("compare.lastHeader.metrics.grad_norms")
+    print("relu grad norms:", relu, "sigmoid:", norms)
+    assert relu[-1] / relu[0] < norms[-1] / norms[0]
