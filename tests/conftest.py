@@ -89,6 +89,13 @@ def server():
 
 
 @pytest.fixture
+def server_process():
+    """The ServerProcess class, for a test that starts a server expecting it to fail. (Test
+    modules cannot import it: in a full run tests/browser/conftest.py is the `conftest` module.)"""
+    return ServerProcess
+
+
+@pytest.fixture
 def make_server():
     """A factory for private servers with their own flags; all are stopped after the test."""
     started: list[ServerProcess] = []

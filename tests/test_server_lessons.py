@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 import shutil
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, ServerProcess
 from test_server_wire import Client, run
 
 from engine.lessons import load_lessons
 
+ROOT = Path(__file__).resolve().parent.parent
 LESSONS = load_lessons()
 COMPARE = [lesson for lesson in LESSONS if lesson["compare"] is not None]
 # compare lessons whose right side has no points of its own (AND vs OR has) share the left's data
@@ -347,20 +348,18 @@ def test_gradient_check_of_the_default_network_passes(server):
 
 # ---- lessons folder -----------------------------------------------------------------------------------
 
-def test_lessons_dir_setting_and_an_invalid_lesson_stops_startup(tmp_path):
+def test_lessons_dir_setting_and_an_invalid_lesson_stops_startup(tmp_path, make_server, server_process):
     folder = tmp_path / "lessons"
     folder.mkdir()
     shutil.copy(ROOT / "lessons" / "020_xor_needs_hidden_layer.json", folder)
-    proc = ServerProcess(env={"NNP_LESSONS_DIR": str(folder)}).start()
-    try:
-        lessons = get_json(proc.url + "/api/lessons")["lessons"]
-        assert [l["id"] for l in lessons] == ["xor_needs_hidden_layer"]
-    finally:
-        proc.stop()
+    proc = make_server(env={"NNP_LESSONS_DIR": str(folder)})
+    lessons = get_json(proc.url + "/api/lessons")["lessons"]
+    assert [l["id"] for l in lessons] == ["xor_needs_hidden_layer"]
+    proc.stop()
     bad = json.loads((folder / "020_xor_needs_hidden_layer.json").read_text())
     bad["config"]["learning_rate"] = 99
     (folder / "030_bad.json").write_text(json.dumps({**bad, "id": "bad_one"}))
-    proc = ServerProcess("--lessons-dir", str(folder))
+    proc = server_process("--lessons-dir", str(folder))
     with pytest.raises(RuntimeError, match="server exited"):
         proc.start()
     assert "030_bad.json: config.learning_rate" in proc.log.read_text()

@@ -46,7 +46,8 @@ export class CompareMode {
    * templates/index.html). chart: the LossChart. left(): {config, state, data} of side A.
    * sendLeft(message): send to A without mirroring. shared: {showTest, discretize} checkboxes.
    */
-  constructor({ fields, els, chart, left, sendLeft, shared }) {
+  constructor({ fields, els, chart, left, sendLeft, shared, sideB = null }) {
+    this.sideB = sideB; // {open(on), config(config, reset), frame(msg)}: panels that show B too
     this.fields = fields;
     this.els = els;
     this.chart = chart;
@@ -93,6 +94,7 @@ export class CompareMode {
     document.body.classList.add("comparing");
     this.els.toggle.setAttribute("aria-pressed", "true");
     this.chart.setCompare(true);
+    this.sideB?.open(true);
     if (!this.connection) {
       this.connection = new Connection(sessionUrl(), this.handlers(), (status) => { this.status = status; this.showStatus(); });
     }
@@ -110,6 +112,7 @@ export class CompareMode {
     document.body.classList.remove("comparing");
     this.els.toggle.setAttribute("aria-pressed", "false");
     this.chart.setCompare(false);
+    this.sideB?.open(false);
   }
 
   send(message) {
@@ -212,6 +215,7 @@ export class CompareMode {
         this.epoch = h.epoch;
         if (h.version > this.version) this.version = h.version;
         this.chart.appendB(h.history || []);
+        this.sideB?.frame(msg);
         this.latest = { header: h, arrays: { ...(this.latest?.arrays || {}), ...msg.arrays } };
         if (!this.scheduled) {
           this.scheduled = true;
@@ -242,6 +246,7 @@ export class CompareMode {
     this.controls.setConfig(config);
     this.controls.setAllowed("loss", config.problem === "regression" ? ["squared"] : this.fields.loss.choices);
     if (reset.includes("network") || reset.includes("data")) this.chart.clearB();
+    this.sideB?.config(config, reset);
     this.showDiffers();
   }
 

@@ -18,9 +18,11 @@ export function layerColor(l, count) {
 }
 
 export class GradientFlow {
-  /** `container`: the panel element; the chart and its caption are built inside it. */
-  constructor(container) {
+  /** `container`: the panel element; the chart and its caption are built inside it.
+   * `headingKey`: its title's string key (compare mode's side B has its own). */
+  constructor(container, headingKey = "grad.heading") {
     this.container = container;
+    this.headingKey = headingKey;
     this.epochs = [];
     this.layers = []; // one array of values per layer (output last)
     this.dirty = false;
@@ -38,7 +40,7 @@ export class GradientFlow {
   }
 
   relabel() {
-    this.heading.textContent = t("grad.heading");
+    this.heading.textContent = t(this.headingKey);
     this.hint.textContent = t("grad.hint");
   }
 

@@ -20,6 +20,9 @@ export class InsightPanels {
     if (selector) selector.after(this.activation.el);
     else $("insight").prepend(this.activation.el);
     this.gradients = new GradientFlow($("gradient-flow-panel"));
+    // Compare mode's side B gets its own gradient flow: "sigmoid vs ReLU" is about the two.
+    this.gradientsPanelB = $("gradient-flow-panel-b");
+    this.gradientsB = new GradientFlow(this.gradientsPanelB, "grad.heading_b");
     this.hidden = new HiddenSpace($("hidden-space-panel"), send);
     this.check = new GradientCheck($("gradient-check-panel"), send);
     this.early = new EarlyStopping($("early-stopping"), controls, chart);
@@ -63,9 +66,20 @@ export class InsightPanels {
     this.hidden.reconnected();
   }
 
+  /** What compare mode (compare.js) tells about side B: opened or closed, its configs and frames. */
+  get sideB() {
+    const panel = this.gradientsPanelB, flow = this.gradientsB;
+    return {
+      open: (on) => { panel.hidden = !on; flow.clear(); },
+      config: (config, reset = []) => { if (reset.includes("network") || reset.includes("data")) flow.clear(); },
+      frame: (msg) => flow.add(msg.header.epoch, msg.header.metrics?.grad_norms),
+    };
+  }
+
   /** Once per animation frame. */
   draw() {
     this.gradients.draw();
+    if (!this.gradientsPanelB.hidden) this.gradientsB.draw();
     this.hidden.draw();
   }
 
@@ -76,6 +90,7 @@ export class InsightPanels {
       get activationShown() { return self.activation.shown; },
       get activationPeak() { return self.activation.peak; },
       get gradientLayers() { return self.gradients.layers.length; },
+      get gradientLatestB() { return self.gradientsB.latest(); },
       get gradientPoints() { return self.gradients.epochs.length; },
       get gradientLatest() { return self.gradients.latest(); },
       get gradientLabels() { return self.gradients.plot.series.slice(1).map((s) => s.label); },

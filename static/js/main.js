@@ -139,7 +139,7 @@ const insight = new InsightPanels({ controls, chart, send: (m) => send(m) });
 
 // ---- lessons and compare mode -------------------------------------------------------------
 const compare = new CompareMode({
-  fields, chart,
+  fields, chart, sideB: insight.sideB,
   left: () => ({ config: app.config, state: app.state, data: output.data }),
   sendLeft: (message) => connection.send(message),
   shared: { showTest: $("show-test"), discretize: $("discretize") },

@@ -43,7 +43,7 @@ def test_gradient_flow_gets_a_line_per_layer_and_starts_over_on_reset(page, serv
     page.wait("n.insight.gradientPoints > 10")
     assert page.nnp("insight.gradientLayers") == 4  # three hidden layers and the output
     assert page.nnp("insight.gradientLabels") == ["layer 1", "layer 2", "layer 3", "output"]
-    legend = page.pw.locator("[data-watch=gradients]").inner_text()
+    legend = page.pw.locator("#gradient-flow-panel").inner_text()
     assert "layer 3" in legend and "output" in legend
     page.pw.locator("#play").click()
     page.wait("n.state === 'paused'")

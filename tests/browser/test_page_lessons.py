@@ -121,3 +121,7 @@ def test_vanishing_gradient_first_layer_ten_times_below_the_last(page, server):
     relu = page.nnp("compare.lastHeader.metrics.grad_norms")
     print("relu grad norms:", relu, "sigmoid:", norms)
     assert relu[-1] / relu[0] < norms[-1] / norms[0]
+    # ...and the page shows B's gradient flow beside A's, so the class sees both fans of lines
+    assert page.pw.locator("#gradient-flow-panel-b").is_visible()
+    assert "B" in page.pw.locator("#gradient-flow-panel-b h3").inner_text()
+    assert len(page.nnp("insight.gradientLatestB")) == 7

@@ -281,6 +281,7 @@ export default {
   "act.unavailable": "The activation curves could not be loaded:",
   "act.peak": "max f′ = {value}",
   "grad.heading": "Gradient flow",
+  "grad.heading_b": "Gradient flow — B",
   "grad.hint": "Mean |∂L/∂W| of each layer per epoch (log scale). Lines far below the output's mean those layers barely learn: the gradient vanishes on its way back.",
   "grad.layer": "layer {n}",
   "grad.output": "output",

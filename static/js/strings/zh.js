@@ -281,6 +281,7 @@ export default {
   "act.unavailable": "无法加载激活函数曲线：",
   "act.peak": "f′ 最大值 = {value}",
   "grad.heading": "梯度流",
+  "grad.heading_b": "梯度流 —— B",
   "grad.hint": "每层每个周期的平均 |∂L/∂W|（对数刻度）。远低于输出层的曲线表示这些层几乎学不动：梯度在反向传播中消失了。",
   "grad.layer": "第 {n} 层",
   "grad.output": "输出层",
