@@ -19,7 +19,7 @@ import numpy as np
 
 from engine import ConfigError, Trainer
 
-from . import frames
+from .frame_content import FrameContent
 from .hidden_view import HiddenView
 from .messages import finite
 from .run_control import RunControl
@@ -35,7 +35,6 @@ HEAVY_SECONDS = 0.004  # a single engine call predicted to take longer runs in a
 FRAME_CPU_SHARE = 0.25
 TRAIN_CPU_SHARE = 0.5
 CREDIT_SECONDS = 0.25  # a paced session that falls behind may catch up this much at most
-EXTRAS_BYTES_PER_SECOND = 50_000  # unit grids and weights share this; the output goes every frame
 POINTS_INLINE = 200  # point edits larger than this run in a thread
 OUTBOX_LIMIT = 256  # replies waiting for a client that does not read; beyond: disconnect
 DIVERGED_HINT = "training diverged (a loss or weight became NaN or infinite): lower the learning rate, then reset"
@@ -43,19 +42,6 @@ DIVERGED_HINT = "training diverged (a loss or weight became NaN or infinite): lo
 
 class SlowClient(Exception):
     """The client stopped reading while its replies kept piling up."""
-
-
-def unit_grid_size(total_units: int) -> int:
-    """Resolution of each hidden unit's picture: fine for small networks, coarse for huge ones.
-
-    The unit grids cost snapshot time and bandwidth in proportion to units × size², so a
-    16×64 network gets 10×10 pictures (what a 20-pixel thumbnail can show anyway).
-    """
-    if total_units <= 64:
-        return 25
-    if total_units <= 256:
-        return 16
-    return 10
 
 
 class Session:
@@ -78,7 +64,7 @@ class Session:
         self.frame_wanted_at: float | None = None  # a frame is owed now (after a change)
         self.progressed = False  # trained since the last frame
         self.progressed_at = 0.0  # when training first progressed after the last frame
-        self.features_stale = True  # the features pictures must go out with the next frame
+        self.content = FrameContent()  # what the next frame carries besides the output
         self.step_target: int | None = None  # epoch a `step` message trains up to
         self._bpe = (-1, 1)  # (version, batches per epoch)
         self._n_train = 0  # training points, as of the version in _bpe
@@ -92,10 +78,6 @@ class Session:
         self.credit_stamp = clock()
         self.seconds_per_batch = 1e-4  # running estimates, refined by every slice and frame
         self.seconds_per_snapshot = 1e-3
-        self.frames_built = 0
-        self._extras_bytes = 0
-        self._extras_every = 1
-        self._extras_version = -1
 
     # ---- what the client sees -------------------------------------------------------------
 
@@ -172,7 +154,7 @@ class Session:
                 self.run.restart()
             self.run.set_patience(new_pace["early_stopping"])
             if reset or "features" in engine_patch:
-                self.features_stale = True
+                self.content.features_stale = True
             self.post(self.config_message(reset))
             if "data" in reset:
                 self.post(self.data_message())
@@ -226,7 +208,7 @@ class Session:
             self.run.restart()
             self.step_target = None
             if new_data:
-                self.features_stale = True
+                self.content.features_stale = True
             self.post(self.config_message(parts))
             if new_data:
                 self.post(self.data_message())
@@ -290,7 +272,7 @@ class Session:
         self.history.clear()
         self.run.restart()
         self.step_target = None
-        self.features_stale = True
+        self.content.features_stale = True
         self.post(self.config_message(reset))
         if data:
             self.post(self.data_message())
@@ -447,37 +429,9 @@ class Session:
             return frame
 
     def _encode_frame(self) -> bytes:
-        trainer = self.trainer
-        total_units = sum(trainer.config["hidden"])
-        snap = trainer.snapshot(grid=100, unit_grid=unit_grid_size(total_units))
-        arrays = [output_grid(snap)]
-        # after any change the client sees its effect on units and weights at once
-        with_extras = (self.frames_built % self._extras_every == 0 or self.features_stale
-                       or self.version != self._extras_version)
-        if self.features_stale:
-            arrays.append(frames.grid("features", snap["features"]))
-            self.features_stale = False
-        if with_extras:
-            extras = []
-            if snap["units"]:
-                extras.append(frames.grid("units", np.concatenate(snap["units"]), *units_range(snap)))
-            extras += [frames.floats(f"weights.{i}", w) for i, w in enumerate(snap["weights"])]
-            extras += [frames.floats(f"biases.{i}", b) for i, b in enumerate(snap["biases"])]
-            size = sum(len(a.data) for a in extras)
-            # send units and weights only as often as their share of the bandwidth allows
-            self._extras_every = max(1, math.ceil(size * self.pace["fps"] / EXTRAS_BYTES_PER_SECOND))
-            arrays += extras
-            self._extras_version = self.version
-        header = {"type": "frame", "epoch": snap["epoch"], "iteration": snap["iteration"],
-                  "version": self.version, "history": self.history, "output_kind": snap["output_kind"],
-                  "problem": snap["problem"], "n_classes": snap["n_classes"], "metrics": metrics(snap),
-                  "diverged": bool(snap["diverged"]), "early_stopping": self.run.early_stopping_header()}
-        if self.hidden is not None:
-            header["hidden_space"], hidden_arrays = self.hidden.encode(trainer)
-            arrays += hidden_arrays
-        frame = frames.encode_frame(header, arrays)
+        frame = self.content.encode(self.trainer, version=self.version, fps=self.pace["fps"], history=self.history,
+                                    early_stopping=self.run.early_stopping_header(), hidden=self.hidden)
         self.history = []
-        self.frames_built += 1
         return frame
 
 
@@ -492,39 +446,3 @@ def cpu_timed(work: Callable[[], T]) -> tuple[T, float]:
 def running_estimate(old: float, measured: float) -> float:
     """Exponential moving average; an unknown (infinite) estimate takes the measurement."""
     return measured if math.isinf(old) else 0.7 * old + 0.3 * measured
-
-
-def output_grid(snap: dict[str, Any]) -> frames.EncodedArray:
-    """The output array with the fixed range of its kind (so colours mean the same always)."""
-    kind = snap["output_kind"]
-    if kind == "binary":
-        return frames.grid("output", snap["output"], -1.0, 1.0)
-    if kind == "multiclass":
-        return frames.grid("output", snap["output"], 0.0, 1.0)
-    lo, hi = snap["output_range"]
-    return frames.grid("output", snap["output"], lo, hi)
-
-
-def units_range(snap: dict[str, Any]) -> tuple[float, float]:
-    """One range over all layers (the protocol has one lo/hi per array)."""
-    ranges = [r for r in snap["unit_ranges"] if r is not None]
-    if not ranges:
-        return (-1.0, 1.0)
-    return (min(float(r[0]) for r in ranges), max(float(r[1]) for r in ranges))
-
-
-def metrics(snap: dict[str, Any]) -> dict[str, Any]:
-    """The frame header's `metrics`: plain JSON numbers, null where undefined or not finite."""
-    def num(v: Any) -> float | None:
-        return None if v is None else finite(v)
-
-    class_acc = snap.get("class_accuracy")
-    return {
-        "train_loss": num(snap["train_loss"]), "test_loss": num(snap["test_loss"]),
-        "train_accuracy": num(snap["train_accuracy"]), "test_accuracy": num(snap["test_accuracy"]),
-        "class_accuracy": None if class_acc is None else [num(a) for a in class_acc],
-        "penalty": num(snap["penalty"]), "dead_fraction": num(snap["dead_fraction"]),
-        "dead_units": [np.asarray(d, dtype=bool).tolist() for d in snap["dead_units"]],
-        "grad_norms": [num(g) for g in snap["grad_norms"]],
-        "diverged_epoch": snap["diverged_epoch"] if snap["diverged"] else None,
-    }

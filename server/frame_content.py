@@ -1,0 +1,113 @@
+"""What one frame carries: the snapshot's output every time, the heavier extras (unit grids,
+weights, biases) as often as their bandwidth share allows, the feature pictures when they
+changed, the hidden-space view when subscribed; and the header of docs/protocol.md.
+
+Session (server.session) owns one FrameContent and calls `encode` under its lock, in a thread
+for heavy networks; this module knows nothing of pacing or sockets.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from engine import Trainer
+
+from . import frames
+from .hidden_view import HiddenView
+from .messages import finite
+
+EXTRAS_BYTES_PER_SECOND = 50_000  # unit grids and weights share this; the output goes every frame
+
+
+def unit_grid_size(total_units: int) -> int:
+    """Resolution of each hidden unit's picture: fine for small networks, coarse for huge ones.
+
+    The unit grids cost snapshot time and bandwidth in proportion to units × size², so a
+    16×64 network gets 10×10 pictures (what a 20-pixel thumbnail can show anyway).
+    """
+    if total_units <= 64:
+        return 25
+    if total_units <= 256:
+        return 16
+    return 10
+
+
+class FrameContent:
+    """Which optional arrays the next frame carries, and the encoding of a frame."""
+
+    def __init__(self) -> None:
+        self.features_stale = True  # the features pictures must go out with the next frame
+        self.built = 0
+        self._extras_every = 1
+        self._extras_version = -1
+
+    def encode(self, trainer: Trainer, *, version: int, fps: int, history: list, early_stopping: Any,
+               hidden: HiddenView | None) -> bytes:
+        """Snapshot `trainer` and encode one frame (header fields as in docs/protocol.md)."""
+        total_units = sum(trainer.config["hidden"])
+        snap = trainer.snapshot(grid=100, unit_grid=unit_grid_size(total_units))
+        arrays = [output_grid(snap)]
+        # after any change the client sees its effect on units and weights at once
+        with_extras = self.built % self._extras_every == 0 or self.features_stale or version != self._extras_version
+        if self.features_stale:
+            arrays.append(frames.grid("features", snap["features"]))
+            self.features_stale = False
+        if with_extras:
+            extras = []
+            if snap["units"]:
+                extras.append(frames.grid("units", np.concatenate(snap["units"]), *units_range(snap)))
+            extras += [frames.floats(f"weights.{i}", w) for i, w in enumerate(snap["weights"])]
+            extras += [frames.floats(f"biases.{i}", b) for i, b in enumerate(snap["biases"])]
+            size = sum(len(a.data) for a in extras)
+            # send units and weights only as often as their share of the bandwidth allows
+            self._extras_every = max(1, math.ceil(size * fps / EXTRAS_BYTES_PER_SECOND))
+            arrays += extras
+            self._extras_version = version
+        header = {"type": "frame", "epoch": snap["epoch"], "iteration": snap["iteration"],
+                  "version": version, "history": history, "output_kind": snap["output_kind"],
+                  "problem": snap["problem"], "n_classes": snap["n_classes"], "metrics": metrics(snap),
+                  "diverged": bool(snap["diverged"]), "early_stopping": early_stopping}
+        if hidden is not None:
+            header["hidden_space"], hidden_arrays = hidden.encode(trainer)
+            arrays += hidden_arrays
+        self.built += 1
+        return frames.encode_frame(header, arrays)
+
+
+def output_grid(snap: dict[str, Any]) -> frames.EncodedArray:
+    """The output array with the fixed range of its kind (so colours mean the same always)."""
+    kind = snap["output_kind"]
+    if kind == "binary":
+        return frames.grid("output", snap["output"], -1.0, 1.0)
+    if kind == "multiclass":
+        return frames.grid("output", snap["output"], 0.0, 1.0)
+    lo, hi = snap["output_range"]
+    return frames.grid("output", snap["output"], lo, hi)
+
+
+def units_range(snap: dict[str, Any]) -> tuple[float, float]:
+    """One range over all layers (the protocol has one lo/hi per array)."""
+    ranges = [r for r in snap["unit_ranges"] if r is not None]
+    if not ranges:
+        return (-1.0, 1.0)
+    return (min(float(r[0]) for r in ranges), max(float(r[1]) for r in ranges))
+
+
+def metrics(snap: dict[str, Any]) -> dict[str, Any]:
+    """The frame header's `metrics`: plain JSON numbers, null where undefined or not finite."""
+    def num(v: Any) -> float | None:
+        return None if v is None else finite(v)
+
+    class_acc = snap.get("class_accuracy")
+    return {
+        "train_loss": num(snap["train_loss"]), "test_loss": num(snap["test_loss"]),
+        "train_accuracy": num(snap["train_accuracy"]), "test_accuracy": num(snap["test_accuracy"]),
+        "class_accuracy": None if class_acc is None else [num(a) for a in class_acc],
+        "penalty": num(snap["penalty"]), "dead_fraction": num(snap["dead_fraction"]),
+        "dead_units": [np.asarray(d, dtype=bool).tolist() for d in snap["dead_units"]],
+        "grad_norms": [num(g) for g in snap["grad_norms"]],
+        "diverged_epoch": snap["diverged_epoch"] if snap["diverged"] else None,
+    }
