@@ -10,7 +10,8 @@ import { Connection, sessionUrl } from "./connection.js";
 import { Controls } from "./controls.js";
 import { onLanguage, t } from "./i18n.js";
 import { OutputPanel } from "./output-panel.js";
-import { sameValue } from "./schema.js";
+import { showMetrics } from "./metrics-view.js";
+import { difference, sameValue } from "./schema.js";
 
 /** Keys that decide the data: B always takes A's values for these. */
 export const DATA_KEYS = ["problem", "dataset", "n_classes", "boundary_fn", "n_samples", "noise", "train_ratio", "seed"];
@@ -30,15 +31,6 @@ const WIDGETS = {
   dropout: { widget: "number", step: 0.05 },
 };
 
-/** The entries of `wanted` that differ from `config`. */
-function difference(wanted, config) {
-  const out = {};
-  for (const [k, v] of Object.entries(wanted)) if (!(k in config) || !sameValue(v, config[k])) out[k] = v;
-  return out;
-}
-
-const fmtLoss = (v) => (v == null || !Number.isFinite(v) ? "—" : v.toFixed(3));
-const fmtAcc = (v) => (v == null ? "—" : `${(v * 100).toFixed(1)}%`);
 
 export class CompareMode {
   /**
@@ -301,11 +293,7 @@ export class CompareMode {
     this.output.setFrame(frame);
     this.output.draw();
     this.chart.draw();
-    const m = frame.header.metrics || {};
-    this.els.testLoss.textContent = fmtLoss(m.test_loss);
-    this.els.trainLoss.textContent = fmtLoss(m.train_loss);
-    this.els.accRow.hidden = m.test_accuracy == null;
-    this.els.testAcc.textContent = fmtAcc(m.test_accuracy);
+    showMetrics(this.els, frame.header.metrics || {});
     this.showEpoch();
   }
 

@@ -14,7 +14,9 @@ import { LessonPicker } from "./lessons.js";
 import { LossChart } from "./loss-chart.js";
 import { NetworkView } from "./network-view.js";
 import { OutputPanel } from "./output-panel.js";
-import { loadSchema, sameValue } from "./schema.js";
+import { loadSchema } from "./schema.js";
+import { showMetrics } from "./metrics-view.js";
+import { ConfigRestore } from "./restore.js";
 import { makeUrlWriter, readUrl } from "./state.js";
 import { loadThumbnails } from "./thumbnails.js";
 import { createStatus } from "./status.js";
@@ -47,7 +49,7 @@ const app = {
   config: null, version: null, epoch: 0, state: "paused", divergedEpoch: null,
   connection: "connecting", lastHeader: null, outputs: 1, urlErrors: [],
   renderTimes: [], latest: null, scheduled: false,
-  wantPlaying: false, restore: null, restoreSource: null, restoreQueue: [], replaceUrl: true,
+  wantPlaying: false, replaceUrl: true,
 };
 
 const status = createStatus({ conn: $("connection"), note: $("reset-note"), banner: $("banner"), urlReport: $("url-report"), errors: $("general-error") });
@@ -189,79 +191,39 @@ const writeUrl = lessons.wrapWriter(makeUrlWriter(fields)); // ?lesson=id while 
 const initial = readUrl(fields);
 app.urlErrors = initial.errors.map((e) => ({ key: e.key, message: e.detail }));
 status.urlErrors(app.urlErrors);
-app.restore = Object.keys(initial.patch).length ? initial.patch : null;
-app.restoreSource = "url";
+const restore = new ConfigRestore(send, (key, msg, text, source) => {
+  if (source === "url") {
+    app.urlErrors.push({ key, message: msg.message });
+    status.urlErrors(app.urlErrors);
+  } else status.error(text);
+});
+restore.want(initial.patch, null, "url"); // sent once the session says hello
 window.addEventListener("popstate", () => {
   const { patch, errors } = readUrl(fields);
   status.urlErrors(errors.map((e) => ({ key: e.key, message: e.detail })));
-  const diff = difference(patch, app.config);
-  if (Object.keys(diff).length) {
+  restore.want(patch, app.config, "url");
+  if (restore.busy) {
     app.replaceUrl = true;
-    startRestore(diff, "url");
+    restore.start();
   }
 });
 
-/** The entries of `wanted` that differ from `config`. */
-function difference(wanted, config) {
-  const out = {};
-  for (const [k, v] of Object.entries(wanted)) if (!config || !(k in config) || !sameValue(v, config[k])) out[k] = v;
-  return out;
-}
-
-/**
- * Send a config the page wants back (from the URL, or after a reconnect). The server takes
- * a patch whole or not at all, so when it refuses one value, that value is reported and the
- * rest sent again; when it names a key the patch does not hold (a conflict between keys),
- * every key is sent on its own and each refusal reported.
- */
-function startRestore(patch, source) {
-  app.restore = patch;
-  app.restoreSource = source;
-  app.restoreQueue = [];
-  if (!send({ type: "config", patch })) app.restore = null;
-}
-
-function restoreRefused(msg, text) {
-  const report = (key) => {
-    if (app.restoreSource === "url") {
-      app.urlErrors.push({ key, message: msg.message });
-      status.urlErrors(app.urlErrors);
-    } else status.error(text);
-  };
-  if (app.restoreQueue.length) { report(app.restoreQueue.shift()); return; }
-  const patch = app.restore;
-  app.restore = null;
-  if (msg.field && msg.field in patch) {
-    report(msg.field);
-    const { [msg.field]: _, ...rest } = patch;
-    if (Object.keys(rest).length) startRestore(rest, app.restoreSource);
-    return;
-  }
-  app.restoreQueue = Object.keys(patch);
-  for (const key of app.restoreQueue) send({ type: "config", patch: { [key]: patch[key] } });
-}
 
 // ---- messages ----------------------------------------------------------------------------
 const handlers = {
   hello(msg) {
     const previous = app.config;
-    if (previous) {
-      // A reconnect: the new session starts from defaults; put our config (and seed) back.
-      const diff = difference(previous, msg.config);
-      app.restore = Object.keys(diff).length ? diff : null;
-      app.restoreSource = "reconnect";
-    }
+    // A reconnect: the new session starts from defaults; put our config (and seed) back.
+    if (previous) restore.want(previous, msg.config, "reconnect");
     app.replaceUrl = true; // the config the page is restoring is not a new history entry
     applyConfig(msg.config, msg.version, []);
     insight.reconnected();
     lessons.connected();
-    if (app.restore) startRestore(app.restore, app.restoreSource);
+    restore.start();
     if (previous && app.wantPlaying) send({ type: "play" });
   },
   config(msg) {
-    const restoring = app.restore !== null || app.restoreQueue.length > 0;
-    if (app.restoreQueue.length) app.restoreQueue.shift();
-    app.restore = null;
+    const restoring = restore.answered();
     applyConfig(msg.config, msg.version, msg.reset || [], !restoring);
     exportsUi.loaded();
   },
@@ -293,9 +255,8 @@ const handlers = {
   error(msg) {
     const text = `${t(`error.${msg.code}`)} ${msg.message}`.trim();
     if (exportsUi.handleError(msg, text)) return;
-    if (app.restore || app.restoreQueue.length) { restoreRefused(msg, text); return; }
+    if (restore.busy) { restore.refused(msg, text); return; }
     if (insight.error(msg)) return;
-    app.restore = null;
     if (msg.field && controls.showError(msg.field, text)) return;
     const nearNetwork = ["hidden", "activation", "features", "layer", "i", "j", "value"].includes(msg.field);
     status.error(text, nearNetwork ? $("network-error") : null);
@@ -346,7 +307,7 @@ function applyConfig(config, version, reset, byUser = false) {
   lessons.configChanged(config);
   compare.leftConfig(config);
   // While a restore is under way the address bar keeps the config being restored.
-  if (!app.restore && !app.restoreQueue.length) {
+  if (!restore.busy) {
     writeUrl(config, { replace: app.replaceUrl });
     app.replaceUrl = false;
   }
@@ -364,27 +325,10 @@ function showEpoch() {
   $("epoch").textContent = app.epoch.toLocaleString("en-US", { minimumIntegerDigits: 6 }).replace(/^0,/, "0");
 }
 
-function fmtLoss(v) {
-  return v == null || !Number.isFinite(v) ? "—" : v.toFixed(3);
-}
-
-function showMetrics(m) {
-  $("test-loss").textContent = fmtLoss(m.test_loss);
-  $("train-loss").textContent = fmtLoss(m.train_loss);
-  const acc = (v) => (v == null ? "—" : `${(v * 100).toFixed(1)}%`);
-  const hasAcc = m.test_accuracy != null;
-  $("accuracy-row").hidden = !hasAcc;
-  if (hasAcc) {
-    $("test-acc").textContent = acc(m.test_accuracy);
-    $("train-acc").textContent = acc(m.train_accuracy);
-  }
-  const classes = m.class_accuracy && m.class_accuracy.length > 2 ? m.class_accuracy : null;
-  $("class-acc").hidden = !classes;
-  if (classes) $("class-acc").textContent = classes.map((a, k) => `${output.className(k)} ${acc(a)}`).join(" · ");
-  const dead = m.dead_fraction;
-  $("dead-row").hidden = !dead;
-  if (dead) $("dead-fraction").textContent = `${(dead * 100).toFixed(0)}%`;
-}
+const metricEls = {
+  testLoss: $("test-loss"), trainLoss: $("train-loss"), accRow: $("accuracy-row"), testAcc: $("test-acc"),
+  trainAcc: $("train-acc"), classAcc: $("class-acc"), deadRow: $("dead-row"), deadFraction: $("dead-fraction"),
+};
 
 function render() {
   app.scheduled = false;
@@ -397,7 +341,7 @@ function render() {
   output.draw();
   chart.draw();
   insight.draw();
-  showMetrics(frame.header.metrics || {});
+  showMetrics(metricEls, frame.header.metrics || {}, (k) => output.className(k));
   showEpoch();
   const ms = performance.now() - t0;
   app.renderTimes.push(ms);

@@ -98,3 +98,10 @@ export function formatValue(value) {
 export function sameValue(a, b) {
   return formatValue(a) === formatValue(b) && Array.isArray(a) === Array.isArray(b);
 }
+
+/** The entries of `wanted` that differ from `config` (all of them when there is no config). */
+export function difference(wanted, config) {
+  const out = {};
+  for (const [k, v] of Object.entries(wanted)) if (!config || !(k in config) || !sameValue(v, config[k])) out[k] = v;
+  return out;
+}
