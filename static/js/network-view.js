@@ -11,6 +11,9 @@ import { optionLabel } from "./controls.js";
 const SVG = "http://www.w3.org/2000/svg";
 const MAX_FOCUSABLE_LINKS = 64; // beyond this, tabbing through links would be a trap
 const MAX_FLOWING_LINKS = 300;  // the "flow" animation repaints every link; keep it cheap
+const MAX_GAP = 36; // px between layer columns, as in the CSS
+const MIN_GAP = 10;
+const COMPACT_NODE = 28; // px, the unit pictures of a network too wide for its column
 
 /** Width of a link for a weight: 1 px at zero, up to 10 px (the Playground's scale). */
 const linkWidth = (w) => Math.min(10, 1 + Math.abs(w) * 1.8);
@@ -42,7 +45,7 @@ export class NetworkView {
     root.append(this.svg, this.columns);
     this.buildHeader();
     new ResizeObserver(() => this.layout()).observe(root);
-    onLanguage(() => this.relabel());
+    onLanguage(() => { this.relabel(); this.layout(); });
   }
 
   buildHeader() {
@@ -89,18 +92,21 @@ export class NetworkView {
     this.outputs = outputs;
     const key = JSON.stringify([config.features, config.hidden, config.activation, outputs]);
     this.features.setActive(config.features);
-    if (key !== this.shapeKey) {
+    const rebuilt = key !== this.shapeKey;
+    if (rebuilt) {
       this.shapeKey = key;
       this.rebuild();
     }
     this.relabel();
+    if (rebuilt) this.layout(); // after relabel: the layer heads' text decides the columns' widths
   }
 
   rebuild() {
     const { hidden } = this.config;
     this.columns.replaceChildren();
     const biggest = Math.max(this.features.names.length, ...hidden, this.outputs);
-    this.root.style.setProperty("--node", `${biggest > 12 ? 20 : biggest > 9 ? 30 : 40}px`);
+    this.nodeSize = biggest > 12 ? 20 : biggest > 9 ? 30 : 40;
+    this.root.style.setProperty("--node", `${this.nodeSize}px`);
 
     const inputCol = column("input");
     this.inputHead = inputCol.head;
@@ -160,7 +166,6 @@ export class NetworkView {
     }
     this.featureNodes = featureNodes;
     this.buildLinks();
-    this.layout();
     this.redraw();
   }
 
@@ -238,6 +243,25 @@ export class NetworkView {
     return a;
   }
 
+  /** Narrow the space between layers so a deep network fits its column (down to MIN_GAP;
+   * beyond that the view scrolls), instead of hiding its last layers off to the right. */
+  fitGaps() {
+    const layers = [...this.columns.children];
+    if (layers.length < 2) return;
+    const spare = () => {
+      const widths = layers.reduce((sum, el) => sum + el.getBoundingClientRect().width, 0);
+      return (this.root.clientWidth - widths - 8) / (layers.length - 1);
+    };
+    // Too wide even with narrow gaps: a compact look (smaller heads and activation menus).
+    const compact = (on) => {
+      this.root.classList.toggle("compact", on);
+      this.root.style.setProperty("--node", `${on ? Math.min(this.nodeSize, COMPACT_NODE) : this.nodeSize}px`);
+    };
+    compact(false);
+    if (spare() < MIN_GAP) compact(true);
+    this.columns.style.gap = `${Math.round(Math.max(MIN_GAP, Math.min(MAX_GAP, spare())))}px`;
+  }
+
   columnSize(index) {
     const { hidden } = this.config;
     return index < hidden.length ? hidden[index] : this.outputs;
@@ -246,6 +270,7 @@ export class NetworkView {
   /** Place the link paths between node centres (after a rebuild or a resize). */
   layout() {
     if (!this.links.length && !this.config) return;
+    this.fitGaps();
     const box = this.root.getBoundingClientRect();
     this.svg.setAttribute("width", this.columns.scrollWidth);
     this.svg.setAttribute("height", this.columns.scrollHeight);
