@@ -315,7 +315,12 @@ class Session:
 
     @property
     def wants_training(self) -> bool:
-        return not self.trainer.diverged and (self.playing or self.step_target is not None)
+        """Whether the scheduler should give this session slices. Playing on a plane with no
+        training points waits outside the rotation (an edit that adds points calls
+        on_training_change); a `step` still gets its slice, which ends it at once."""
+        if self.trainer.diverged:
+            return False
+        return self.step_target is not None or (self.playing and self.batches_trainable())
 
     def batches_trainable(self) -> bool:
         """Whether there are training points (without them the trainer trains nothing)."""

@@ -245,3 +245,30 @@ def test_custom_points_limit_and_a_large_import(make_server):
             assert reply["version"] == 2  # one removed, one added: fits
 
     run(scenario())
+
+
+def test_playing_on_an_empty_plane_costs_nothing_until_points_come(make_server):
+    srv = make_server()
+
+    async def scenario():
+        async with Client(srv.ws_url) as c:
+            await c.start()
+            await c.send({"type": "config", "patch": {"dataset": "custom", "epochs_per_second": 0}})
+            await c.expect("config")
+            await c.send({"type": "points", "clear": True})
+            await c.expect("data")
+            await c.send({"type": "play"})
+            await c.expect("state", state="playing")
+            await asyncio.sleep(0.3)
+            before = health(srv)
+            await asyncio.sleep(1.0)
+            after = health(srv)
+            assert after["training"] == 0 and after["slices"] == before["slices"]
+            # drawn points wake it up: training starts without another play
+            await c.send({"type": "points", "add": [[1, 1, 0], [-1, -1, 1], [2, 2, 0], [-2, -2, 1]]})
+            frame = await c.expect("frame", timeout=10)
+            while frame["epoch"] < 1:
+                frame = await c.expect("frame", timeout=10)
+            assert health(srv)["slices"] > after["slices"]
+
+    run(scenario())
