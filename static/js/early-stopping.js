@@ -15,8 +15,10 @@ export class EarlyStopping {
   constructor(container, controls, chart) {
     this.container = container;
     this.state = null;       // header.early_stopping of the latest frame (null when off)
+    this.stateB = null;      // the same for compare mode's side B
     this.stoppedAt = null;   // epoch of the last pause for early stopping, while it is shown
     this.marker = null;      // {epoch, x} of the marker last drawn on the chart (tests read it)
+    this.markerB = null;
     this.chartPlot = null;
     this.entry = controls.add(container, "early_stopping", { widget: "number" });
     this.best = document.createElement("p");
@@ -43,10 +45,14 @@ export class EarlyStopping {
   }
 
   drawMarker(u) {
-    const epoch = this.state?.best_epoch;
-    this.marker = null;
+    this.marker = this.drawLine(u, this.state?.best_epoch, t("es.best_marker"));
+    this.markerB = this.drawLine(u, this.stateB?.best_epoch, t("es.best_marker_b"), [1, 3]);
+  }
+
+  /** A dashed vertical line with `label` at `epoch`, if the chart shows it; returns {epoch, x}. */
+  drawLine(u, epoch, label, dash = [4, 3]) {
     const xs = u.data[0];
-    if (epoch == null || !xs.length || epoch < xs[0] || epoch > xs[xs.length - 1]) return;
+    if (epoch == null || !xs.length || epoch < xs[0] || epoch > xs[xs.length - 1]) return null;
     const x = Math.round(u.valToPos(epoch, "x", true));
     const { top, height } = u.bbox;
     const ctx = u.ctx;
@@ -54,7 +60,7 @@ export class EarlyStopping {
     ctx.save();
     ctx.strokeStyle = MARKER_COLOR;
     ctx.lineWidth = 1.5 * ratio;
-    ctx.setLineDash([4 * ratio, 3 * ratio]);
+    ctx.setLineDash(dash.map((d) => d * ratio));
     ctx.beginPath();
     ctx.moveTo(x, top);
     ctx.lineTo(x, top + height);
@@ -62,13 +68,12 @@ export class EarlyStopping {
     ctx.setLineDash([]);
     ctx.fillStyle = MARKER_COLOR;
     ctx.font = `${10 * ratio}px sans-serif`;
-    const label = t("es.best_marker");
     const w = ctx.measureText(label).width;
     // Keep the label inside the plot: to the left of the line when it is near the right edge.
     const left = x + 3 * ratio + w > u.bbox.left + u.bbox.width ? x - 3 * ratio - w : x + 3 * ratio;
-    ctx.fillText(label, left, top + 10 * ratio);
+    ctx.fillText(label, left, top + (dash[0] === 4 ? 10 : 22) * ratio); // B's label below A's
     ctx.restore();
-    this.marker = { epoch, x: x / ratio };
+    return { epoch, x: x / ratio };
   }
 
   /** Take the frame header's early_stopping state; redraw the marker when it moved. */
@@ -81,6 +86,20 @@ export class EarlyStopping {
       this.chartPlot?.redraw(false, false);
       this.relabel();
     }
+  }
+
+  /** Side B's frame header (compare mode): its best epoch gets a marker of its own. */
+  frameB(header) {
+    const next = header.early_stopping || null;
+    const moved = (next?.best_epoch ?? null) !== (this.stateB?.best_epoch ?? null);
+    this.stateB = next;
+    if (moved) this.chartPlot?.redraw(false, false);
+  }
+
+  /** Side B restarted or closed: its marker goes. */
+  clearB() {
+    this.stateB = null;
+    this.chartPlot?.redraw(false, false);
   }
 
   /** A state message: the pause reason "early_stopping" gets a note until training goes on. */

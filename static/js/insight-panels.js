@@ -66,13 +66,16 @@ export class InsightPanels {
     this.hidden.reconnected();
   }
 
-  /** What compare mode (compare.js) tells about side B: opened or closed, its configs and frames. */
+  /** What compare mode (compare.js) tells about side B: opened or closed, its configs and
+   * frames (its gradient flow and its early-stopping marker are shown beside A's). */
   get sideB() {
     const panel = this.gradientsPanelB, flow = this.gradientsB;
     return {
-      open: (on) => { panel.hidden = !on; flow.clear(); },
-      config: (config, reset = []) => { if (reset.includes("network") || reset.includes("data")) flow.clear(); },
-      frame: (msg) => flow.add(msg.header.epoch, msg.header.metrics?.grad_norms),
+      open: (on) => { panel.hidden = !on; flow.clear(); this.early.clearB(); },
+      config: (config, reset = []) => {
+        if (reset.includes("network") || reset.includes("data")) { flow.clear(); this.early.clearB(); }
+      },
+      frame: (msg) => { flow.add(msg.header.epoch, msg.header.metrics?.grad_norms); this.early.frameB(msg.header); },
     };
   }
 
@@ -100,6 +103,7 @@ export class InsightPanels {
       get gradientCheck() { return self.check.result; },
       get earlyStopping() { return self.early.state; },
       get bestMarker() { return self.early.marker; },
+      get bestMarkerB() { return self.early.markerB; },
       get stoppedAt() { return self.early.stoppedAt; },
     };
   }

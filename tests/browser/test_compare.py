@@ -112,3 +112,17 @@ def test_custom_points_are_mirrored_to_side_b(page, server):
     error = page.pw.locator("#compare-column .control[data-key=hidden] .field-error")
     error.wait_for(state="visible")
     assert page.nnp("compare.config.hidden") == [3, 3, 2]
+
+
+def test_early_stopping_marks_each_sides_best_epoch_on_the_shared_chart(page, server):
+    page.open(server.url + "/?lesson=overfitting_regularization")
+    page.wait("n.compare.open && n.compare.config && n.compare.config.regularization === 'l2'")
+    # both markers at once, each at its own side's best epoch as that side's frame header says
+    seen = page.wait("n.insight.bestMarker && n.insight.bestMarkerB && n.compare.lastHeader.early_stopping"
+                     " && [n.insight.bestMarker.epoch, n.insight.earlyStopping.best_epoch,"
+                     " n.insight.bestMarkerB.epoch, n.compare.lastHeader.early_stopping.best_epoch]",
+                     timeout=20000).json_value()
+    assert seen[0] == seen[1] >= 1 and seen[2] == seen[3] >= 1, seen
+    page.pw.locator("#compare-toggle").click()  # closing compare mode removes B's marker
+    page.wait("n.insight.bestMarkerB === null")
+    assert not page.errors, page.errors

@@ -311,6 +311,7 @@ export default {
   "gc.parameters": "({n} parameters checked)",
   "gc.explain": "Below {threshold}: backprop agrees with the numerical slope (f(w+h) − f(w−h)) / 2h for every weight.",
   "es.best_marker": "best",
+  "es.best_marker_b": "best B",
   "es.best": "Best test loss {loss} at epoch {epoch}",
   "es.stopped": "Stopped early at epoch {epoch}: the test loss had not improved for {patience} epochs (best at epoch {best}).",
   "network.dead_unit": "dead unit",

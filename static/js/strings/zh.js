@@ -311,6 +311,7 @@ export default {
   "gc.parameters": "（检验了 {n} 个参数）",
   "gc.explain": "低于 {threshold}：对每个权重，反向传播的结果都与数值斜率 (f(w+h) − f(w−h)) / 2h 一致。",
   "es.best_marker": "最佳",
+  "es.best_marker_b": "最佳 B",
   "es.best": "最佳测试损失 {loss}，在第 {epoch} 个周期",
   "es.stopped": "在第 {epoch} 个周期提前停止：测试损失已经 {patience} 个周期没有改善（最佳在第 {best} 个周期）。",
   "network.dead_unit": "死亡神经元",
