@@ -68,6 +68,8 @@ export class EarlyStopping {
     ctx.setLineDash([]);
     ctx.fillStyle = MARKER_COLOR;
     ctx.font = `${10 * ratio}px sans-serif`;
+    ctx.textAlign = "left"; // uPlot leaves its axes' alignment on the context
+    ctx.textBaseline = "alphabetic";
     const w = ctx.measureText(label).width;
     // Keep the label inside the plot: to the left of the line when it is near the right edge.
     const left = x + 3 * ratio + w > u.bbox.left + u.bbox.width ? x - 3 * ratio - w : x + 3 * ratio;
