@@ -12,8 +12,8 @@ const SVG = "http://www.w3.org/2000/svg";
 const MAX_FOCUSABLE_LINKS = 64; // beyond this, tabbing through links would be a trap
 const MAX_FLOWING_LINKS = 300;  // the "flow" animation repaints every link; keep it cheap
 const MAX_GAP = 36; // px between layer columns, as in the CSS
-const MIN_GAP = 10;
-const COMPACT_NODE = 28; // px, the unit pictures of a network too wide for its column
+const MIN_GAP = 8;
+const COMPACT_NODE = 24; // px, the unit pictures of a network too wide for its column
 
 /** Width of a link for a weight: 1 px at zero, up to 10 px (the Playground's scale). */
 const linkWidth = (w) => Math.min(10, 1 + Math.abs(w) * 1.8);
@@ -259,7 +259,7 @@ export class NetworkView {
     };
     compact(false);
     if (spare() < MIN_GAP) compact(true);
-    this.columns.style.gap = `${Math.round(Math.max(MIN_GAP, Math.min(MAX_GAP, spare())))}px`;
+    this.columns.style.gap = `${Math.floor(Math.max(MIN_GAP, Math.min(MAX_GAP, spare())))}px`;
   }
 
   columnSize(index) {
