@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .config import ConfigError, validate_config
-from .datasets import PointSet, check_points, n_classes
+from .datasets import check_points, n_classes
 from .features import FEATURE_EXPRESSIONS
 from .trainer import Trainer
 
@@ -170,8 +170,8 @@ def load_model(trainer: Any, data: Any) -> None:
     # Build the whole session aside, then move it into `trainer` in one step (as Trainer.update
     # does), so the server's reference to the trainer stays valid and a failure changes nothing.
     if points is not None:
-        fresh.points = PointSet(*points, train_ratio=config["train_ratio"], rng=fresh.points.rng)
-        fresh._prepare_data()  # engine/trainer.py has no public "replace the points" yet
+        xy, label, train = points
+        fresh.set_points(np.column_stack([xy, label]), train)
     fresh.network.weights = weights
     fresh.network.biases = biases
     fresh.epoch, fresh.iteration = epoch, iteration

@@ -476,6 +476,25 @@ class Trainer:
         edited.remove(positions)
         return self._edited(edited)
 
+    def set_points(self, points: Any, train: Any = None) -> list[str]:
+        """Replace every point with [[x, y, label], …], with its own train/test flags (`train`:
+        one bool per point) or, without them, flags drawn as for added points. Switches to
+        "custom" as add_points; ConfigError ("points") names what is wrong and changes nothing."""
+        k = None if self.config["problem"] == "regression" else self.n_classes
+        rows = datasets.check_points(points, k)
+        if len(rows) > self.max_points:
+            raise ConfigError("points", f"{len(rows)} points; allowed: at most {self.max_points} per session")
+        edited = self.points.copy()
+        edited.clear()
+        if train is None:
+            edited.add(rows, n_classes=k, max_points=self.max_points)
+        else:
+            flags = np.asarray(train)
+            if flags.dtype != bool or flags.shape != (len(rows),):
+                raise ConfigError("train", f"expected {len(rows)} true/false flags, one per point")
+            edited.xy, edited.label, edited.train = rows[:, :2].copy(), rows[:, 2].copy(), flags.copy()
+        return self._edited(edited)
+
     def clear_points(self) -> list[str]:
         """Remove every point; switches to "custom" as add_points."""
         edited = self.points.copy()

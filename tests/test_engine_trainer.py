@@ -322,3 +322,23 @@ def test_mid_epoch_snapshots_report_the_last_epoch_end_until_something_else_move
     moved = trainer.snapshot(grid=4, unit_grid=2)
     assert moved["train_loss"] != train_loss
     assert moved["train_loss"] == pytest.approx(0.5)  # a zero output under the squared loss on ±1 labels
+
+
+def test_set_points_replaces_the_data_with_their_own_split_and_keeps_the_weights():
+    trainer = Trainer({**SMALL, "hidden": [3]})
+    weights = [w.copy() for w in trainer.network.weights]
+    rows = [[1.0, 1.0, 0], [-1.0, -1.0, 1], [2.0, -2.0, 1], [-2.0, 2.0, 0]]
+    assert trainer.set_points(rows, [True, False, True, False]) == []
+    data = trainer.data()
+    assert trainer.config["dataset"] == "custom"
+    assert data["train"] == [[1.0, 1.0, 0.0], [2.0, -2.0, 1.0]] and data["test"] == [[-1.0, -1.0, 1.0], [-2.0, 2.0, 0.0]]
+    assert all(np.array_equal(a, b) for a, b in zip(weights, trainer.network.weights))
+    assert len(trainer.train(2)) == 2  # trains on the new points
+    trainer.set_points(rows)  # without flags: split as drawn points are
+    assert len(trainer.points) == 4
+    for bad, train, key in (([[9.0, 0.0, 0]], None, "points"), ([[0.0, 0.0, 7]], None, "points"),
+                            (rows, [True, False], "train")):
+        before = trainer.data()
+        with pytest.raises(ConfigError) as exc:
+            trainer.set_points(bad, train)
+        assert exc.value.key == key and trainer.data() == before
