@@ -116,19 +116,27 @@ class PointSet:
     def __len__(self) -> int:
         return len(self.label)
 
-    def add(self, points: Any, n_classes: int | None = None, max_points: int | None = None) -> int:
+    def add(self, points: Any, n_classes: int | None = None, max_points: int | None = None,
+            train: Any = None) -> int:
         """Append points [[x, y, label], …] (checked by `check_points`); return how many.
 
-        `max_points` caps the size of the whole set: beyond it nothing is added and a
-        ConfigError says how many fit.
+        `train` (one bool per point) keeps a split the points already have (an uploaded file's
+        train/test column); without it each point is a training point with probability
+        train_ratio %. `max_points` caps the size of the whole set: beyond it nothing is added
+        and a ConfigError says how many fit.
         """
         arr = check_points(points, n_classes)
         if max_points is not None and len(self) + len(arr) > max_points:
             raise ConfigError("points", f"too many points: {len(self)} + {len(arr)} would exceed the limit "
                                         f"of {max_points} points per session")
+        if train is not None:
+            train = np.asarray(train)
+            if train.dtype != bool or train.shape != (len(arr),):
+                raise ConfigError("train", f"expected {len(arr)} true/false flags, one per point")
         if len(arr) == 0:
             return 0
-        train = self.rng.random(len(arr)) < self.train_ratio / 100.0
+        if train is None:
+            train = self.rng.random(len(arr)) < self.train_ratio / 100.0
         self.xy = np.concatenate([self.xy, arr[:, :2]])
         self.label = np.concatenate([self.label, arr[:, 2]])
         self.train = np.concatenate([self.train, train])

@@ -462,12 +462,13 @@ class Trainer:
         b[layer][j] = _finite("value", value)
         self._version += 1
 
-    def add_points(self, points: Any) -> list[str]:
-        """Add [[x, y, label], …] (labels: class index, or target for regression). Switches the
-        data set to "custom", keeping the current points and the weights."""
+    def add_points(self, points: Any, train: Any = None) -> list[str]:
+        """Add [[x, y, label], …] (labels: class index, or target for regression), split as
+        `train` says (one bool per point) or at random by train_ratio. Switches the data set to
+        "custom", keeping the current points and the weights."""
         k = None if self.config["problem"] == "regression" else self.n_classes
         edited = self.points.copy()
-        edited.add(points, n_classes=k, max_points=self.max_points)
+        edited.add(points, n_classes=k, max_points=self.max_points, train=train)
         return self._edited(edited)
 
     def remove_points(self, positions: Any) -> list[str]:
@@ -481,18 +482,9 @@ class Trainer:
         one bool per point) or, without them, flags drawn as for added points. Switches to
         "custom" as add_points; ConfigError ("points") names what is wrong and changes nothing."""
         k = None if self.config["problem"] == "regression" else self.n_classes
-        rows = datasets.check_points(points, k)
-        if len(rows) > self.max_points:
-            raise ConfigError("points", f"{len(rows)} points; allowed: at most {self.max_points} per session")
         edited = self.points.copy()
         edited.clear()
-        if train is None:
-            edited.add(rows, n_classes=k, max_points=self.max_points)
-        else:
-            flags = np.asarray(train)
-            if flags.dtype != bool or flags.shape != (len(rows),):
-                raise ConfigError("train", f"expected {len(rows)} true/false flags, one per point")
-            edited.xy, edited.label, edited.train = rows[:, :2].copy(), rows[:, 2].copy(), flags.copy()
+        edited.add(points, n_classes=k, max_points=self.max_points, train=train)
         return self._edited(edited)
 
     def clear_points(self) -> list[str]:

@@ -48,7 +48,7 @@ HANDLERS: dict[str, Route] = {
     "reset": Route(ResetMessage, lambda s, m: s.reset()),
     "regenerate": Route(RegenerateMessage, lambda s, m: s.regenerate()),
     "snapshot": Route(SnapshotMessage, lambda s, m: s.want_frame()),
-    "points": Route(PointsMessage, lambda s, m: s.edit_points(m.add, m.remove, m.clear),
+    "points": Route(PointsMessage, lambda s, m: s.edit_points(m.add, m.remove, m.clear, m.train),
                     _points_error),
     "set_weight": Route(SetWeightMessage, lambda s, m: s.set_parameter("set_weight", m.layer, m.i, m.j, m.value)),
     "set_bias": Route(SetBiasMessage, lambda s, m: s.set_parameter("set_bias", m.layer, m.j, m.value)),

@@ -77,6 +77,7 @@ PointToRemove = Annotated[list[float], Field(min_length=2, max_length=2)]
 class PointsMessage(Message):
     type: Literal["points"]
     add: list[PointToAdd] | None = None
+    train: list[bool] | None = None  # the added points' own split (an uploaded file's column)
     remove: list[PointToRemove] | None = None
     clear: bool = False
 
@@ -84,6 +85,8 @@ class PointsMessage(Message):
     def _something_to_do(self) -> "PointsMessage":
         if self.add is None and self.remove is None and not self.clear:
             raise ValueError("give at least one of add, remove or clear: true")
+        if self.train is not None and (self.add is None or len(self.train) != len(self.add)):
+            raise ValueError("train needs one true/false flag per point of add")
         return self
 
 

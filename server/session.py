@@ -218,7 +218,8 @@ class Session:
         self.want_frame()
         self._on_training_change()
 
-    async def edit_points(self, add: list | None, remove: list | None, clear: bool) -> None:
+    async def edit_points(self, add: list | None, remove: list | None, clear: bool,
+                          train: list[bool] | None = None) -> None:
         """Clear, then remove, then add; raises ConfigError (points, label...) if refused."""
         async with self.lock:
             self._check_room(add, remove, clear)
@@ -228,7 +229,7 @@ class Session:
             def edit() -> None:
                 for name, wanted, call in (("clear", clear, self.trainer.clear_points),
                                            ("remove", remove, lambda: self.trainer.remove_points(remove)),
-                                           ("add", add, lambda: self.trainer.add_points(add))):
+                                           ("add", add, lambda: self.trainer.add_points(add, train))):
                     if wanted:
                         reset.extend(call() or [])
                         done.append(name)

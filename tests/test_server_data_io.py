@@ -99,6 +99,30 @@ def test_bad_query_names_the_parameter(server, query, field):
 
 # ---- points while training -----------------------------------------------------------------------
 
+def test_points_can_carry_their_own_train_test_split(server):
+    async def scenario():
+        async with Client(server.ws_url) as c:
+            await c.start()
+            rows = [[-3.0, 1.0, 0], [3.0, 1.0, 1], [-3.0, -1.0, 0], [3.0, -1.0, 1]]
+            await c.send({"type": "points", "clear": True, "add": rows, "train": [True, True, False, False]})
+            data = await c.expect("data")
+            assert data["train"] == [[-3.0, 1.0, 0.0], [3.0, 1.0, 1.0]]
+            assert data["test"] == [[-3.0, -1.0, 0.0], [3.0, -1.0, 1.0]]
+            # one flag per added point, or the message is refused and the data stay
+            await c.send({"type": "points", "add": [[1.0, 1.0, 0]], "train": [True, False]})
+            error = await c.expect("error")
+            assert error["code"] == "bad_message" and "one true/false flag per point" in error["message"]
+            await c.send({"type": "points", "clear": True, "train": [True]})
+            assert "flag per point of add" in (await c.expect("error"))["message"]
+            await c.send({"type": "snapshot"})
+            await c.expect("frame")
+            await c.send({"type": "export", "format": "data_csv"})
+            csv_text = (await c.expect("export"))["content"]
+            assert csv_text.splitlines()[1:] == ["-3.0,1.0,0,train", "3.0,1.0,1,train", "-3.0,-1.0,0,test", "3.0,-1.0,1,test"]
+
+    run(scenario())
+
+
 def test_points_add_remove_clear_while_training_goes_on_on_the_new_data(server):
     async def scenario():
         async with Client(server.ws_url) as c:

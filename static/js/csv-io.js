@@ -105,21 +105,23 @@ export class CsvIO {
     const patch = { dataset: "custom", problem: reply.problem };
     if (reply.problem === "classification") patch.n_classes = reply.n_classes;
     this.deps.sendPatch(patch);
-    if (!this.sendPoints(reply.points)) { this.show("error", "error.offline"); return; }
+    if (!this.sendPoints(reply.points, reply.split)) { this.show("error", "error.offline"); return; }
     this.deps.onClassNames(reply.class_names || null);
     const params = { name: file.name, n: reply.points.length, rows: reply.rows ?? reply.points.length };
     this.show("ok", "csv.loaded", params, (reply.messages || []).join("\n"));
   }
 
-  /** Replace the data by `points`, split into messages that each fit the message limit;
-   *  false when the connection dropped them. */
-  sendPoints(points) {
+  /** Replace the data by `points` (with the file's own train/test `split`, if it had one),
+   *  in messages that each fit the message limit; false when the connection dropped them. */
+  sendPoints(points, split = null) {
     const bytes = JSON.stringify(points).length;
     const chunks = Math.max(1, Math.ceil(bytes / SPLIT_AT_BYTES));
     const size = Math.ceil(points.length / chunks);
     for (let i = 0; i < points.length; i += size) {
-      const add = points.slice(i, i + size);
-      if (!this.deps.send(i === 0 ? { type: "points", clear: true, add } : { type: "points", add })) return false;
+      const message = { type: "points", add: points.slice(i, i + size) };
+      if (i === 0) message.clear = true;
+      if (split) message.train = split.slice(i, i + size);
+      if (!this.deps.send(message)) return false;
     }
     return true;
   }

@@ -279,6 +279,17 @@ def test_model_download_load_and_png(page, server, tmp_path):
     rows = open(info.value.path(), encoding="utf-8").read().splitlines()
     assert rows[0] == "x,y,label,split" and len(rows) - 1 == n_points(page)
     assert {r.rsplit(",", 1)[1] for r in rows[1:]} == {"train", "test"}
+    # ...and uploading that file back gives the same points with the same train/test split
+    before = page.pw.evaluate("() => [__nnp.data.train.length, __nnp.data.test.length]")
+    assert before == [sum(r.endswith(",train") for r in rows[1:]), sum(r.endswith(",test") for r in rows[1:])]
+    page.pw.evaluate("() => { window.__dataBefore = __nnp.data; }")
+    page.pw.locator("#csv-file").set_input_files(info.value.path())
+    page.wait("n.data !== window.__dataBefore && n.data.train.length + n.data.test.length > 0")
+    assert page.pw.evaluate("() => [__nnp.data.train.length, __nnp.data.test.length]") == before
+    train = page.pw.evaluate("() => __nnp.data.train")
+    file_train = [[float(v) for v in r.split(",")[:3]] for r in rows[1:] if r.endswith(",train")]
+    key = lambda p: (round(p[0], 3), round(p[1], 3), p[2])  # noqa: E731
+    assert sorted(map(key, train)) == sorted(map(key, file_train))
 
     # Load it back after a reset: the session resumes at epoch 30.
     page.pw.locator("#reset").click()
