@@ -17,23 +17,23 @@ from engine.export import load_model, model_to_dict, numpy_script, pytorch_code
 
 from .session import Session
 
-# format -> (file name, MIME type, builder of the text from the session)
-FORMATS: dict[str, tuple[str, str, Callable[[Session], str]]] = {
+# format -> (file name, MIME type, builder of the text from the session and the class names)
+FORMATS: dict[str, tuple[str, str, Callable[[Session, list[str] | None], str]]] = {
     "model": ("nn-playground-model.json", "application/json",
-              lambda s: json.dumps(model_to_dict(s.trainer), separators=(",", ":"), allow_nan=False)),
-    "numpy": ("nn_playground_model.py", "text/x-python", lambda s: numpy_script(s.trainer)),
-    "pytorch": ("nn_playground_torch.py", "text/x-python", lambda s: pytorch_code(s.trainer)),
+              lambda s, _: json.dumps(model_to_dict(s.trainer), separators=(",", ":"), allow_nan=False)),
+    "numpy": ("nn_playground_model.py", "text/x-python", lambda s, _: numpy_script(s.trainer)),
+    "pytorch": ("nn_playground_torch.py", "text/x-python", lambda s, _: pytorch_code(s.trainer)),
     "data_csv": ("nn-playground-data.csv", "text/csv",
-                 lambda s: to_csv(s.trainer.points, s.trainer.config["problem"])),
-    "history_csv": ("nn-playground-loss.csv", "text/csv", lambda s: s.run.history_csv()),
+                 lambda s, names: to_csv(s.trainer.points, s.trainer.config["problem"], names)),
+    "history_csv": ("nn-playground-loss.csv", "text/csv", lambda s, _: s.run.history_csv()),
 }
 
 
-async def export(session: Session, fmt: str) -> None:
+async def export(session: Session, fmt: str, class_names: list[str] | None = None) -> None:
     """Reply `export` with the file for `fmt`; ConfigError("model") if the network diverged."""
     filename, mime, build = FORMATS[fmt]
     async with session.lock:
-        content = await asyncio.to_thread(build, session)
+        content = await asyncio.to_thread(build, session, class_names)
     session.post({"type": "export", "format": fmt, "filename": filename, "mime": mime, "content": content})
 
 

@@ -52,7 +52,7 @@ HANDLERS: dict[str, Route] = {
                     _points_error),
     "set_weight": Route(SetWeightMessage, lambda s, m: s.set_parameter("set_weight", m.layer, m.i, m.j, m.value)),
     "set_bias": Route(SetBiasMessage, lambda s, m: s.set_parameter("set_bias", m.layer, m.j, m.value)),
-    "export": Route(ExportMessage, lambda s, m: exports.export(s, m.format)),
+    "export": Route(ExportMessage, lambda s, m: exports.export(s, m.format, m.class_names)),
     "load_model": Route(LoadModelMessage, lambda s, m: exports.load(s, m.model), "invalid_model"),
     "lesson": Route(LessonMessage, lambda s, m: insight_ops.lesson(s, m.id, m.side), _lesson_error),
     "hidden_space": Route(HiddenSpaceMessage, lambda s, m: insight_ops.hidden_space(s, m.layer, m.units)),

@@ -105,9 +105,14 @@ class SetBiasMessage(Message):
     value: float
 
 
+ClassName = Annotated[str, Field(min_length=1, max_length=40)]
+
+
 class ExportMessage(Message):
     type: Literal["export"]
     format: Literal["model", "numpy", "pytorch", "data_csv", "history_csv"]
+    # data_csv: write these names instead of class indices (the names an uploaded file had)
+    class_names: list[ClassName] | None = Field(None, min_length=2, max_length=5)
 
 
 class LoadModelMessage(Message):

@@ -119,6 +119,12 @@ def test_points_can_carry_their_own_train_test_split(server):
             await c.send({"type": "export", "format": "data_csv"})
             csv_text = (await c.expect("export"))["content"]
             assert csv_text.splitlines()[1:] == ["-3.0,1.0,0,train", "3.0,1.0,1,train", "-3.0,-1.0,0,test", "3.0,-1.0,1,test"]
+            # the names an uploaded file had come back in the download (a formula-like one defused)
+            await c.send({"type": "export", "format": "data_csv", "class_names": ["cat", "=dog"]})
+            named = (await c.expect("export"))["content"].splitlines()
+            assert named[1] == "-3.0,1.0,cat,train" and named[2].split(",")[2] == "'=dog"
+            await c.send({"type": "export", "format": "data_csv", "class_names": ["only one"]})
+            assert (await c.expect("error"))["field"] == "class_names"
 
     run(scenario())
 

@@ -79,8 +79,8 @@ export class Exports {
   }
 
   /** Ask the server for one of its exports; the reply arrives in receive(). */
-  request(format) {
-    if (!this.deps.send({ type: "export", format })) { this.show("error", "error.offline"); return; }
+  request(format, extra = {}) {
+    if (!this.deps.send({ type: "export", format, ...extra })) { this.show("error", "error.offline"); return; }
     this.waiting += 1;
   }
 

@@ -135,7 +135,8 @@ const exportsUi = new Exports($("export-tools"), { heatmap: $("output-heatmap"),
 new CsvIO($("csv-tools"), document.querySelector(".plot"), {
   send: (m) => send(m), sendPatch: (p) => sendPatch(p), problem: () => app.config?.problem || "classification",
   limits: schema.limits, onClassNames: (names) => pointsEditor.setClassNames(names),
-  requestExport: (format) => exportsUi.request(format),
+  // the data keep the class names of the file they came from
+  requestExport: (format) => exportsUi.request(format, output.classNames ? { class_names: output.classNames } : {}),
 });
 const insight = new InsightPanels({ controls, chart, send: (m) => send(m) });
 

@@ -207,6 +207,11 @@ def test_csv_upload_replaces_the_data_and_a_bad_file_names_its_line(page, server
     assert "16" in status.inner_text() and "mine.csv" in status.inner_text()
     # The class names of the file label the class picker.
     assert page.pw.get_by_role("radio", name="red").count() == 1
+    # ...and come back in the data download
+    with page.pw.expect_download() as info:
+        page.pw.locator("#csv-download").click()
+    downloaded = open(info.value.path(), encoding="utf-8").read().splitlines()
+    assert {r.split(",")[2] for r in downloaded[1:]} == {"red", "green", "blue"}
     points = sorted(map(tuple, all_points(page)))
     assert points[0][:2] == (-4, -4)
     before = all_points(page)
