@@ -132,7 +132,7 @@ const chart = new LossChart($("loss-chart"), $("log-scale"));
 const pointsEditor = new PointsEditor($("draw-tools"), output, (m) => send(m));
 const exportsUi = new Exports($("export-tools"), { heatmap: $("output-heatmap"), points: $("output-points") },
   { send: (m) => send(m), limits: schema.limits });
-new CsvIO($("csv-tools"), document.querySelector(".plot"), {
+const csvIo = new CsvIO($("csv-tools"), document.querySelector(".plot"), {
   send: (m) => send(m), sendPatch: (p) => sendPatch(p), problem: () => app.config?.problem || "classification",
   limits: schema.limits, onClassNames: (names) => pointsEditor.setClassNames(names),
   // the data keep the class names of the file they came from
@@ -214,13 +214,18 @@ window.addEventListener("popstate", () => {
 const handlers = {
   hello(msg) {
     const previous = app.config;
-    // A reconnect: the new session starts from defaults; put our config (and seed) back.
+    // A reconnect: the new session starts from defaults; put our config (and seed) back, and
+    // our own points with their split (they lived only in the old session).
     if (previous) restore.want(previous, msg.config, "reconnect");
+    const ownPoints = previous?.dataset === "custom" ? output.data : null;
     app.replaceUrl = true; // the config the page is restoring is not a new history entry
     applyConfig(msg.config, msg.version, []);
     insight.reconnected();
     lessons.connected();
     restore.start();
+    if (ownPoints && ownPoints.train.length + ownPoints.test.length) {
+      csvIo.sendPoints(ownPoints.train.concat(ownPoints.test), ownPoints.train.map(() => true).concat(ownPoints.test.map(() => false)));
+    }
     if (previous && app.wantPlaying) send({ type: "play" });
   },
   config(msg) {

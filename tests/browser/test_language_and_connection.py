@@ -35,6 +35,16 @@ def test_reconnects_after_a_server_restart_and_restores_the_config(page, make_se
     config = page.nnp("config")
     assert config["seed"] == 77 and config["hidden"] == [3] and config["learning_rate"] == 0.3
     page.wait("n.renderSamples > 0")
+    # own points come back too, with their train/test split
+    page.pw.evaluate("""() => __nnp.send({type: "points", clear: true, train: [true, true, false],
+                                          add: [[1, 1, 0], [-1, -1, 1], [2, -2, 1]]})""")
+    page.wait("n.config.dataset === 'custom' && n.data.train.length === 2 && n.data.test.length === 1")
+    srv.stop()
+    page.wait("n.connection === 'reconnecting'")
+    srv.start()
+    page.wait("n.connection === 'live' && n.config.dataset === 'custom' && n.data && "
+              "n.data.train.length === 2 && n.data.test.length === 1", timeout=20000)
+    assert page.nnp("data.test") == [[2, -2, 1]] and page.nnp("config.activation") == "sigmoid"
     # the restored session trains
     page.pw.locator("#play").click()
     page.wait("n.state === 'playing' && n.epoch > 0")
