@@ -11,6 +11,9 @@ import { optionLabel } from "./controls.js";
 const SVG = "http://www.w3.org/2000/svg";
 const MAX_FOCUSABLE_LINKS = 64; // beyond this, tabbing through links would be a trap
 const MAX_FLOWING_LINKS = 300;  // the "flow" animation repaints every link; keep it cheap
+// A 16×64 network has 60 000 weights: that many SVG paths freeze the page. Beyond this many,
+// each pair of layers shows only its strongest links (re-chosen whenever new weights arrive).
+const MAX_DRAWN_LINKS = 2400;
 const MAX_GAP = 36; // px between layer columns, as in the CSS
 const MIN_GAP = 8;
 const COMPACT_NODE = 24; // px, the unit pictures of a network too wide for its column
@@ -53,7 +56,10 @@ export class NetworkView {
     const remove = button("−", "network.remove_layer", () => this.changeLayers(-1));
     this.layerCount = document.createElement("span");
     this.layerCount.className = "layer-count";
-    this.header.append(add, remove, this.layerCount);
+    this.linkNote = document.createElement("span");
+    this.linkNote.className = "hint link-note";
+    this.linkNote.hidden = true;
+    this.header.append(add, remove, this.layerCount, this.linkNote);
   }
 
   changeLayers(delta) {
@@ -186,20 +192,33 @@ export class NetworkView {
     return { plus, minus, count, select, units, layer };
   }
 
-  /** One SVG path per weight (and per output class), with hover and click to edit. */
+  /** One SVG path per weight (and per output class), with hover and click to edit; for a
+   * huge network a pool per pair of layers that shows its strongest weights (see redraw). */
   buildLinks() {
     this.svg.replaceChildren();
     this.links = [];
     this.biases = [];
     const sources = [this.config.features.map((n) => this.featureNodes.get(n).node), ...this.unitNodes];
     const targets = [...this.unitNodes, this.outputNodes];
-    const focusable = sources.reduce((sum, s, L) => sum + s.length * targets[L].length, 0) <= MAX_FOCUSABLE_LINKS;
+    this.sources = sources;
+    this.targets = targets;
+    const total = sources.reduce((sum, s, L) => sum + s.length * targets[L].length, 0);
+    const focusable = total <= MAX_FOCUSABLE_LINKS;
+    this.linkTotal = total;
+    this.capped = total > MAX_DRAWN_LINKS;
+    const perPair = Math.max(8, Math.floor(MAX_DRAWN_LINKS / targets.length));
+    this.groups = [];
     for (let L = 0; L < targets.length; L++) {
-      sources[L].forEach((from, i) => targets[L].forEach((to, j) => {
+      const pairs = [];
+      sources[L].forEach((_, i) => targets[L].forEach((_, j) => pairs.push([i, j])));
+      const group = { links: [], pickedFrom: null };
+      this.groups.push(group);
+      for (const [i, j] of this.capped ? pairs.slice(0, perPair) : pairs) {
         const el = document.createElementNS(SVG, "path");
         el.classList.add("link");
         if (focusable) el.setAttribute("tabindex", "0");
-        const link = { el, layer: L, i, j, from, to };
+        // i, j, from, to change when a capped pool shows other weights; handlers read them then
+        const link = { el, layer: L, i, j, from: sources[L][i], to: targets[L][j] };
         el.addEventListener("mouseenter", (ev) => this.cb.onLinkHover(link, this.weightOf(link), ev));
         el.addEventListener("mouseleave", () => this.cb.onLinkHover(null));
         el.addEventListener("click", () => this.editLink(link));
@@ -210,7 +229,8 @@ export class NetworkView {
         });
         this.svg.append(el);
         this.links.push(link);
-      }));
+        group.links.push(link);
+      }
       targets[L].forEach((node, j) => {
         const el = document.createElement("button");
         el.type = "button";
@@ -224,6 +244,26 @@ export class NetworkView {
       });
     }
     this.svg.classList.toggle("can-flow", this.links.length <= MAX_FLOWING_LINKS);
+    this.linkNote.hidden = !this.capped;
+  }
+
+  /** A capped pool: show layer pair L's strongest weights (when its weights are new). */
+  pickStrongest(L) {
+    const group = this.groups[L];
+    const w = this.weights[L];
+    if (!this.capped || !w || group.pickedFrom === w) return;
+    group.pickedFrom = w;
+    const n = this.sources[L].length, m = this.targets[L].length;
+    const strength = new Float64Array(n * m);
+    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) strength[i * m + j] = Math.abs(this.weightAt(L, i, j));
+    const order = Array.from(strength.keys()).sort((a, b) => strength[b] - strength[a]);
+    group.links.forEach((link, k) => {
+      const i = Math.floor(order[k] / m), j = order[k] % m;
+      if (link.i === i && link.j === j) return;
+      Object.assign(link, { i, j, from: this.sources[L][i], to: this.targets[L][j] });
+      this.placeLink(link);
+      link.el.setAttribute("aria-label", t("network.weight_edit", { layer: L + 1, i: i + 1, j: j + 1 }));
+    });
   }
 
   editLink(link) {
@@ -232,12 +272,16 @@ export class NetworkView {
 
   /** The weight of a link; for maxout the larger of its two pieces. */
   weightOf(link) {
-    const w = this.weights[link.layer];
+    return this.weightAt(link.layer, link.i, link.j);
+  }
+
+  weightAt(layer, i, j) {
+    const w = this.weights[layer];
     if (!w) return 0;
     const [, cols] = w.shape;
-    const a = w.data[link.i * cols + link.j];
-    if (cols === 2 * (this.columnSize(link.layer + 1))) {
-      const b = w.data[link.i * cols + link.j + cols / 2];
+    const a = w.data[i * cols + j];
+    if (cols === 2 * (this.columnSize(layer + 1))) {
+      const b = w.data[i * cols + j + cols / 2];
       return Math.abs(b) > Math.abs(a) ? b : a;
     }
     return a;
@@ -272,18 +316,26 @@ export class NetworkView {
     if (!this.links.length && !this.config) return;
     this.fitGaps();
     const box = this.root.getBoundingClientRect();
+    // Every node measured once, before any path is written: reading a position after a write
+    // forces a new layout each time, which made big networks take seconds.
+    this.positions = new Map();
+    for (const node of new Set((this.sources || []).flat().concat((this.targets || []).flat()))) {
+      const r = node.getBoundingClientRect();
+      this.positions.set(node, [r.left - box.left + this.root.scrollLeft, r.right - box.left + this.root.scrollLeft,
+        r.top + r.height / 2 - box.top + this.root.scrollTop]);
+    }
     this.svg.setAttribute("width", this.columns.scrollWidth);
     this.svg.setAttribute("height", this.columns.scrollHeight);
-    const at = (node, side) => {
-      const r = node.getBoundingClientRect();
-      return [(side ? r.right : r.left) - box.left + this.root.scrollLeft, r.top + r.height / 2 - box.top + this.root.scrollTop];
-    };
-    for (const link of this.links) {
-      const [x1, y1] = at(link.from, 1);
-      const [x2, y2] = at(link.to, 0);
-      const mx = (x1 + x2) / 2;
-      link.el.setAttribute("d", `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`);
-    }
+    for (const link of this.links) this.placeLink(link);
+  }
+
+  /** Draw a link's curve between its nodes' measured positions (from layout). */
+  placeLink(link) {
+    const from = this.positions?.get(link.from), to = this.positions?.get(link.to);
+    if (!from || !to) return;
+    const [x1, y1] = [from[1], from[2]], [x2, y2] = [to[0], to[2]];
+    const mx = (x1 + x2) / 2;
+    link.el.setAttribute("d", `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`);
   }
 
   /** Update everything a frame carries: unit grids, output nodes, links, biases, dead units. */
@@ -309,6 +361,7 @@ export class NetworkView {
         this.outputCanvases.forEach((c, k) => drawClassGrid(c, this.output, k));
       }
     }
+    this.groups?.forEach((_, L) => this.pickStrongest(L));
     for (const link of this.links) {
       if (!this.weights[link.layer]) continue;
       const w = this.weightOf(link);
@@ -352,6 +405,7 @@ export class NetworkView {
     if (this.inputHead) this.inputHead.textContent = t("network.features");
     if (this.outputHead) this.outputHead.textContent = t("network.output");
     this.layerCount.textContent = t(n === 1 ? "network.layers_one" : "network.layers", { n });
+    if (this.capped) this.linkNote.textContent = t("network.links_capped", { shown: this.links.length, total: this.linkTotal });
     this.header.querySelector("button:nth-child(2)").disabled = n === 0;
     (this.layerHeaders || []).forEach((h) => {
       h.count.textContent = t(h.units === 1 ? "network.units_one" : "network.units", { n: h.units });

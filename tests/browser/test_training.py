@@ -131,3 +131,29 @@ def test_render_cost_per_frame_and_screenshot(page, server, artifacts):
     path = artifacts / "page-after-training.png"
     page.pw.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000
+
+
+def test_the_largest_network_stays_usable_and_shows_its_strongest_weights(page, server):
+    # 16 layers of 64 units: 61 632 weights, which as SVG paths froze the page for minutes
+    page.open(server.url + "/?hidden=" + ",".join(["64"] * 16), timeout=30000)
+    links = page.pw.locator("#network .link")
+    assert 0 < links.count() <= 2400
+    note = page.pw.locator(".link-note")
+    assert note.is_visible() and "strongest" in note.inner_text() and "61632" in note.inner_text()
+    page.pw.locator("#play").click()
+    page.wait("n.epoch >= 2", timeout=30000)
+    page.pw.locator("#play").click()
+    page.wait("n.state === 'paused'")
+    page.pw.wait_for_timeout(500)
+    # the links shown between hidden layers 1 and 2 are the strongest of their 4096 weights
+    shown, strongest = page.pw.evaluate("""() => {
+      const shown = [...document.querySelectorAll('#network .link')]
+        .map(el => el.getAttribute('aria-label').match(/Weight (\\d+): from (\\d+) to (\\d+)/))
+        .filter(m => m && m[1] === '2').map(m => [Number(m[2]) - 1, Number(m[3]) - 1]);
+      const all = [];
+      for (let i = 0; i < 64; i++) for (let j = 0; j < 64; j++) all.push([Math.abs(__nnp.weight(1, i, j)), i, j]);
+      all.sort((a, b) => b[0] - a[0]);
+      return [shown, all.slice(0, shown.length).map(([, i, j]) => [i, j])];
+    }""")
+    assert len(shown) >= 8 and sorted(shown) == sorted(strongest)
+    assert not page.errors, page.errors

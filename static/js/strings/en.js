@@ -27,6 +27,7 @@ export default {
   "network.remove_unit": "Remove a neuron from this layer",
   "network.layers": "{n} hidden layers",
   "network.layers_one": "1 hidden layer",
+  "network.links_capped": "showing the {shown} strongest of {total} weights",
   "network.units": "{n} neurons",
   "network.units_one": "1 neuron",
   "network.layer_activation": "Activation of hidden layer {n}",

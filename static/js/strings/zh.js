@@ -27,6 +27,7 @@ export default {
   "network.remove_unit": "从这一层删除一个神经元",
   "network.layers": "{n} 个隐藏层",
   "network.layers_one": "1 个隐藏层",
+  "network.links_capped": "只显示 {total} 个权重中最强的 {shown} 个",
   "network.units": "{n} 个神经元",
   "network.units_one": "1 个神经元",
   "network.layer_activation": "第 {n} 个隐藏层的激活函数",
