@@ -10,6 +10,7 @@ import { Connection, sessionUrl } from "./connection.js";
 import { Controls } from "./controls.js";
 import { onLanguage, t } from "./i18n.js";
 import { OutputPanel } from "./output-panel.js";
+import { dataPoints, pointsMessages } from "./csv-io.js";
 import { showMetrics } from "./metrics-view.js";
 import { difference, sameValue } from "./schema.js";
 
@@ -172,9 +173,12 @@ export class CompareMode {
           this.lesson = null;
           this.sendLesson(lesson);
         } else if (previous) {
-          // B's session came back from a reconnect with defaults: put its config back.
+          // B's session came back from a reconnect with defaults: put its config back, and
+          // its own points with their split (they lived only in the old session).
           const patch = difference(previous, msg.config);
           if (Object.keys(patch).length) this.send({ type: "config", patch });
+          const own = previous.dataset === "custom" ? this.data : null;
+          if (own && own.train.length + own.test.length) pointsMessages(...dataPoints(own)).forEach((m) => this.send(m));
         } else this.copyLeft(msg.config);
       },
       config: (msg) => {
@@ -224,7 +228,8 @@ export class CompareMode {
     const patch = difference(left.config, bConfig);
     if (Object.keys(patch).length) this.send({ type: "config", patch });
     if (left.config.dataset === "custom" && left.data) {
-      this.send({ type: "points", clear: true, add: left.data.train.concat(left.data.test) });
+      // with A's own train/test split, so both sides train and test on the same points
+      pointsMessages(...dataPoints(left.data)).forEach((m) => this.send(m));
     }
     // Both curves start at epoch 0 from the same seed's weights, so they can be compared.
     this.sendLeft({ type: "reset" });

@@ -11,6 +11,29 @@ import { StatusLine } from "./status-line.js";
 
 const SPLIT_AT_BYTES = 256 * 1024; // keep each `points` message well under the message limit
 
+/**
+ * The `points` messages that replace a session's data by `points` (with their own train/test
+ * `split` when given), each small enough for the message limit; the first one clears.
+ */
+export function pointsMessages(points, split = null) {
+  const bytes = JSON.stringify(points).length;
+  const chunks = Math.max(1, Math.ceil(bytes / SPLIT_AT_BYTES));
+  const size = Math.ceil(points.length / chunks);
+  const messages = [];
+  for (let i = 0; i < points.length; i += size) {
+    const message = { type: "points", add: points.slice(i, i + size) };
+    if (i === 0) message.clear = true;
+    if (split) message.train = split.slice(i, i + size);
+    messages.push(message);
+  }
+  return messages;
+}
+
+/** The points of a `data` message with their split, as pointsMessages takes them. */
+export function dataPoints(data) {
+  return [data.train.concat(data.test), data.train.map(() => true).concat(data.test.map(() => false))];
+}
+
 export class CsvIO {
   /**
    * root: where the file controls go; dropTarget: the element files can be dropped on;
@@ -114,16 +137,7 @@ export class CsvIO {
   /** Replace the data by `points` (with the file's own train/test `split`, if it had one),
    *  in messages that each fit the message limit; false when the connection dropped them. */
   sendPoints(points, split = null) {
-    const bytes = JSON.stringify(points).length;
-    const chunks = Math.max(1, Math.ceil(bytes / SPLIT_AT_BYTES));
-    const size = Math.ceil(points.length / chunks);
-    for (let i = 0; i < points.length; i += size) {
-      const message = { type: "points", add: points.slice(i, i + size) };
-      if (i === 0) message.clear = true;
-      if (split) message.train = split.slice(i, i + size);
-      if (!this.deps.send(message)) return false;
-    }
-    return true;
+    return pointsMessages(points, split).every((message) => this.deps.send(message));
   }
 
   /** Show an outcome; the framing is translated, the server's own detail is kept as sent. */

@@ -21,7 +21,7 @@ import { makeUrlWriter, readUrl } from "./state.js";
 import { loadThumbnails } from "./thumbnails.js";
 import { createStatus } from "./status.js";
 import { PointsEditor } from "./points-editor.js";
-import { CsvIO } from "./csv-io.js";
+import { CsvIO, dataPoints } from "./csv-io.js";
 import { Exports } from "./exports.js";
 
 const $ = (id) => document.getElementById(id);
@@ -223,9 +223,7 @@ const handlers = {
     insight.reconnected();
     lessons.connected();
     restore.start();
-    if (ownPoints && ownPoints.train.length + ownPoints.test.length) {
-      csvIo.sendPoints(ownPoints.train.concat(ownPoints.test), ownPoints.train.map(() => true).concat(ownPoints.test.map(() => false)));
-    }
+    if (ownPoints && ownPoints.train.length + ownPoints.test.length) csvIo.sendPoints(...dataPoints(ownPoints));
     if (previous && app.wantPlaying) send({ type: "play" });
   },
   config(msg) {

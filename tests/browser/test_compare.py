@@ -126,3 +126,16 @@ def test_early_stopping_marks_each_sides_best_epoch_on_the_shared_chart(page, se
     page.pw.locator("#compare-toggle").click()  # closing compare mode removes B's marker
     page.wait("n.insight.bestMarkerB === null")
     assert not page.errors, page.errors
+
+
+def test_opening_compare_on_own_points_gives_b_the_same_train_test_split(page, server):
+    page.open(server.url + "/?seed=4")
+    points = [[-3, -3, 0], [3, 3, 1], [-3, 3, 0], [3, -3, 1], [0, 4, 1], [0, -4, 0]]
+    page.pw.evaluate("(add) => __nnp.send({type: 'points', clear: true, add, train: [true, false, true, false, true, false]})",
+                     points)
+    page.wait("n.config.dataset === 'custom' && n.data.train.length === 3 && n.data.test.length === 3")
+    page.pw.locator("#compare-toggle").click()
+    page.wait("n.compare.data && n.compare.data.train.length + n.compare.data.test.length === 6", timeout=15000)
+    assert page.nnp("compare.data.train") == page.nnp("data.train")
+    assert page.nnp("compare.data.test") == page.nnp("data.test")
+    assert not page.errors, page.errors
