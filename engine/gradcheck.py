@@ -9,11 +9,9 @@ is right; kinks (ReLU at 0, hinge at the margin) may give isolated larger errors
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
-
-from .network import Workspace
 
 FLOOR = 1e-4
 # The largest relative error that still counts as "backprop is right" (what the playground's
@@ -36,7 +34,7 @@ def gradient_check(network: Any, X: Any, Y: Any, eps: float = 1e-5, max_params: 
         checked = np.unique(np.linspace(0, params.size - 1, max_params).round().astype(np.intp))
     analytic = network.layout.pack(dW, db)[checked]
     numeric = np.empty_like(analytic)
-    loss = _loss_of(network, X, Y)
+    loss = network.loss_of(X, Y)
     for k, i in enumerate(checked):
         saved = params[i]
         params[i] = saved + eps
@@ -47,16 +45,3 @@ def gradient_check(network: Any, X: Any, Y: Any, eps: float = 1e-5, max_params: 
         numeric[k] = (up - down) / (2 * eps)
     scale = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), FLOOR)
     return float(np.max(np.abs(analytic - numeric) / scale)) if analytic.size else 0.0
-
-
-def _loss_of(network: Any, X: Any, Y: Any) -> Callable[[], float]:
-    """network.loss(X, Y) as a function of the current parameters, with inputs, targets and
-    buffers prepared once (the check calls it twice per parameter)."""
-    x, t = network.inputs(X), np.ascontiguousarray(network.encode(Y).T)
-    ws = Workspace(network, x.shape[1])
-
-    def loss() -> float:
-        network.run_forward(ws, x, network.blocks)
-        return float(network.head.losses(ws.z[-1], ws.o, t).mean())
-
-    return loss

@@ -104,13 +104,16 @@ def apply_lesson(trainer: Any, lesson: Mapping[str, Any], side: str = "left") ->
     config = lesson["config"] if side == "left" else lesson["compare"]
     if config is None:
         raise ConfigError("side", f"lesson {lesson['id']!r} has no compare side; allowed: left")
+    points = lesson[prefix + "points"]
+    if points is not None and len(points) > trainer.max_points:
+        # checked before anything changes: the config would be applied already when adding failed
+        raise ConfigError("points", f"lesson {lesson['id']!r} has {len(points)} points; this trainer allows at most "
+                                    f"{trainer.max_points} points")
     reset = list(trainer.update(dict(config)))
     trainer.reset()  # a lesson always starts from its seed's weights at epoch 0, even if nothing changed
     reset = [part for part in ("data", "network", "optimizer") if part in reset or part != "data"]
-    points = lesson[prefix + "points"]
     if points is not None:
-        trainer.clear_points()
-        trainer.add_points(points)
+        trainer.set_points(points)
         reset = ["data", "network", "optimizer"]
     weights = lesson[prefix + "weights"]
     if weights is not None:

@@ -374,10 +374,19 @@ class Network:
 
     def loss(self, X: Any, Y: Any) -> float:
         """The mean data loss over the examples (no penalty)."""
+        return self.loss_of(X, Y)()
+
+    def loss_of(self, X: Any, Y: Any) -> Callable[[], float]:
+        """loss(X, Y) as a function of the current parameters, with inputs, targets and buffers
+        prepared once (the gradient check calls it twice per parameter)."""
         x, t = self.inputs(X), np.ascontiguousarray(self.encode(Y).T)
         ws = Workspace(self, x.shape[1])
-        self.run_forward(ws, x, self.blocks)
-        return float(self.head.losses(ws.z[-1], ws.o, t).mean())
+
+        def loss() -> float:
+            self.run_forward(ws, x, self.blocks)
+            return float(self.head.losses(ws.z[-1], ws.o, t).mean())
+
+        return loss
 
     def flat_gradient(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
         """The mean data-loss gradient in the layout of `params`, for prepared inputs

@@ -26,11 +26,6 @@ async def lesson(session: Session, lesson_id: str, side: str) -> None:
         raise ConfigError("id", f"unknown lesson {lesson_id!r}; allowed: {', '.join(session.lessons) or 'none'}")
     if side == "right" and chosen["compare"] is None:
         raise ConfigError("side", f"lesson {lesson_id!r} has no compare side; allowed: left")
-    points = chosen["points" if side == "left" else "compare_points"]
-    if points is not None and len(points) > session.max_points:
-        # checked first: apply_lesson would already have changed the config when adding them failed
-        raise ConfigError("points", f"lesson {lesson_id!r} has {len(points)} points; this server allows at most "
-                                    f"{session.max_points} points per session")
     async with session.lock:
         reset = apply_lesson(session.trainer, chosen, side)
         session.pace = {**session.pace, "early_stopping": chosen["early_stopping"] or 0}

@@ -82,12 +82,7 @@ export class CompareMode {
     this.resetConfig();
     this.lesson = lesson;
     this.build();
-    this.els.column.hidden = false;
-    for (const tag of this.els.sideTags) tag.hidden = false;
-    document.body.classList.add("comparing");
-    this.els.toggle.setAttribute("aria-pressed", "true");
-    this.chart.setCompare(true);
-    this.sideB?.open(true);
+    this.showOpen(true);
     if (!this.connection) {
       this.connection = new Connection(sessionUrl(), this.handlers(), (status) => { this.status = status; this.showStatus(); });
     }
@@ -100,12 +95,17 @@ export class CompareMode {
     this.isOpen = false;
     this.connection.close();
     this.resetConfig();
-    this.els.column.hidden = true;
-    for (const tag of this.els.sideTags) tag.hidden = true;
-    document.body.classList.remove("comparing");
-    this.els.toggle.setAttribute("aria-pressed", "false");
-    this.chart.setCompare(false);
-    this.sideB?.open(false);
+    this.showOpen(false);
+  }
+
+  /** Show or hide everything compare mode adds to the page (B's column, tags, curves, panels). */
+  showOpen(on) {
+    this.els.column.hidden = !on;
+    for (const tag of this.els.sideTags) tag.hidden = !on;
+    document.body.classList.toggle("comparing", on);
+    this.els.toggle.setAttribute("aria-pressed", String(on));
+    this.chart.setCompare(on);
+    this.sideB?.open(on);
   }
 
   send(message) {

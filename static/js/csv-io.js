@@ -7,6 +7,7 @@
 // and a `points` message that replaces the data. A refused file changes nothing.
 
 import { t, onLanguage } from "./i18n.js";
+import { filePicker } from "./file-picker.js";
 import { StatusLine } from "./status-line.js";
 
 const SPLIT_AT_BYTES = 256 * 1024; // keep each `points` message well under the message limit
@@ -52,20 +53,8 @@ export class CsvIO {
     const el = (tag, cls) => { const e = document.createElement(tag); if (cls) e.className = cls; return e; };
     this.heading = el("h3", "tool-heading");
     const row = el("div", "tool-row");
-    // A visible label styled as a button opens the (visually hidden, still focusable) input.
-    this.pick = el("label", "text-button file-button");
-    this.pickText = el("span");
-    this.input = el("input", "sr-only");
-    this.input.type = "file";
-    this.input.id = "csv-file";
-    this.input.accept = ".csv,.tsv,.txt,text/csv,text/plain";
-    this.pick.htmlFor = this.input.id;
-    this.pick.append(this.pickText);
-    this.input.addEventListener("change", () => {
-      const file = this.input.files?.[0];
-      this.input.value = ""; // choosing the same file again must upload again
-      if (file) this.upload(file);
-    });
+    ({ label: this.pick, text: this.pickText, input: this.input } =
+      filePicker("csv-file", ".csv,.tsv,.txt,text/csv,text/plain", (file) => this.upload(file)));
     this.download = el("button", "text-button");
     this.download.type = "button";
     this.download.id = "csv-download";

@@ -6,6 +6,7 @@
 import { t, onLanguage } from "./i18n.js";
 
 const MARKER_COLOR = "#2e7d32";
+const bestEpoch = (state) => state?.best_epoch ?? null;
 
 export class EarlyStopping {
   /**
@@ -82,7 +83,7 @@ export class EarlyStopping {
   frame(header) {
     if (!("early_stopping" in header)) return;
     const next = header.early_stopping || null;
-    const moved = (next?.best_epoch ?? null) !== (this.state?.best_epoch ?? null);
+    const moved = bestEpoch(next) !== bestEpoch(this.state);
     this.state = next;
     if (moved) {
       this.chartPlot?.redraw(false, false);
@@ -93,7 +94,7 @@ export class EarlyStopping {
   /** Side B's frame header (compare mode): its best epoch gets a marker of its own. */
   frameB(header) {
     const next = header.early_stopping || null;
-    const moved = (next?.best_epoch ?? null) !== (this.stateB?.best_epoch ?? null);
+    const moved = bestEpoch(next) !== bestEpoch(this.stateB);
     this.stateB = next;
     if (moved) this.chartPlot?.redraw(false, false);
   }

@@ -4,6 +4,7 @@
 // (`load_model`; the session answers with config, data, state and a frame, as after a reset).
 
 import { t, onLanguage } from "./i18n.js";
+import { filePicker } from "./file-picker.js";
 import { StatusLine } from "./status-line.js";
 
 const FORMATS = ["model", "numpy", "pytorch", "history_csv"];
@@ -59,19 +60,8 @@ export class Exports {
     this.png.type = "button";
     this.png.id = "export-png";
     this.png.addEventListener("click", () => this.savePng());
-    this.load = el("label", "text-button file-button");
-    this.loadText = el("span");
-    this.input = el("input", "sr-only");
-    this.input.type = "file";
-    this.input.id = "model-file";
-    this.input.accept = ".json,application/json";
-    this.load.htmlFor = this.input.id;
-    this.load.append(this.loadText);
-    this.input.addEventListener("change", () => {
-      const file = this.input.files?.[0];
-      this.input.value = "";
-      if (file) this.loadModel(file);
-    });
+    ({ label: this.load, text: this.loadText, input: this.input } =
+      filePicker("model-file", ".json,application/json", (file) => this.loadModel(file)));
     group.append(this.png, this.input, this.load);
     this.status = new StatusLine("export-status");
     this.details.append(this.summary, group, this.status.el);

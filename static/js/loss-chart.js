@@ -8,14 +8,46 @@ import { t, onLanguage } from "./i18n.js";
 
 const MAX_POINTS = 4000; // thin out older points beyond this, so a long run stays cheap to draw
 
+/** One side's losses as uPlot columns: epochs, train, test. */
+class LossHistory {
+  constructor() {
+    this.clear();
+  }
+
+  clear() {
+    this.epochs = [];
+    this.train = [];
+    this.test = [];
+  }
+
+  /** Append [epoch, train, test] points; a smaller epoch than the last means training restarted. */
+  append(history) {
+    for (const [epoch, train, test] of history) {
+      const last = this.epochs[this.epochs.length - 1];
+      if (last !== undefined && epoch <= last) this.clear();
+      this.epochs.push(epoch);
+      this.train.push(train);
+      this.test.push(test);
+    }
+    if (this.epochs.length > MAX_POINTS) {
+      const keep = (_, i) => i % 2 === 0 || i === this.epochs.length - 1;
+      this.epochs = this.epochs.filter(keep);
+      this.train = this.train.filter(keep);
+      this.test = this.test.filter(keep);
+    }
+  }
+
+  get columns() {
+    return [this.epochs, this.train, this.test];
+  }
+}
+
 export class LossChart {
   constructor(container, logToggle) {
     this.container = container;
     this.logToggle = logToggle;
-    this.epochs = [];
-    this.train = [];
-    this.test = [];
-    this.b = null; // compare mode: {epochs, train, test} of side B, else null
+    this.a = new LossHistory();
+    this.b = null; // compare mode: side B's LossHistory, else null
     this.dirty = false;
     this.plot = null;
     this.create();
@@ -58,10 +90,10 @@ export class LossChart {
   }
 
   columns() {
-    let cols = [this.epochs, this.train, this.test];
+    let cols = this.a.columns;
     // Both sides on one x axis; an epoch only one side has is `undefined` on the other, which
     // uPlot bridges, while a null (a diverged loss) stays a gap.
-    if (this.b) cols = uPlot.join([cols, [this.b.epochs, this.b.train, this.b.test]]);
+    if (this.b) cols = uPlot.join([cols, this.b.columns]);
     // uPlot's log scale cannot show zero or negative values; they are gaps there.
     if (!this.logToggle.checked) return cols;
     const pos = (v) => (v > 0 ? v : v === undefined ? undefined : null);
@@ -73,29 +105,20 @@ export class LossChart {
     if (this.plot && w && w !== this.plot.width) this.plot.setSize({ width: w, height: 110 });
   }
 
-  /** Append [epoch, train, test] points; a smaller epoch than the last means training restarted. */
+  /** Append side A's [epoch, train, test] points (a frame's history). */
   append(history) {
-    for (const [epoch, train, test] of history) {
-      const last = this.epochs[this.epochs.length - 1];
-      if (last !== undefined && epoch <= last) this.clear();
-      this.epochs.push(epoch);
-      this.train.push(train);
-      this.test.push(test);
-    }
-    if (this.epochs.length > MAX_POINTS) {
-      const keep = (_, i) => i % 2 === 0 || i === this.epochs.length - 1;
-      this.epochs = this.epochs.filter(keep);
-      this.train = this.train.filter(keep);
-      this.test = this.test.filter(keep);
-    }
+    this.a.append(history);
     if (history.length) this.dirty = true;
   }
 
   clear() {
-    this.epochs = [];
-    this.train = [];
-    this.test = [];
+    this.a.clear();
     this.dirty = true;
+  }
+
+  /** The epochs side A's curves hold. */
+  get epochs() {
+    return this.a.epochs;
   }
 
   /** Redraw if points arrived since the last draw (called once per animation frame). */
@@ -108,35 +131,20 @@ export class LossChart {
   /** Compare mode on or off: side B's series are added (empty) or removed. */
   setCompare(on) {
     if (on === (this.b !== null)) return;
-    this.b = on ? { epochs: [], train: [], test: [] } : null;
+    this.b = on ? new LossHistory() : null;
     this.create();
   }
 
   /** Append side B's [epoch, train, test] points (compare mode), like append() for side A. */
   appendB(history) {
-    const b = this.b;
-    if (!b) return;
-    for (const [epoch, train, test] of history) {
-      const last = b.epochs[b.epochs.length - 1];
-      if (last !== undefined && epoch <= last) this.clearB();
-      b.epochs.push(epoch);
-      b.train.push(train);
-      b.test.push(test);
-    }
-    if (b.epochs.length > MAX_POINTS) {
-      const keep = (_, i) => i % 2 === 0 || i === b.epochs.length - 1;
-      b.epochs = b.epochs.filter(keep);
-      b.train = b.train.filter(keep);
-      b.test = b.test.filter(keep);
-    }
+    if (!this.b) return;
+    this.b.append(history);
     if (history.length) this.dirty = true;
   }
 
   clearB() {
     if (!this.b) return;
-    this.b.epochs = [];
-    this.b.train = [];
-    this.b.test = [];
+    this.b.clear();
     this.dirty = true;
   }
 
@@ -149,10 +157,5 @@ export class LossChart {
   addPlugin(plugin) {
     (this.plugins ||= []).push(plugin);
     this.create();
-  }
-
-  /** The loss history as rows, for a CSV download. */
-  rows() {
-    return this.epochs.map((e, i) => [e, this.train[i], this.test[i]]);
   }
 }
