@@ -25,7 +25,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from . import activations as act_table
-from . import losses
+from . import losses, scratch
 from .config import MAX_HIDDEN_LAYERS, MAX_UNITS, ConfigError
 from .initializers import initialize
 from .regularization import dropout_mask
@@ -90,23 +90,32 @@ class Workspace:
     """
 
     def __init__(self, net: "Network", n: int, dtype: Any = np.float64, train: bool = False,
-                 picture: bool = False):
+                 picture: bool = False, shared: bool = False):
         self.n = n
         # Pictures may use the activations' fast approximations (scratch: two rows x n each).
         self.picture = picture
-        if picture:
-            rows = max(rows for rows, _ in net.layout.shapes)
-            self.scratch = (np.empty((rows, n), dtype), np.empty((rows, n), dtype))
         hidden = net.sizes[1:-1]
         starts = np.cumsum([0] + [u + 1 for u in hidden]).tolist()
         out_rows = (starts[-1], starts[-1] + net.sizes[-1])
         # The output rows come last in the stack, so a tanh or sigmoid output's derivative is
         # taken in the same call as the hidden layers'.
-        self.s = np.ones((out_rows[1], n), dtype)
+        shapes = [(out_rows[1], n)] + [(rows, n) for rows, _ in net.layout.shapes]
+        if picture:
+            top = max(rows for rows, _ in net.layout.shapes)
+            shapes += [(top, n), (top, n)]
+        # shared (not for training): the buffers live in this thread's scratch memory, which
+        # other workspaces reuse, so a pass must first restore the ones rows (forward_calls)
+        self.shared = shared and not train
+        self.memory = scratch.buffer(sum(r * c for r, c in shapes), dtype) if self.shared else None
+        arrays = _carve(shapes, dtype, self.memory)
+        self.s = arrays[0]
+        self.s.fill(1)
+        self.z = arrays[1:1 + len(net.layout.shapes)]
+        if picture:
+            self.scratch = (arrays[-2], arrays[-1])
         self.a = [self.s[r:r + u] for r, u in zip(starts, hidden)]
         self.inputs = [self.s[r:r + u + 1] for r, u in zip(starts, hidden)]
         self.rows = [(r, r + u) for r, u in zip(starts, hidden)] + [out_rows]  # hidden layers, then output
-        self.z = [np.empty((rows, n), dtype) for rows, _ in net.layout.shapes]
         self.o = self.s[out_rows[0]:]
         self.x: Optional[np.ndarray] = None  # an input copy, made when inputs get noise
         self.mask: list[np.ndarray] = []  # dropout masks, made on first use
@@ -114,9 +123,20 @@ class Workspace:
             self.f = np.ones_like(self.s)
             self.fa = [self.f[r:r + u] for r, u in zip(starts, hidden)]
             self.fo = self.f[out_rows[0]:]
-            self.d = [np.empty_like(z) for z in self.z]
-            self.da = [np.empty((u, n), dtype) for u in hidden]  # maxout's dE/da
+            # dE/dz of each layer and maxout's dE/da are views of arrays with one spare row
+            # (their .base): backward takes W · delta with the whole block, bias row included,
+            # into the spare row, which saves copying a strided weight view every step
+            self.d = [np.empty((z.shape[0] + 1, n), dtype)[:-1] for z in self.z]
+            self.da = [np.empty((u + 1, n), dtype)[:-1] for u in hidden]
             self.tmp = np.empty_like(self.o)
+
+    def ones(self) -> list[np.ndarray]:
+        """The ones rows of the stack (each layer's bias input)."""
+        return [rows[-1] for rows in self.inputs]
+
+    def is_current(self) -> bool:
+        """False when shared scratch memory has since grown: rebuild to share it again."""
+        return self.memory is None or self.memory is scratch.current(self.s.dtype)
 
     def dropout_buffers(self) -> list[np.ndarray]:
         """The dropout masks, one per hidden layer (allocated on first use)."""
@@ -129,6 +149,17 @@ class Workspace:
         if self.x is None:
             self.x = np.ones((rows, self.n), self.s.dtype)
         return self.x
+
+
+def _carve(shapes: Sequence[tuple[int, int]], dtype: Any, memory: Optional[np.ndarray]) -> list[np.ndarray]:
+    """Arrays of `shapes`: new ones, or consecutive views of `memory`."""
+    if memory is None:
+        return [np.empty(shape, dtype) for shape in shapes]
+    arrays, at = [], 0
+    for rows, cols in shapes:
+        arrays.append(memory[at:at + rows * cols].reshape(rows, cols))
+        at += rows * cols
+    return arrays
 
 
 def check_sizes(sizes: Sequence[int]) -> list[int]:
@@ -186,7 +217,6 @@ class Network:
         self.layout = Layout([(w, fan_in + 1) for fan_in, w in zip(self.sizes[:-1], widths)])
         self.params = np.zeros(self.layout.size)
         self.blocks = self.layout.blocks(self.params)
-        self._wT = [block[:, :-1].T for block in self.blocks]  # backward: dE/da = W · delta
         self._weights = ParamList(block[:, :-1].T for block in self.blocks)
         self._biases = ParamList(block[:, -1] for block in self.blocks)
         # With the squared loss, a tanh or sigmoid output is differentiated like a hidden layer
@@ -264,7 +294,8 @@ class Network:
         `dropout` > 0 each hidden activation is multiplied by a fresh inverted-dropout mask
         from `rng` (after its derivative is taken).
         """
-        slope, calls = self.leaky_slope, []
+        slope = self.leaky_slope
+        calls: list[Call] = [(ones.fill, (1,)) for ones in ws.ones()] if ws.shared else []
         inputs = x
         masks = ws.dropout_buffers() if dropout else None
         for l, act in enumerate(self._acts):
@@ -319,15 +350,16 @@ class Network:
         for l in range(len(self.blocks) - 1, 0, -1):
             calls.append((np.dot, (d[l], ws.inputs[l - 1].T, grads[l])))
             act, below = self._acts[l - 1], d[l - 1]
+            back = self.blocks[l].T  # (fan_in + 1, width): W and the bias row, F-contiguous
             if act.pieces == 2:  # maxout: the winning piece takes the whole gradient
                 da, units = ws.da[l - 1], ws.da[l - 1].shape[0]
-                calls.append((np.dot, (self._wT[l], d[l], da)))
+                calls.append((np.dot, (back, d[l], da.base)))
                 if dropout:
                     calls.append((np.multiply, (da, ws.mask[l - 1], da)))
                 calls.append((np.multiply, (da, ws.fa[l - 1], below[:units])))
                 calls.append((np.subtract, (da, below[:units], below[units:])))
                 continue
-            calls.append((np.dot, (self._wT[l], d[l], below)))
+            calls.append((np.dot, (back, d[l], below.base)))
             if dropout:
                 calls.append((np.multiply, (below, ws.mask[l - 1], below)))
             if act.derivative is not None:

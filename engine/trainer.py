@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Mapping, Optional
 
 import numpy as np
@@ -63,7 +64,6 @@ class Trainer:
         self.max_points = int(max_points)
         self.config = validate_config(config)
         self._version = 0
-        self._grids: dict[tuple, np.ndarray] = {}
         self.points = datasets.generate(self.config)
         self._build_network()
         self._prepare_data()
@@ -142,8 +142,10 @@ class Trainer:
         # The epoch-end evaluation runs in float32: losses are for display, and float64 tanh
         # costs five times more here. Training stays float64.
         self._x32, self._t32 = self._x.astype(np.float32), self._t.astype(np.float32)
-        self._x_epoch = np.empty((self._x.shape[0], self._n_train))
-        self._t_epoch = np.empty((self._t.shape[0], self._n_train))
+        # Shuffled copies for training, example-major so that a batch's inputs are one
+        # contiguous block (the products take them transposed without a copy).
+        self._x_rows, self._t_rows = self._x[:, :self._n_train].T.copy(), self._t[:, :self._n_train].T.copy()
+        self._x_epoch, self._t_epoch = np.empty_like(self._x_rows), np.empty_like(self._t_rows)
         self._cursor = math.inf
         self._eval_ws = None
         self._plans = {}
@@ -203,7 +205,7 @@ class Trainer:
         cfg, net = self.config, self.network
         end = min(start + size, self._n_train)
         ws = self._workspaces.get(end - start) or self._workspace(end - start)
-        x, t = self._x_epoch[:, start:end], self._t_epoch[:, start:end]
+        x, t = self._x_epoch[start:end].T, self._t_epoch[start:end].T
         calls: list = []
         if cfg["input_noise"]:
             noisy = ws.input_buffer(x.shape[0])
@@ -220,8 +222,8 @@ class Trainer:
 
     def _shuffle(self) -> None:
         order = self._rng.permutation(self._n_train)
-        np.take(self._x, order, axis=1, out=self._x_epoch)
-        np.take(self._t, order, axis=1, out=self._t_epoch)
+        np.take(self._x_rows, order, axis=0, out=self._x_epoch)
+        np.take(self._t_rows, order, axis=0, out=self._t_epoch)
         self._cursor = 0
 
     def _workspace(self, n: int) -> Workspace:
@@ -329,23 +331,15 @@ class Trainer:
 
     def _grid_features(self, grid: int, unit_grid: int) -> np.ndarray:
         """float32 inputs (unit-major, ones last) of the output grid's points, then the unit grid's."""
-        key = (grid, unit_grid, tuple(self.config["features"]))
-        x = self._grids.get(key)
-        if x is None:
-            xy = np.concatenate([datasets.grid_points(grid), datasets.grid_points(unit_grid)])
-            x = np.ones((len(key[2]) + 1, len(xy)), np.float32)
-            x[:-1] = transform(xy, key[2]).T
-            x.setflags(write=False)
-            if len(self._grids) > 8:
-                self._grids.clear()
-            self._grids[key] = x
-        return x
+        return _grid_inputs(grid, unit_grid, tuple(self.config["features"]))
 
     def _draw(self, grid: int, unit_grid: int) -> tuple[np.ndarray, Workspace]:
         """One float32 forward pass over both grids; returns (output, workspace)."""
         x = self._grid_features(grid, unit_grid)
-        if self._grid_ws is None or self._grid_ws.n != x.shape[1]:
-            self._grid_ws = Workspace(self.network, x.shape[1], np.float32, picture=True)
+        ws = self._grid_ws
+        if ws is None or ws.n != x.shape[1] or not ws.is_current():
+            # shared: every trainer of this thread draws in the same (warm) memory
+            self._grid_ws = Workspace(self.network, x.shape[1], np.float32, picture=True, shared=True)
         key = (id(x), self._grid_ws, self.network.leaky_slope)
         if getattr(self, "_grid_key", None) != key:
             self._grid_key = key
@@ -522,6 +516,16 @@ class Trainer:
 
 
 # ---- helpers ------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=16)
+def _grid_inputs(grid: int, unit_grid: int, features: tuple[str, ...]) -> np.ndarray:
+    """The grids' network inputs, read-only and shared by every trainer (see engine.scratch)."""
+    xy = np.concatenate([datasets.grid_points(grid), datasets.grid_points(unit_grid)])
+    x = np.ones((len(features) + 1, len(xy)), np.float32)
+    x[:-1] = transform(xy, features).T
+    x.setflags(write=False)
+    return x
+
 
 def _binary_score(net: Network, z: np.ndarray, o: np.ndarray) -> np.ndarray:
     """A binary output as a score in [-1, 1]: +1 class 1, -1 class 0, 0 the boundary."""

@@ -206,6 +206,36 @@ def test_snapshot_output_matches_the_network():
     assert losses[1] == pytest.approx(trainer.snapshot(grid=4, unit_grid=2)["train_loss"])
 
 
+def test_trainers_drawing_in_shared_scratch_memory_do_not_disturb_each_other():
+    """Picture buffers are shared by all trainers of a thread (engine.scratch): trainers of
+    different shapes drawn in turn, and one drawn in another thread, show what they show alone."""
+    import threading
+
+    configs = [{"hidden": [4, 2]}, {"hidden": [8, 8, 8], "features": ["x1", "x2", "x1x2", "sin_x1"]},
+               {"hidden": [3], "activation": "relu", "n_classes": 3, "dataset": "blobs"}]
+    trainers = [Trainer({**SMALL, **c}) for c in configs]
+    for t in trainers:
+        t.train(2)
+    alone = [Trainer({**SMALL, **c}) for c in configs]
+    expected = []
+    for t in alone:
+        t.train(2)
+        expected.append(t.snapshot(grid=12, unit_grid=4))
+        t.network.params[:] = np.nan  # would poison any buffer shared with the others
+        t.snapshot(grid=12, unit_grid=4)
+    for _ in range(2):  # twice: the second round reuses the built passes
+        for t, want in zip(trainers, expected):
+            got = t.snapshot(grid=12, unit_grid=4)
+            assert np.array_equal(got["output"], want["output"])
+            assert all(np.array_equal(a, b) for a, b in zip(got["units"], want["units"]))
+    elsewhere: dict = {}
+    thread = threading.Thread(target=lambda: elsewhere.update(trainers[1].snapshot(grid=12, unit_grid=4)))
+    thread.start()
+    thread.join()
+    assert np.array_equal(elsewhere["output"], expected[1]["output"])
+    assert np.array_equal(trainers[0].snapshot(grid=12, unit_grid=4)["output"], expected[0]["output"])
+
+
 def test_snapshot_metrics_are_consistent():
     trainer = Trainer({**SMALL, "regularization": "l1", "reg_rate": 0.01})
     history = trainer.train(3)
