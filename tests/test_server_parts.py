@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from starlette.datastructures import Headers
+from test_server_wire import decode_frame
 
 from engine.config import ConfigError
+from server import frames
 from server.cli import banner, build_parser, resolve_settings
 from server.handlers import HANDLERS, MODELS
 from server.messages import ProtocolError, parse_message
@@ -99,3 +102,20 @@ def test_parse_message_refuses_deep_nesting_cleanly():
     with pytest.raises(ProtocolError) as err:
         parse_message("[" * 100_000 + "]" * 100_000, MODELS)
     assert err.value.code == "bad_json"
+
+
+def test_grids_survive_the_wire_encoding_within_one_step():
+    """quantise, row-difference, deflate (server.frames) and back (the tests' decoder, which
+    follows docs/protocol.md): every value within half a step, NaN as lo, ±inf clipped."""
+    rng = np.random.default_rng(3)
+    values = rng.uniform(-1, 1, (3, 17, 23)).astype(np.float32)
+    values[1] = np.linspace(-1, 1, 23)  # smooth rows, what the differences are for
+    values[0, 0, :3] = [np.nan, np.inf, -np.inf]
+    arr = frames.grid("units", values, -1.0, 1.0)
+    assert arr.encoding == "deflate-rows"
+    _, arrays = decode_frame(frames.encode_frame({"type": "frame"}, [arr]))
+    got = arrays["units"]
+    assert got.shape == values.shape
+    assert got[0, 0, :3].tolist() == [-1.0, 1.0, -1.0]
+    ok = np.isfinite(values)
+    assert np.abs(got[ok] - values[ok]).max() <= 1 / 255 + 1e-6

@@ -27,10 +27,12 @@ def decode_frame(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     arrays = {}
     for entry in header["arrays"]:
         raw = body[entry["offset"]:entry["offset"] + entry["nbytes"]]
-        assert entry["encoding"] in ("raw", "deflate"), entry
-        if entry["encoding"] == "deflate":
+        assert entry["encoding"] in ("raw", "deflate", "deflate-rows"), entry
+        if entry["encoding"] != "raw":
             raw = zlib.decompress(raw)
         values = np.frombuffer(raw, dtype=np.dtype(entry["dtype"]).newbyteorder("<")).reshape(entry["shape"])
+        if entry["encoding"] == "deflate-rows":  # running sum along each row, mod 256
+            values = np.cumsum(values, axis=-1, dtype=np.uint8)
         if entry["dtype"] == "uint8":
             values = entry["lo"] + values.astype(np.float64) / 255.0 * (entry["hi"] - entry["lo"])
         arrays[entry["name"]] = values

@@ -25,6 +25,7 @@ export function decodeFrame(buffer) {
     }
     let bytes = new Uint8Array(buffer, body + spec.offset, spec.nbytes);
     if (spec.encoding === "deflate") bytes = unzlibSync(bytes);
+    else if (spec.encoding === "deflate-rows") bytes = undoRowDifferences(unzlibSync(bytes), spec.shape);
     else if (spec.encoding && spec.encoding !== "raw") throw new Error(`array ${spec.name}: unknown encoding ${spec.encoding}`);
     const count = spec.shape.reduce((a, b) => a * b, 1);
     // Typed arrays need aligned offsets; copy when the bytes sit at an odd place.
@@ -33,4 +34,14 @@ export function decodeFrame(buffer) {
     arrays[spec.name] = { data, shape: spec.shape, lo: spec.lo, hi: spec.hi, dtype: spec.dtype };
   }
   return { header, arrays };
+}
+
+// "deflate-rows": each byte was stored as the difference from the one before it in its row
+// (mod 256, a row's first byte as is); a running sum restores the row, in place.
+function undoRowDifferences(bytes, shape) {
+  const width = shape[shape.length - 1];
+  for (let start = 0; start < bytes.length; start += width) {
+    for (let i = start + 1; i < start + width; i++) bytes[i] += bytes[i - 1];
+  }
+  return bytes;
 }

@@ -76,3 +76,27 @@ def test_both_languages_have_every_string():
     used |= set(re.findall(r'data-i18n(?:-title)?="([^"]+)"',
                            (STATIC.parent / "templates" / "index.html").read_text(encoding="utf-8")))
     assert used - en == set()
+
+
+def test_the_page_decodes_every_array_encoding_the_server_writes(page, server):
+    """static/js/frame.js against server.frames: row-differenced deflated grids (steep and
+    smooth rows, wrapping below 0 and above 255) and raw float32 arrays, byte for byte."""
+    import numpy as np
+
+    from server import frames
+
+    rng = np.random.default_rng(5)
+    grid = rng.uniform(-1, 1, (2, 9, 31)).astype(np.float32)
+    grid[1] = np.linspace(-1, 1, 31)[::-1]  # every step down: differences wrap below zero
+    weights = rng.normal(size=(3, 4)).astype(np.float32)
+    data = frames.encode_frame({"type": "frame"}, [frames.grid("units", grid, -1.0, 1.0),
+                                                  frames.floats("weights.0", weights)])
+    page.pw.goto(server.url)
+    decoded = page.pw.evaluate("""async (bytes) => {
+      const { decodeFrame } = await import('/static/js/frame.js');
+      const { arrays } = decodeFrame(new Uint8Array(bytes).buffer);
+      return { units: [...arrays.units.data], weights: [...arrays['weights.0'].data], shape: arrays.units.shape };
+    }""", list(data))
+    assert decoded["shape"] == [2, 9, 31]
+    assert decoded["units"] == frames.quantize(grid, -1.0, 1.0).ravel().tolist()
+    assert np.array_equal(np.array(decoded["weights"], dtype=np.float32), weights.ravel())
