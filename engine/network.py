@@ -103,10 +103,12 @@ class Workspace:
         if picture:
             top = max(rows for rows, _ in net.layout.shapes)
             shapes += [(top, n), (top, n)]
-        # shared (not for training): the buffers live in this thread's scratch memory, which
-        # other workspaces reuse, so a pass must first restore the ones rows (forward_calls)
-        self.shared = shared and not train
-        self.memory = scratch.buffer(sum(r * c for r, c in shapes), dtype) if self.shared else None
+        # shared (not for training, not beyond scratch.MAX_BYTES): the buffers live in this
+        # thread's scratch memory, which other workspaces reuse, so a pass must first restore
+        # the ones rows (forward_calls)
+        size = sum(r * c for r, c in shapes)
+        self.shared = shared and not train and size * np.dtype(dtype).itemsize <= scratch.MAX_BYTES
+        self.memory = scratch.buffer(size, dtype) if self.shared else None
         arrays = _carve(shapes, dtype, self.memory)
         self.s = arrays[0]
         self.s.fill(1)

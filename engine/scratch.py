@@ -6,7 +6,9 @@ starts with all of them cold in the cache, and a worker serving 50 students spen
 snapshot waiting for memory: measured, a snapshot took twice as long in a loaded server as
 alone. Passes that run one at a time on a thread can use the same memory instead, which
 then stays warm. Each thread has its own, so a draw running in a worker thread never
-shares with the event loop's.
+shares with the event loop's. Only passes up to MAX_BYTES share: a huge network's pass is
+bound by memory bandwidth anyway, and sharing it would keep that much memory per thread for
+good (a 16×64 network's picture pass needs ~90 MB).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import threading
 from typing import Any, Optional
 
 import numpy as np
+
+MAX_BYTES = 8 << 20
 
 _local = threading.local()
 

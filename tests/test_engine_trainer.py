@@ -236,6 +236,18 @@ def test_trainers_drawing_in_shared_scratch_memory_do_not_disturb_each_other():
     assert np.array_equal(trainers[0].snapshot(grid=12, unit_grid=4)["output"], expected[0]["output"])
 
 
+def test_only_small_picture_passes_share_scratch_memory():
+    from engine import scratch
+
+    small = Trainer({**SMALL, "hidden": [4, 2]})
+    small.snapshot(grid=20, unit_grid=5)
+    assert small._grid_ws.shared
+    huge = Trainer({**SMALL, "hidden": [64] * 16})
+    huge.snapshot(grid=100, unit_grid=10)  # ~90 MB of buffers: its own, freed with the trainer
+    assert not huge._grid_ws.shared
+    assert scratch.current(np.float32).nbytes <= scratch.MAX_BYTES
+
+
 def test_snapshot_metrics_are_consistent():
     trainer = Trainer({**SMALL, "regularization": "l1", "reg_rate": 0.01})
     history = trainer.train(3)
