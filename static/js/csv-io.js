@@ -6,6 +6,7 @@
 // then does the page send a config patch (custom data of the file's problem and class count)
 // and a `points` message that replaces the data. A refused file changes nothing.
 
+import { el } from "./dom.js";
 import { t, onLanguage } from "./i18n.js";
 import { filePicker } from "./file-picker.js";
 import { StatusLine } from "./status-line.js";
@@ -50,7 +51,6 @@ export class CsvIO {
   }
 
   build(root) {
-    const el = (tag, cls) => { const e = document.createElement(tag); if (cls) e.className = cls; return e; };
     this.heading = el("h3", "tool-heading");
     const row = el("div", "tool-row");
     ({ label: this.pick, text: this.pickText, input: this.input } =

@@ -3,6 +3,7 @@
 // picture as PNG (drawn here from the two plane canvases), and loading a model file back
 // (`load_model`; the session answers with config, data, state and a frame, as after a reset).
 
+import { el } from "./dom.js";
 import { t, onLanguage } from "./i18n.js";
 import { filePicker } from "./file-picker.js";
 import { StatusLine } from "./status-line.js";
@@ -40,7 +41,6 @@ export class Exports {
   }
 
   build(root) {
-    const el = (tag, cls) => { const e = document.createElement(tag); if (cls) e.className = cls; return e; };
     this.details = el("details", "exports");
     this.details.id = "exports";
     this.summary = el("summary");

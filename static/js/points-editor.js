@@ -9,6 +9,7 @@
 // server switch to "custom" keeping its points, so nothing has to be re-sent here.
 
 import { CLASS_COLORS, css, diverging } from "./colors.js";
+import { el } from "./dom.js";
 import { t, onLanguage } from "./i18n.js";
 
 const EXTENT = 6;
@@ -51,7 +52,6 @@ export class PointsEditor {
   }
 
   build(root) {
-    const el = (tag, cls) => { const e = document.createElement(tag); if (cls) e.className = cls; return e; };
     this.root = root;
     this.heading = el("h3", "tool-heading");
     this.classes = el("div", "class-picker");
