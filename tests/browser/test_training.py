@@ -12,6 +12,8 @@ def test_play_advances_the_epoch_and_learns_the_circle(page, server):
     assert page.nnp("config.hidden") == [4, 2]
     page.pw.locator("#play").click()
     page.wait("n.state === 'playing' && n.epoch > 5")
+    # the counter is drawn on the next animation frame after the frame that moved n.epoch
+    page.wait("Number(document.querySelector('#epoch').textContent.replace(/,/g, '')) > 0")
     shown = int(page.pw.locator("#epoch").inner_text().replace(",", ""))
     assert shown > 0
     page.wait("n.lastHeader.metrics.test_loss !== null && n.lastHeader.metrics.test_loss < 0.1", timeout=10000)
