@@ -107,6 +107,7 @@ class Trainer:
         self.diverged = False
         self.diverged_epoch: Optional[int] = None
         self._rng = np.random.default_rng([self.config["seed"], _SHUFFLE_STREAM])
+        self._passes: dict[int, list] = {}  # dropout and input noise draw from the old stream
         self._new_optimizer()
         self._grad[:] = 0.0
         self._last_scale = 0.0
@@ -124,10 +125,16 @@ class Trainer:
         self._penalty: Optional[Penalty] = make_penalty(cfg["regularization"], cfg["reg_rate"],
                                                         self.network.layout.weight_mask())
         self.network.leaky_slope = cfg["leaky_slope"]
-        # Call lists bake settings in (slope, rates): training steps and the evaluation are
-        # rebuilt after any change.
+        # Call lists bake settings in. A step's update bakes the rates and the penalty, so
+        # whole steps are relisted after any change; its passes (the costly part to list)
+        # and the evaluation only when what they bake changed, since a dragged slider sends
+        # a learning rate many times a second.
         self._plans: dict[int, list] = {}
-        self._eval_ws = None
+        passes_key = (cfg["leaky_slope"], cfg["dropout"], cfg["input_noise"], cfg["batch_size"])
+        if passes_key != getattr(self, "_passes_key", None):
+            self._passes_key = passes_key
+            self._passes = {}
+            self._eval_ws = None
 
     def _prepare_data(self) -> None:
         """The points as network inputs and targets, training points first."""
@@ -148,7 +155,7 @@ class Trainer:
         self._x_epoch, self._t_epoch = np.empty_like(self._x_rows), np.empty_like(self._t_rows)
         self._cursor = math.inf
         self._eval_ws = None
-        self._plans = {}
+        self._plans, self._passes = {}, {}
         self._version += 1
 
     # ---- training -----------------------------------------------------------------------------
@@ -202,8 +209,16 @@ class Trainer:
         Batches are views of the epoch buffers (refilled in place every epoch), so the plan
         stays valid until a setting, the data or the network changes (then `_plans` is cleared).
         """
-        cfg, net = self.config, self.network
         end = min(start + size, self._n_train)
+        passes = self._passes.get(start) or self._list_passes(start, end)
+        calls = passes + self._optimizer.calls(self.network.params, self._grad, self.config["learning_rate"],
+                                               1.0 / (end - start), self._penalty)
+        self._plans[start] = calls
+        return calls
+
+    def _list_passes(self, start: int, end: int) -> list:
+        """The forward and backward calls of a step on the batch [start, end) (see `_plan`)."""
+        cfg, net = self.config, self.network
         ws = self._workspaces.get(end - start) or self._workspace(end - start)
         x, t = self._x_epoch[start:end].T, self._t_epoch[start:end].T
         calls: list = []
@@ -215,9 +230,7 @@ class Trainer:
         dropout = cfg["dropout"]
         calls += net.forward_calls(ws, x, net.blocks, dropout, self._rng, derivatives=True)
         calls += net.backward_calls(ws, x, t, self._grads, dropout > 0)
-        calls += self._optimizer.calls(net.params, self._grad, cfg["learning_rate"], 1.0 / (end - start),
-                                       self._penalty)
-        self._plans[start] = calls
+        self._passes[start] = calls
         return calls
 
     def _shuffle(self) -> None:

@@ -134,6 +134,23 @@ def test_learning_rate_change_keeps_weights_and_optimizer_state():
     assert trainer.epoch == 3
 
 
+def test_live_changes_reach_the_next_step():
+    """Two trainers in lockstep take the same batch; the one given twice the learning rate
+    moves its weights exactly twice as far, with or without dropout switched on live."""
+    for extra in ({}, {"dropout": 0.3}):
+        a, b = Trainer({**SMALL, "learning_rate": 0.03}), Trainer({**SMALL, "learning_rate": 0.03})
+        a.train(2), b.train(2)
+        before = a.network.params.copy()
+        a.update({"learning_rate": 0.01, **extra})
+        b.update({"learning_rate": 0.02, **extra})
+        a.step(1), b.step(1)
+        assert np.allclose(2 * (a.network.params - before), b.network.params - before, rtol=1e-12, atol=0)
+        if extra:  # dropout is on: some hidden units had no gradient in this step
+            c = Trainer({**SMALL, "learning_rate": 0.03})
+            c.train(2), c.update({"learning_rate": 0.01}), c.step(1)
+            assert not np.array_equal(c.network.params, a.network.params)
+
+
 def test_optimizer_change_resets_its_state_only():
     trainer = Trainer({**SMALL, "optimizer": "momentum"})
     trainer.train(2)
