@@ -6,11 +6,13 @@ always run between two slices. A frame is only built when there is progress to s
 sessions with nothing new since their last frame are served first; then the others take
 turns (round robin). A paced session is only served while it is behind its
 `epochs_per_second`; "as fast as possible" is always behind. When frames start running
-late (senders report how late), the extra training backs off: the scheduler sleeps after
-each extra slice for a multiple of its duration, doubling while frames stay late and
-halving once they are on time again. So with more clients than the CPU can train for,
-the frame rate holds and training gets what is left. A paused session is not in the
-rotation at all and costs nothing.
+late (senders report how late they build a frame, and a session's progress slice that
+starts after its next frame was due counts too), training backs off: the scheduler sleeps
+after each extra slice for a multiple of its duration, and every slice, the progress
+slices included, shrinks by the same factor (down to one batch), doubling while frames
+stay late and halving once they are on time again. So with more clients than the CPU can
+train for, the frame rate holds and training gets what is left. A paused session is not
+in the rotation at all and costs nothing.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class Scheduler:
         self._members: set[Session] = set()  # the same, for O(1) membership
         self._starving: deque[Session] = deque()  # frame sent, waiting for progress
         self._starving_set: set[Session] = set()
+        self._progress_due: dict[Session, float] = {}  # when a starving session's next frame needs it
         self._wakeup = Wakeup()
         self.backoff = 0.0
         self._late_max = 0.0
@@ -76,8 +79,12 @@ class Scheduler:
     @property
     def slice_seconds(self) -> float:
         """Short enough that a full round over the active sessions fits in ROUND_SECONDS, so
-        every session shows progress in every frame even when many play at once."""
-        return max(MIN_SLICE_SECONDS, min(SLICE_SECONDS, ROUND_SECONDS / max(1, len(self._queue))))
+        every session shows progress in every frame even when many play at once; shorter
+        still while frames run late. Every frame waits for one slice of progress, so under
+        load that slice is part of a frame's cost: backing it off down to one batch is what
+        lets the frame rate hold (a session trains at least one batch per slice)."""
+        fair = max(MIN_SLICE_SECONDS, min(SLICE_SECONDS, ROUND_SECONDS / max(1, len(self._queue))))
+        return fair / (1.0 + self.backoff)
 
     def report_lateness(self, seconds: float) -> None:
         """A sender tells how late (after its due time) it got to build a frame."""
@@ -85,10 +92,16 @@ class Scheduler:
             self._late_max = seconds
 
     def needs_progress(self, session: "Session") -> None:
-        """A frame of `session` just went out: it is first in line for its next slice."""
+        """A frame of `session` just went out: it is first in line for its next slice.
+
+        Its next frame waits for that slice, so a slice that starts after the next frame
+        was due (and after its pace owed it a batch) counts as a late frame: under load this
+        wait, not the frame's own delay, is where the frame rate is lost."""
         if session in self._members and session not in self._starving_set:
+            now = self.clock()
             self._starving.append(session)
             self._starving_set.add(session)
+            self._progress_due[session] = now + max(1.0 / session.pace["fps"], session.seconds_until_owed(now))
 
     def _pick(self, now: float) -> tuple["Session | None", float | None, bool]:
         """(session, None, extra) for the next slice, or (None, seconds until one is owed, False).
@@ -101,8 +114,10 @@ class Scheduler:
         while self._starving:
             session = self._starving.popleft()
             self._starving_set.discard(session)
+            due = self._progress_due.pop(session, now)
             if (session in self._members and session not in self._busy and not session.progressed
                     and session.wants_training and session.seconds_until_owed(now) <= 0):
+                self.report_lateness(now - due)
                 return session, None, False
         soonest: float | None = None
         for _ in range(len(self._queue)):

@@ -13,6 +13,7 @@ from server.cli import banner, build_parser, resolve_settings
 from server.handlers import HANDLERS, MODELS
 from server.messages import ProtocolError, parse_message
 from server.ratelimit import TokenBucket
+from server.scheduler import Scheduler
 from server.session_config import split_patch
 from server.settings import Settings
 from server.ws import message_size, origin_allowed
@@ -119,3 +120,37 @@ def test_grids_survive_the_wire_encoding_within_one_step():
     assert got[0, 0, :3].tolist() == [-1.0, 1.0, -1.0]
     ok = np.isfinite(values)
     assert np.abs(got[ok] - values[ok]).max() <= 1 / 255 + 1e-6
+
+
+class PlayingSession:
+    """What the scheduler reads of a session that plays as fast as it may."""
+
+    def __init__(self) -> None:
+        self.pace = {"fps": 30}
+        self.progressed = False
+        self.wants_training = True
+
+    def seconds_until_owed(self, now: float) -> float:
+        return 0.0
+
+
+def test_scheduler_shrinks_every_slice_while_progress_for_frames_comes_late():
+    clock = FakeClock()
+    scheduler = Scheduler(clock=clock)
+    session = PlayingSession()
+    scheduler.update(session)
+    fair = scheduler.slice_seconds
+    for _ in range(3):  # each frame's progress slice starts 0.1 s after that frame was due
+        scheduler.needs_progress(session)
+        clock.now += 1 / 30 + 0.1
+        picked, _, extra = scheduler._pick(clock.now)
+        assert picked is session and not extra
+        scheduler._adjust(clock.now)
+    assert scheduler.backoff >= 1 and scheduler.slice_seconds <= fair / 2
+    for _ in range(8):  # progress on time again: back to the fair slice
+        scheduler.needs_progress(session)
+        clock.now += 0.02
+        scheduler._pick(clock.now)
+        clock.now += 0.1
+        scheduler._adjust(clock.now)
+    assert scheduler.backoff == 0 and scheduler.slice_seconds == fair
