@@ -1,0 +1,96 @@
+"""`--workers 2` (server.balancer): sessions spread evenly, a dead worker is replaced, and
+stopping the server stops every worker. Real processes, real sockets."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import time
+import urllib.request
+
+import pytest
+from test_server_wire import Client, run
+
+from server import balancer
+
+pytestmark = pytest.mark.skipif(not balancer.supported(), reason="this platform cannot pass sockets")
+
+
+def sessions_by_worker(server, probes: int = 30) -> dict[int, int]:
+    """pid -> sessions, from /healthz answered by whichever worker each probe reaches."""
+    seen: dict[int, int] = {}
+    for _ in range(probes):
+        try:
+            with urllib.request.urlopen(server.url + "/healthz", timeout=5) as r:
+                h = json.loads(r.read())
+        except OSError:  # handed to a worker that had just been killed
+            continue
+        seen[h["pid"]] = h["sessions"]
+    return seen
+
+
+def both_workers(server, sessions: int | None = None) -> dict[int, int] | None:
+    """sessions_by_worker once two workers answer (holding `sessions` in all), else None."""
+    seen = sessions_by_worker(server)
+    ok = len(seen) == 2 and (sessions is None or sum(seen.values()) == sessions)
+    return seen if ok else None
+
+
+def wait_until(condition, timeout: float = 30.0):
+    """Poll `condition()` until it returns something true; that value, or the last one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_sessions_are_spread_evenly_over_the_workers(make_server):
+    server = make_server("--workers", "2")
+
+    async def scenario() -> dict[int, int]:
+        async with contextlib.AsyncExitStack() as stack:
+            for _ in range(8):  # one after another, each playing: the order a classroom arrives in
+                client = await stack.enter_async_context(Client(server.ws_url))
+                await client.start()
+                await client.send({"type": "play"})
+            return wait_until(lambda: both_workers(server, 8))
+
+    counts = run(scenario())
+    assert counts is not None and sorted(counts.values()) == [4, 4], counts
+    assert wait_until(lambda: sum(sessions_by_worker(server).values()) == 0, 10)  # closed sessions are freed
+
+
+def test_a_worker_that_dies_is_replaced_and_the_server_goes_on(make_server):
+    server = make_server("--workers", "2")
+    pids = wait_until(lambda: both_workers(server))
+    assert pids, "both workers should answer"
+    victim = min(pids)
+    os.kill(victim, signal.SIGKILL)
+    now = wait_until(lambda: (seen := both_workers(server)) and victim not in seen and seen)
+    assert now and victim not in now, now
+
+    async def scenario() -> dict:
+        async with Client(server.ws_url) as client:
+            return await client.start()
+
+    assert run(scenario())["type"] == "hello"
+
+
+def test_stopping_the_server_stops_its_workers(make_server):
+    server = make_server("--workers", "2")
+    pids = wait_until(lambda: both_workers(server))
+    assert pids and all(alive(pid) for pid in pids)
+    server.stop()  # SIGTERM to the parent only, as a service manager sends it
+    assert wait_until(lambda: not any(alive(pid) for pid in pids), 15), "workers outlived the server"
