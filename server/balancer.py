@@ -1,17 +1,16 @@
 """`--workers N` on Unix: one process accepts the connections and hands each to the worker
-that holds the fewest live sessions.
+that holds the fewest open connections (a live session is one).
 
 Why not uvicorn's own workers: they share one listening socket and whichever process wakes
 first accepts. With 100 clients over 2 workers that gave splits from 29/71 to 44/56
 (measured), and a session's frame rate is its worker's CPU shared by that worker's
 sessions: the fuller worker's clients got 15 frames a second while the other core had time
-to spare. Here the parent accepts, picks the worker with the lowest load (the session count
+to spare. Here the parent accepts, picks the worker with the lowest load (the open
 connections it last reported plus those handed over that it had not yet taken; ties take
-turns) and passes the
-socket over a Unix socket pair (SCM_RIGHTS). The worker's uvicorn serves it as if it had
-accepted it itself. A worker that dies is started again; a worker whose parent is gone
-shuts down. Windows cannot pass sockets this way, so there uvicorn's workers serve
-(server.cli).
+turns) and passes the socket over a Unix socket pair (SCM_RIGHTS). The worker's uvicorn
+serves it as if it had accepted it itself. A worker that dies is started again; a worker
+whose parent is gone shuts down. Windows cannot pass sockets this way, so there uvicorn's
+workers serve (server.cli).
 """
 
 from __future__ import annotations
