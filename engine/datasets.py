@@ -57,6 +57,12 @@ def n_classes(config: Mapping[str, Any]) -> int:
     return 2
 
 
+def label_classes(config: Mapping[str, Any]) -> int | None:
+    """The class count point labels are checked against (`check_points`); None for regression,
+    whose labels are target values."""
+    return None if config["problem"] == "regression" else n_classes(config)
+
+
 def check_points(points: Any, n_classes: int | None = None) -> np.ndarray:
     """Validate user points [[x, y, label], …]; return them as an (m, 3) float64 array.
 
@@ -168,6 +174,11 @@ class PointSet:
         if removed:
             self.xy, self.label, self.train = self.xy[keep], self.label[keep], self.train[keep]
         return removed
+
+    def train_first(self) -> np.ndarray:
+        """Indices of the training points, then of the test points (the order the trainer's
+        buffers and the hidden-space view keep)."""
+        return np.concatenate([np.flatnonzero(self.train), np.flatnonzero(~self.train)])
 
     def clear(self) -> None:
         """Remove every point (the split generator keeps its state)."""

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .config import ConfigError, validate_config
-from .datasets import check_points, n_classes
+from .datasets import check_points, label_classes
 from .features import FEATURE_EXPRESSIONS
 from .trainer import Trainer
 
@@ -158,9 +158,8 @@ def load_model(trainer: Any, data: Any) -> None:
     points = None
     if config["dataset"] == "custom" and "points" in data:
         xy, label, train = _check_points(data["points"])
-        k = None if config["problem"] == "regression" else n_classes(config)
         try:
-            check_points(np.column_stack([xy, label]), k)
+            check_points(np.column_stack([xy, label]), label_classes(config))
         except ConfigError as e:
             raise _fail(f"points: {e.message}") from None
         if len(label) > trainer.max_points:

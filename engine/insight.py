@@ -111,7 +111,7 @@ def hidden_space_arrays(trainer: Any, layer: int, unit_a: int, unit_b: int, line
 
     grid = grid_lines(lines, samples)
     points = trainer.points
-    order = np.concatenate([np.flatnonzero(points.train), np.flatnonzero(~points.train)])
+    order = points.train_first()
     xy = np.concatenate([grid.reshape(-1, 2), points.xy[order]])
     with np.errstate(all="ignore"):  # a diverged network overflows; refused just below
         H = hidden_activations(network, transform(xy, config["features"]), layer)

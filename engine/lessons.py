@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .config import ConfigError, validate_config
-from .datasets import check_points, n_classes
+from .datasets import check_points, label_classes, n_classes
 
 LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
 LANGUAGES = ("en", "zh")
@@ -262,9 +262,8 @@ def _points(source: str, key: str, value: Any, config: Mapping[str, Any]) -> lis
         raise LessonError(source, key, f"points need dataset 'custom'; this lesson uses {config['dataset']!r}")
     if not isinstance(value, list) or not value or len(value) > MAX_LESSON_POINTS:
         raise LessonError(source, key, f"expected 1..{MAX_LESSON_POINTS} points [[x, y, label], ...]")
-    classes = None if config["problem"] == "regression" else n_classes(config)
     try:
-        return check_points(value, classes).tolist()
+        return check_points(value, label_classes(config)).tolist()
     except ConfigError as exc:
         raise LessonError(source, key, exc.message) from None
 

@@ -139,7 +139,7 @@ class Trainer:
     def _prepare_data(self) -> None:
         """The points as network inputs and targets, training points first."""
         pts, net = self.points, self.network
-        order = np.concatenate([np.flatnonzero(pts.train), np.flatnonzero(~pts.train)])
+        order = pts.train_first()
         self._n_train = int(np.count_nonzero(pts.train))
         features = transform(pts.xy[order], self.config["features"])
         self._x = np.ones((features.shape[1] + 1, len(order)))  # unit-major, ones last (engine.network)
@@ -473,10 +473,7 @@ class Trainer:
         """Add [[x, y, label], …] (labels: class index, or target for regression), split as
         `train` says (one bool per point) or at random by train_ratio. Switches the data set to
         "custom", keeping the current points and the weights."""
-        k = None if self.config["problem"] == "regression" else self.n_classes
-        edited = self.points.copy()
-        edited.add(points, n_classes=k, max_points=self.max_points, train=train)
-        return self._edited(edited)
+        return self._add_to(self.points.copy(), points, train)
 
     def remove_points(self, positions: Any) -> list[str]:
         """Remove the nearest point within 0.5 of each (x, y); switches to "custom" as add_points."""
@@ -488,10 +485,12 @@ class Trainer:
         """Replace every point with [[x, y, label], …], with its own train/test flags (`train`:
         one bool per point) or, without them, flags drawn as for added points. Switches to
         "custom" as add_points; ConfigError ("points") names what is wrong and changes nothing."""
-        k = None if self.config["problem"] == "regression" else self.n_classes
         edited = self.points.copy()
         edited.clear()
-        edited.add(points, n_classes=k, max_points=self.max_points, train=train)
+        return self._add_to(edited, points, train)
+
+    def _add_to(self, edited: datasets.PointSet, points: Any, train: Any) -> list[str]:
+        edited.add(points, n_classes=datasets.label_classes(self.config), max_points=self.max_points, train=train)
         return self._edited(edited)
 
     def clear_points(self) -> list[str]:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from engine import ConfigError
 from engine.insight import hidden_space_arrays
 
@@ -55,5 +53,5 @@ class HiddenView:
         header = {"layer": space["layer"], "units": space["units"], "range": space["range"],
                   "lines": LINES, "samples": SAMPLES, "n_train": space["n_train"]}
         arrays = [frames.floats("hidden_lines", space["lines"]),
-                  frames.floats("hidden_points", np.asarray(space["points"]).reshape(-1, 3))]
+                  frames.floats("hidden_points", space["points"])]
         return header, arrays

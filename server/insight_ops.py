@@ -19,13 +19,12 @@ async def lesson(session: Session, lesson_id: str, side: str) -> None:
     """Set the session to one side of a lesson; its pacing (play, epochs, early stopping) too.
 
     Unknown ids raise ConfigError("id") (error code unknown_lesson); a right side asked of a
-    lesson without compare raises ConfigError("side").
+    lesson without compare raises ConfigError("side") (engine.lessons.apply_lesson, before
+    anything changes).
     """
     chosen = session.lessons.get(lesson_id)
     if chosen is None:
         raise ConfigError("id", f"unknown lesson {lesson_id!r}; allowed: {', '.join(session.lessons) or 'none'}")
-    if side == "right" and chosen["compare"] is None:
-        raise ConfigError("side", f"lesson {lesson_id!r} has no compare side; allowed: left")
     async with session.lock:
         reset = apply_lesson(session.trainer, chosen, side)
         session.pace = {**session.pace, "early_stopping": chosen["early_stopping"] or 0}

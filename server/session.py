@@ -174,9 +174,7 @@ class Session:
         self.want_frame()
 
     def pause(self) -> None:
-        self.playing = False
-        self.step_target = None
-        self.run.epoch_target = None  # the user took over from a lesson's run length
+        self._stop()
         self._on_training_change()
         self.post(self.state_message())
         self.want_frame()
@@ -203,15 +201,7 @@ class Session:
         async with self.lock:
             was_diverged = self.trainer.diverged
             action()
-            self._changed(costs=True)
-            self.history.clear()
-            self.run.restart()
-            self.step_target = None
-            if new_data:
-                self.content.features_stale = True
-            self.post(self.config_message(parts))
-            if new_data:
-                self.post(self.data_message())
+            self._new_run(parts, data=new_data)
         if was_diverged:
             self.playing = False
             self.post(self.state_message())
@@ -269,18 +259,31 @@ class Session:
     def restarted(self, reset: list[str], *, data: bool) -> None:
         """After the whole session was replaced (lesson, loaded model; lock held): a new run,
         and the client gets config, data (if `data`) and state, then a fresh frame."""
-        self._changed(costs=True)
-        self.history.clear()
-        self.run.restart()
-        self.step_target = None
-        self.content.features_stale = True
-        self.post(self.config_message(reset))
-        if data:
-            self.post(self.data_message())
+        self._new_run(reset, data=data)
+        self.content.features_stale = True  # the features may have changed without new data
         self.check_hidden_view()
         self.post(self.state_message())
         self.want_frame()
         self._on_training_change()
+
+    def _stop(self) -> None:
+        """No more training: not playing, no `step` under way, no lesson run length left."""
+        self.playing = False
+        self.step_target = None
+        self.run.epoch_target = None
+
+    def _new_run(self, parts: list[str], *, data: bool) -> None:
+        """The trainer was rebuilt (lock held): forget the run and tell the client the new
+        config, and the data when they are new."""
+        self._changed(costs=True)
+        self.history.clear()
+        self.run.restart()
+        self.step_target = None
+        if data:
+            self.content.features_stale = True
+        self.post(self.config_message(parts))
+        if data:
+            self.post(self.data_message())
 
     def _check_room(self, add: list | None, remove: list | None, clear: bool) -> None:
         # The engine refuses an addition that does not fit, but only after a clear or a
@@ -294,9 +297,7 @@ class Session:
 
     def fail(self, message: str) -> None:
         """Stop training after a server-side error and tell the client (nothing is raised)."""
-        self.playing = False
-        self.step_target = None
-        self.run.epoch_target = None
+        self._stop()
         self.frame_wanted_at = None
         self.progressed = False
         try:
@@ -400,15 +401,11 @@ class Session:
                 finished_step = finished_step or self.step_target is not None
                 self.run.epoch_target = None
         if trainer.diverged:
-            self.playing = False
-            self.step_target = None
-            self.run.epoch_target = None
+            self._stop()
             self.post(self.state_message())
             self.want_frame()
         elif stop_reason is not None:
-            self.playing = False
-            self.step_target = None
-            self.run.epoch_target = None
+            self._stop()
             self._on_training_change()
             self.post(self.state_message(stop_reason))
             self.want_frame()

@@ -10,7 +10,7 @@ import { Connection, sessionUrl } from "./connection.js";
 import { Controls } from "./controls.js";
 import { onLanguage, t } from "./i18n.js";
 import { OutputPanel } from "./output-panel.js";
-import { dataPoints, pointsMessages } from "./csv-io.js";
+import { ownPointsMessages } from "./csv-io.js";
 import { showMetrics } from "./metrics-view.js";
 import { difference, sameValue } from "./schema.js";
 
@@ -177,8 +177,7 @@ export class CompareMode {
           // its own points with their split (they lived only in the old session).
           const patch = difference(previous, msg.config);
           if (Object.keys(patch).length) this.send({ type: "config", patch });
-          const own = previous.dataset === "custom" ? this.data : null;
-          if (own && own.train.length + own.test.length) pointsMessages(...dataPoints(own)).forEach((m) => this.send(m));
+          ownPointsMessages(previous, this.data).forEach((m) => this.send(m));
         } else this.copyLeft(msg.config);
       },
       config: (msg) => {
@@ -227,10 +226,8 @@ export class CompareMode {
     if (!left.config) return;
     const patch = difference(left.config, bConfig);
     if (Object.keys(patch).length) this.send({ type: "config", patch });
-    if (left.config.dataset === "custom" && left.data) {
-      // with A's own train/test split, so both sides train and test on the same points
-      pointsMessages(...dataPoints(left.data)).forEach((m) => this.send(m));
-    }
+    // with A's own train/test split, so both sides train and test on the same points
+    ownPointsMessages(left.config, left.data).forEach((m) => this.send(m));
     // Both curves start at epoch 0 from the same seed's weights, so they can be compared.
     this.sendLeft({ type: "reset" });
     if (left.state === "playing") this.send({ type: "play" });

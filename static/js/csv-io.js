@@ -9,7 +9,7 @@
 import { el } from "./dom.js";
 import { t, onLanguage } from "./i18n.js";
 import { filePicker } from "./file-picker.js";
-import { StatusLine } from "./status-line.js";
+import { kib, StatusLine } from "./status-line.js";
 
 const SPLIT_AT_BYTES = 256 * 1024; // keep each `points` message well under the message limit
 
@@ -31,9 +31,11 @@ export function pointsMessages(points, split = null) {
   return messages;
 }
 
-/** The points of a `data` message with their split, as pointsMessages takes them. */
-export function dataPoints(data) {
-  return [data.train.concat(data.test), data.train.map(() => true).concat(data.test.map(() => false))];
+/** The `points` messages that give another session a session's own points (its `data`
+ *  message, with their split); none unless `config` says the data are custom. */
+export function ownPointsMessages(config, data) {
+  if (config?.dataset !== "custom" || !data) return [];
+  return pointsMessages(data.train.concat(data.test), data.train.map(() => true).concat(data.test.map(() => false)));
 }
 
 export class CsvIO {
@@ -145,5 +147,3 @@ export class CsvIO {
     this.status.render();
   }
 }
-
-const kib = (bytes) => `${Math.round(bytes / 1024)} KiB`;

@@ -6,7 +6,7 @@
 import { el } from "./dom.js";
 import { t, onLanguage } from "./i18n.js";
 import { filePicker } from "./file-picker.js";
-import { StatusLine } from "./status-line.js";
+import { kib, StatusLine } from "./status-line.js";
 
 const FORMATS = ["model", "numpy", "pytorch", "history_csv"];
 const DEFAULT_MESSAGE_LIMIT = 512 * 1024;
@@ -173,5 +173,3 @@ export class Exports {
     this.status.render();
   }
 }
-
-const kib = (bytes) => `${Math.max(1, Math.round(bytes / 1024))} KiB`;

@@ -21,7 +21,7 @@ import { makeUrlWriter, readUrl } from "./state.js";
 import { loadThumbnails } from "./thumbnails.js";
 import { createStatus } from "./status.js";
 import { PointsEditor } from "./points-editor.js";
-import { CsvIO, dataPoints } from "./csv-io.js";
+import { CsvIO, ownPointsMessages } from "./csv-io.js";
 import { Exports } from "./exports.js";
 
 const $ = (id) => document.getElementById(id);
@@ -217,13 +217,13 @@ const handlers = {
     // A reconnect: the new session starts from defaults; put our config (and seed) back, and
     // our own points with their split (they lived only in the old session).
     if (previous) restore.want(previous, msg.config, "reconnect");
-    const ownPoints = previous?.dataset === "custom" ? output.data : null;
+    const ownPoints = ownPointsMessages(previous, output.data);
     app.replaceUrl = true; // the config the page is restoring is not a new history entry
     applyConfig(msg.config, msg.version, []);
     insight.reconnected();
     lessons.connected();
     restore.start();
-    if (ownPoints && ownPoints.train.length + ownPoints.test.length) csvIo.sendPoints(...dataPoints(ownPoints));
+    ownPoints.forEach((m) => send(m));
     if (previous && app.wantPlaying) send({ type: "play" });
   },
   config(msg) {

@@ -38,7 +38,6 @@ export class PointsEditor {
     this.send = send;
     this.problem = "classification";
     this.nClasses = 2;
-    this.classNames = null;
     this.selected = 0;
     this.brushing = false;
     this.pending = [];
@@ -90,8 +89,8 @@ export class PointsEditor {
     const n = msg.problem === "classification" ? Math.max(2, msg.n_classes) : 0;
     let changed = msg.problem !== this.problem || n !== this.nClasses;
     // Names from an uploaded file belong to that file's classes only.
-    if (this.classNames && (dataset !== "custom" || this.classNames.length !== n)) {
-      this.classNames = null;
+    const names = this.output.classNames;
+    if (names && (dataset !== "custom" || names.length !== n)) {
       this.output.setClassNames(null);
       changed = true;
     }
@@ -103,8 +102,7 @@ export class PointsEditor {
 
   /** Names for the classes (from an uploaded CSV); null numbers them. */
   setClassNames(names) {
-    this.classNames = names && names.length ? names : null;
-    this.output.setClassNames(this.classNames);
+    this.output.setClassNames(names && names.length ? names : null);
     this.buildClasses();
   }
 
@@ -136,7 +134,7 @@ export class PointsEditor {
   }
 
   className(k) {
-    return this.classNames?.[k] ?? t("output.class", { n: k + 1 });
+    return this.output.className(k);
   }
 
   select(k) {

@@ -33,3 +33,6 @@ export class StatusLine {
     this.el.textContent = [t(r.key, r.params), r.detail].filter(Boolean).join(this.separator);
   }
 }
+
+/** A size in KiB as the status lines print it (at least 1). */
+export const kib = (bytes) => `${Math.max(1, Math.round(bytes / 1024))} KiB`;

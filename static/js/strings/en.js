@@ -272,7 +272,7 @@ export default {
   "output.legend_binary_named": "orange: {a} · blue: {b}",
   "error.invalid_model": "Invalid model:",
 
-  // ---- issue 6, part B: seeing inside (insight panels) — strings of the page6b branch ----
+  // ---- issue 6, part B: seeing inside (insight panels) ----
   "insight.heading": "Inside the network",
   "act.fx": "f(x)",
   "act.dfx": "f′(x)",

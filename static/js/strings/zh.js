@@ -272,7 +272,7 @@ export default {
   "output.legend_binary_named": "橙色：{a} · 蓝色：{b}",
   "error.invalid_model": "无效的模型：",
 
-  // ---- issue 6, part B: seeing inside (insight panels) — strings of the page6b branch ----
+  // ---- issue 6, part B: seeing inside (insight panels) ----
   "insight.heading": "网络内部",
   "act.fx": "f(x)",
   "act.dfx": "f′(x)",
