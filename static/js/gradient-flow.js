@@ -92,7 +92,13 @@ export class GradientFlow {
     if (!Array.isArray(norms) || !norms.length || epoch == null) return;
     const last = this.epochs[this.epochs.length - 1];
     if (last !== undefined && epoch < last) this.clear();
-    else if (last === epoch) return; // a snapshot of the same epoch (e.g. after editing a weight)
+    else if (last === epoch && norms.length === this.layers.length) {
+      // Another frame of the same epoch (paused mid-epoch, or a weight edited): the line
+      // ends at the newest sizes, one point per epoch.
+      norms.forEach((v, l) => { this.layers[l][this.layers[l].length - 1] = v; });
+      this.dirty = true;
+      return;
+    }
     if (norms.length !== this.layers.length) {
       this.epochs = [];
       this.layers = norms.map(() => []);
