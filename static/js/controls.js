@@ -37,9 +37,8 @@ export class Controls {
 
   /**
    * Build a control for `key` into `parent`. spec.widget: "select" (choices, spec.presets or the
-   * field's presets),
-   * "range" (slider over the field's range or spec.min/max/step), "number", "checkbox",
-   * "text" (a list typed with commas, e.g. hidden layers "4,2").
+   * field's presets), "range" (slider over the field's range or spec.min/max/step), "number",
+   * "checkbox", "text" (a list typed with commas, e.g. hidden layers "4,2").
    */
   add(parent, key, spec = {}) {
     const field = this.fields[key];
@@ -166,7 +165,8 @@ export class Controls {
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
       // a rule names the key it limits, which may be another control's (or none on the page)
-      if (!(err.key !== key && this.showError(err.key, err.detail))) this.showError(key, err.detail);
+      const shownThere = err.key !== key && this.showError(err.key, err.detail);
+      if (!shownThere) this.showError(key, err.detail);
       return;
     }
     this.clearError(key);
