@@ -7,6 +7,10 @@ what is allowed, so a message can be shown next to the control that caused it.
 
 The server adds its own session keys (pacing) with the same `Field` type and the same
 functions, so there is one validation mechanism for everything a user can set.
+
+Rules that involve more than one key (`RULES`: which data sets and losses a problem allows,
+one activation per hidden layer) and when a key matters at all (`Field.applies_when`) are data
+as well: /api/schema serves them and the page interprets them, so the page retypes no rule.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import math
 import random
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
+
+from .rules import Rule, describe_rules, first_violation, matches
 
 ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "maxout")
 LOSSES = ("squared", "cross_entropy", "hinge")
@@ -61,6 +67,11 @@ class Field:
     min_len: int = 0
     doc: str = ""
     resets: tuple[str, ...] = field(default=())
+    # Values a drop-down offers for a number (any other valid value is still accepted).
+    presets: tuple[float, ...] = ()
+    # {other key: values}: the key matters only when every other key holds one of its values
+    # (e.g. n_classes only for the multi-class data sets); the page hides it otherwise.
+    applies_when: Mapping[str, tuple[str, ...]] | None = None
 
     def describe(self) -> dict[str, Any]:
         """A JSON-ready description, as served by /api/schema."""
@@ -76,6 +87,10 @@ class Field:
             out["lo_open"] = True
         if self.choices:
             out["choices"] = list(self.choices)
+        if self.presets:
+            out["presets"] = list(self.presets)
+        if self.applies_when is not None:
+            out["applies_when"] = {key: list(values) for key, values in self.applies_when.items()}
         return out
 
 
@@ -91,10 +106,11 @@ SCHEMA: dict[str, Field] = {
     "dataset": Field("choice", "circle", choices=DATASETS, doc="Which data set to generate.",
                      resets=("data", "network", "optimizer")),
     "n_classes": Field("int", 2, lo=2, hi=5, doc="Classes for blobs, spiral and custom data (others have 2).",
-                       resets=("data", "network", "optimizer")),
+                       resets=("data", "network", "optimizer"), presets=(2, 3, 4, 5),
+                       applies_when={"problem": ("classification",), "dataset": MULTICLASS_DATASETS}),
     "boundary_fn": Field("choice", "sine", choices=BOUNDARY_FUNCTIONS,
                          doc="For the boundary data set: points above vs below y = f(x).",
-                         resets=("data", "network", "optimizer")),
+                         resets=("data", "network", "optimizer"), applies_when={"dataset": ("boundary",)}),
     "n_samples": Field("int", 500, lo=20, hi=2000, doc="Number of generated points.",
                        resets=("data", "network", "optimizer")),
     "noise": Field("float", 0, lo=0, hi=50, doc="Noise in percent (the Playground's scale).",
@@ -111,15 +127,18 @@ SCHEMA: dict[str, Field] = {
                         doc="Hidden activation: one name, or one per hidden layer.", resets=("network", "optimizer")),
     "leaky_slope": Field("float", 0.01, lo=0, hi=1, doc="Slope of leaky_relu for negative inputs.", resets=()),
     "loss": Field("choice", "squared", choices=LOSSES, doc="Training loss.", resets=("network", "optimizer")),
-    "learning_rate": Field("float", 0.03, lo=0, hi=10, lo_open=True, doc="Step size.", resets=()),
-    "batch_size": Field("int", 10, lo=1, hi=2000, doc="Points per step (at most the training points).", resets=()),
+    "learning_rate": Field("float", 0.03, lo=0, hi=10, lo_open=True, doc="Step size.", resets=(),
+                           presets=(0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)),
+    "batch_size": Field("int", 10, lo=1, hi=2000, doc="Points per step (at most the training points).", resets=(),
+                        presets=(1, 2, 5, 10, 20, 30, 50, 100, 200, 500, 1000, 2000)),
     "optimizer": Field("choice", "sgd", choices=OPTIMIZERS, doc="Update rule.", resets=("optimizer",)),
     "momentum": Field("float", 0.9, lo=0, hi=0.999, doc="Momentum; Adam's beta1.", resets=()),
     "nesterov": Field("bool", False, doc="Nesterov momentum (momentum optimizer).", resets=()),
     "rho": Field("float", 0.9, lo=0, hi=0.999, doc="RMSprop's decay rate.", resets=()),
     "beta2": Field("float", 0.999, lo=0, hi=0.9999, doc="Adam's second-moment decay.", resets=()),
     "regularization": Field("choice", "none", choices=REGULARIZATIONS, doc="Weight penalty.", resets=()),
-    "reg_rate": Field("float", 0, lo=0, hi=10, doc="Penalty rate.", resets=()),
+    "reg_rate": Field("float", 0, lo=0, hi=10, doc="Penalty rate.", resets=(),
+                      presets=(0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)),
     "dropout": Field("float", 0, lo=0, hi=0.9, doc="Drop probability for hidden units while training.", resets=()),
     "input_noise": Field("float", 0, lo=0, hi=2, doc="Std of Gaussian noise added to inputs while training.",
                          resets=()),
@@ -127,12 +146,35 @@ SCHEMA: dict[str, Field] = {
                   resets=("network", "optimizer")),
 }
 
+# Rules between keys, in the order they are checked (the first broken one is reported); the
+# shapes are described in engine.rules. The data-set groups per problem are these rules.
+RULES: tuple[Rule, ...] = (
+    {"when": {"problem": ["regression"]}, "key": "dataset", "allowed": list(REGRESSION_DATASETS),
+     "doc": "regression fits a real-valued target, which only these data sets have"},
+    {"when": {"problem": ["regression"]}, "key": "loss", "allowed": ["squared"],
+     "doc": "regression uses the squared loss"},
+    {"when": {"problem": ["classification"]}, "key": "dataset", "allowed": list(CLASSIFICATION_DATASETS),
+     "doc": "classification needs class labels, which only these data sets have"},
+    {"key": "activation", "one_per": "hidden", "doc": "a list of activations needs one name per hidden layer"},
+)
+
 DEFAULTS: dict[str, Any] = {k: f.default for k, f in SCHEMA.items() if not callable(f.default)}
 
 
 def describe_schema(schema: Mapping[str, Field] = SCHEMA) -> dict[str, Any]:
     """The whole schema as JSON-ready data."""
     return {key: f.describe() for key, f in schema.items()}
+
+
+def describe_config_rules(rules: Sequence[Rule] = RULES) -> list[dict[str, Any]]:
+    """The cross-field rules as JSON-ready data (the `rules` part of /api/schema)."""
+    return describe_rules(rules)
+
+
+def applies(key: str, config: Mapping[str, Any], schema: Mapping[str, Field] = SCHEMA) -> bool:
+    """True when `key` matters for `config` (its field's `applies_when` holds, or it has none)."""
+    when = schema[key].applies_when
+    return when is None or matches(when, config)
 
 
 def _range_text(f: Field) -> str:
@@ -200,25 +242,15 @@ def check_value(key: str, value: Any, schema: Mapping[str, Field] = SCHEMA) -> A
     raise AssertionError(f"unknown field kind {f.kind}")  # a schema bug, not user input
 
 
-def _check_consistency(cfg: dict[str, Any]) -> None:
-    """Rules that involve more than one key."""
-    if cfg["problem"] == "regression":
-        if cfg["dataset"] not in REGRESSION_DATASETS:
-            raise ConfigError("dataset", f"{cfg['dataset']!r} is a classification data set; "
-                                         f"for regression use one of: {', '.join(REGRESSION_DATASETS)}")
-        if cfg["loss"] != "squared":
-            raise ConfigError("loss", "regression uses the squared loss; allowed: squared")
-    elif cfg["dataset"] not in CLASSIFICATION_DATASETS:
-        raise ConfigError("dataset", f"{cfg['dataset']!r} is a regression data set; "
-                                     f"for classification use one of: {', '.join(CLASSIFICATION_DATASETS)}")
-    act = cfg["activation"]
-    if isinstance(act, list) and len(act) != len(cfg["hidden"]):
-        raise ConfigError("activation", f"a list needs one name per hidden layer: "
-                                        f"{len(cfg['hidden'])} expected, got {len(act)}")
+def check_rules(cfg: Mapping[str, Any], rules: Sequence[Rule] = RULES) -> None:
+    """Raise ConfigError naming the key of the first rule (in order) that `cfg` breaks."""
+    broken = first_violation(rules, cfg)
+    if broken is not None:
+        raise ConfigError(*broken)
 
 
 def validate_config(partial: Mapping[str, Any] | None = None,
-                    schema: Mapping[str, Field] = SCHEMA) -> dict[str, Any]:
+                    schema: Mapping[str, Field] = SCHEMA, rules: Sequence[Rule] = RULES) -> dict[str, Any]:
     """Return a full, checked config: `partial` over the defaults (a random seed if none)."""
     if partial is not None and not isinstance(partial, Mapping):
         raise ConfigError("config", "expected an object of key: value pairs")
@@ -232,13 +264,12 @@ def validate_config(partial: Mapping[str, Any] | None = None,
     if partial:
         key = next(iter(partial))
         raise ConfigError(key, f"unknown key; allowed keys: {', '.join(schema)}")
-    if schema is SCHEMA or "problem" in schema:
-        _check_consistency(cfg)
+    check_rules(cfg, rules)  # a rule whose keys this schema lacks is skipped
     return cfg
 
 
-def apply_patch(config: Mapping[str, Any], patch: Mapping[str, Any],
-                schema: Mapping[str, Field] = SCHEMA) -> tuple[dict[str, Any], list[str]]:
+def apply_patch(config: Mapping[str, Any], patch: Mapping[str, Any], schema: Mapping[str, Field] = SCHEMA,
+                rules: Sequence[Rule] = RULES) -> tuple[dict[str, Any], list[str]]:
     """Check `patch` against `config`; return (new full config, keys whose value changed).
 
     Nothing is changed when any key is invalid: the error is raised before anything is built.
@@ -248,8 +279,7 @@ def apply_patch(config: Mapping[str, Any], patch: Mapping[str, Any],
     new = dict(config)
     for key, value in patch.items():
         new[key] = check_value(key, value, schema)
-    if schema is SCHEMA or "problem" in schema:
-        _check_consistency(new)
+    check_rules(new, rules)
     changed = [k for k in patch if new[k] != config.get(k)]
     return new, changed
 

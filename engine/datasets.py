@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from .config import ConfigError
+from .config import ConfigError, applies
 
 DOMAIN = 6.0
 
@@ -52,7 +52,9 @@ def n_classes(config: Mapping[str, Any]) -> int:
     """The number of classes the network must output: 1 for regression, K or 2 otherwise."""
     if config["problem"] == "regression":
         return 1
-    if config["dataset"] in ("blobs", "spiral", "custom"):
+    # the schema's applies_when of n_classes says which data sets take a class count (the page
+    # shows the control by the same rule)
+    if applies("n_classes", config):
         return int(config["n_classes"])
     return 2
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from engine.config import FEATURES, describe_schema
+from engine.config import FEATURES, describe_config_rules, describe_schema
 from engine.datasets import grid_points
 from engine.features import FEATURE_LABELS, transform
 
@@ -32,7 +32,8 @@ templates = Jinja2Templates(directory=str(TEMPLATES))
 def schema_document(settings: Settings) -> dict[str, Any]:
     """What /api/schema serves and the page receives inline as `schema_json`."""
     return {"protocol": PROTOCOL, "server_version": __version__, "config": _config_schema(),
-            "session": describe_session_schema(), "limits": settings.limits(), "features": _features()}
+            "session": describe_session_schema(), "rules": describe_config_rules(),
+            "limits": settings.limits(), "features": _features()}
 
 
 @lru_cache(maxsize=1)
@@ -73,5 +74,6 @@ async def healthz(hub: Hub = Depends(get_hub)) -> dict[str, Any]:
 
 @router.get("/api/schema")
 async def api_schema(settings: Settings = Depends(get_settings)) -> dict[str, Any]:
-    """Every config key's kind, default, range, choices, doc and what it resets."""
+    """Every config key's kind, default, range, choices, presets, doc and what it resets, and the
+    rules between keys."""
     return schema_document(settings)

@@ -14,7 +14,7 @@ from engine.config import SCHEMA, ConfigError, Field, apply_patch, describe_sche
 SESSION_SCHEMA: dict[str, Field] = {
     "epochs_per_second": Field("float", 60, lo=0, hi=1000,
                                doc="Training pace while playing; 0 trains as fast as the server allows.",
-                               resets=()),
+                               resets=(), presets=(1, 2, 5, 10, 20, 30, 60, 120, 250, 500, 1000, 0)),
     "fps": Field("int", 30, lo=1, hi=60, doc="Frames per second sent at most while playing.", resets=()),
     "early_stopping": Field("int", 0, lo=0, hi=1000,
                             doc="Early stopping: pause when the test loss has not improved for this many "

@@ -227,6 +227,16 @@ def test_schema_carries_every_feature_label_and_picture(server):
     assert np.frombuffer(base64.b64decode(x2["data"]), np.uint8).reshape(g, g)[0, 0] == 255
 
 
+def test_schema_serves_the_rules_presets_and_applies_when_the_page_reads(server):
+    from engine.config import describe_config_rules
+    schema = get_json(server.url + "/api/schema")
+    assert schema["rules"] == describe_config_rules()
+    assert schema["config"]["learning_rate"]["presets"][-1] == 10
+    assert schema["session"]["epochs_per_second"]["presets"][-1] == 0  # "max" is last in its list
+    assert schema["config"]["boundary_fn"]["applies_when"] == {"dataset": ["boundary"]}
+    assert "presets" not in schema["config"]["noise"] and "applies_when" not in schema["config"]["loss"]
+
+
 def test_schema_healthz_and_page(server):
     schema = get_json(server.url + "/api/schema")
     assert schema["protocol"] == 1

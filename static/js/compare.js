@@ -12,10 +12,8 @@ import { onLanguage, t } from "./i18n.js";
 import { OutputPanel } from "./output-panel.js";
 import { ownPointsMessages } from "./csv-io.js";
 import { showMetrics } from "./metrics-view.js";
-import { difference, sameValue } from "./schema.js";
+import { dataKeys, difference, fitPatch, sameValue } from "./schema.js";
 
-/** Keys that decide the data: B always takes A's values for these. */
-export const DATA_KEYS = ["problem", "dataset", "n_classes", "boundary_fn", "n_samples", "noise", "train_ratio", "seed"];
 /** Session keys B follows too, so both sides train at the same pace. */
 const SHARED_SESSION_KEYS = ["epochs_per_second", "fps", "early_stopping"];
 /** B's own settings (the compact panel). */
@@ -24,10 +22,8 @@ const SIDE_KEYS = ["learning_rate", "activation", "hidden", "regularization", "r
 /** Messages from A's transport that B gets too (regenerate is not one: its new seed is mirrored). */
 const MIRRORED = new Set(["play", "pause", "step", "reset", "points"]);
 
+/** Widgets other than a drop-down (which offers the schema's choices or presets). */
 const WIDGETS = {
-  learning_rate: { presets: [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10] },
-  reg_rate: { presets: [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10] },
-  batch_size: { presets: [1, 2, 5, 10, 20, 30, 50, 100, 200, 500, 1000, 2000] },
   hidden: { widget: "text", size: 10 },
   dropout: { widget: "number", step: 0.05 },
 };
@@ -35,13 +31,17 @@ const WIDGETS = {
 
 export class CompareMode {
   /**
-   * fields: the schema's fields. els: the compare column's elements and the toggle (see
-   * templates/index.html). chart: the LossChart. left(): {config, state, data} of side A.
-   * sendLeft(message): send to A without mirroring. shared: {showTest, discretize} checkboxes.
+   * fields: the schema's fields; rules: its rules between keys. els: the compare column's
+   * elements and the toggle (see templates/index.html). chart: the LossChart. left(): {config,
+   * state, data} of side A. sendLeft(message): send to A without mirroring. shared: {showTest,
+   * discretize} checkboxes.
    */
-  constructor({ fields, els, chart, left, sendLeft, shared, sideB = null }) {
+  constructor({ fields, rules = [], els, chart, left, sendLeft, shared, sideB = null }) {
     this.sideB = sideB; // {open(on), config(config, reset), frame(msg)}: panels that show B too
     this.fields = fields;
+    this.rules = rules;
+    // The keys that decide the data (B always takes A's values) and the pace B follows too.
+    this.sharedKeys = [...dataKeys(fields), ...SHARED_SESSION_KEYS];
     this.els = els;
     this.chart = chart;
     this.left = left;
@@ -138,12 +138,14 @@ export class CompareMode {
 
   sharedPart(patch) {
     const out = {};
-    for (const key of [...DATA_KEYS, ...SHARED_SESSION_KEYS]) if (key in patch) out[key] = patch[key];
-    // A new problem needs a loss that fits it: B takes A's loss then (regression allows only
-    // squared error, so B gets it even when A's patch leaves the loss out).
-    if ("problem" in out && "loss" in patch) out.loss = patch.loss;
-    else if (out.problem === "regression") out.loss = "squared";
-    return out;
+    for (const key of this.sharedKeys) if (key in patch) out[key] = patch[key];
+    // New data keys may need B's own keys to follow (regression allows only the squared loss).
+    return Object.keys(out).length ? this.fitted(out) : out;
+  }
+
+  /** `patch` plus what the rules force on B's config (as B will be once its pending keys land). */
+  fitted(patch) {
+    return fitPatch(this.fields, this.rules, { ...this.config, ...this.sent }, patch);
   }
 
   sendShared(patch) {
@@ -156,10 +158,9 @@ export class CompareMode {
     if (!this.isOpen || !this.config || this.awaitingLesson) { this.showDiffers(); return; }
     const target = { ...this.config, ...this.sent };
     const wanted = {};
-    for (const key of [...DATA_KEYS, ...SHARED_SESSION_KEYS]) if (key in config) wanted[key] = config[key];
+    for (const key of this.sharedKeys) if (key in config) wanted[key] = config[key];
     const patch = difference(wanted, target);
-    if ("problem" in patch) patch.loss = config.loss;
-    if (Object.keys(patch).length) this.sendShared(patch);
+    if (Object.keys(patch).length) this.sendShared(this.fitted(patch));
     this.showDiffers();
   }
 
@@ -237,8 +238,7 @@ export class CompareMode {
     this.config = config;
     this.version = version;
     for (const [key, value] of Object.entries(this.sent)) if (sameValue(value, config[key])) delete this.sent[key];
-    this.controls.setConfig(config);
-    this.controls.setAllowed("loss", config.problem === "regression" ? ["squared"] : this.fields.loss.choices);
+    this.controls.setConfig(config); // also disables the options the rules forbid (B's loss)
     if (reset.includes("network") || reset.includes("data")) this.chart.clearB();
     this.sideB?.config(config, reset);
     this.showDiffers();
@@ -250,7 +250,7 @@ export class CompareMode {
     const els = this.els;
     this.controls = new Controls(this.fields, (patch) => {
       if (!this.send({ type: "config", patch })) this.controls.showError(Object.keys(patch)[0], t("error.offline"));
-    });
+    }, this.rules);
     for (const key of SIDE_KEYS) this.controls.add(els.controls, key, WIDGETS[key] || {});
     this.labelControls();
     this.output = new OutputPanel({

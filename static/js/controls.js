@@ -1,9 +1,14 @@
 // Form controls built from the schema: one builder serves the top bar, the data column and
 // the "more settings" panel. Each control shows the server's current value, sends a patch
-// when the user changes it, and shows the server's error for its key next to itself.
+// when the user changes it, and shows the server's error for its key next to itself. What the
+// schema says about a key is applied here for every control: a number's drop-down offers its
+// presets, a key that does not apply is hidden, options the rules forbid are disabled, and a
+// change brings along the keys the rules then force.
 
 import { t, has, onLanguage } from "./i18n.js";
-import { checkValue, FieldError, formatValue, parseValue, sameValue } from "./schema.js";
+import {
+  allowedValues, applies, checkPatch, checkValue, FieldError, fitPatch, formatValue, parseValue, sameValue,
+} from "./schema.js";
 
 let nextId = 0;
 
@@ -14,12 +19,15 @@ export function optionLabel(key, value) {
 }
 
 /**
- * The set of controls on the page. `send(patch)` is called with {key: value} (possibly
- * extended by `extendPatch(key, value)` for keys that must change together).
+ * The set of controls on the page. `send(patch, key)` is called with {key: value} and the keys
+ * the schema's `rules` force along with it (a switch to regression brings the squared loss).
  */
 export class Controls {
-  constructor(fields, send) {
+  constructor(fields, send, rules = []) {
     this.fields = fields;
+    this.rules = rules;
+    // keys some rule limits to a list of values: their options are enabled by the rules
+    this.limited = new Set(rules.filter((r) => r.allowed).map((r) => r.key));
     this.send = send;
     this.byKey = new Map();
     this.config = {};
@@ -28,9 +36,9 @@ export class Controls {
   }
 
   /**
-   * Build a control for `key` into `parent`. spec.widget: "select" (choices or spec.presets),
-   * "range" (slider over the field's range or spec.min/max/step), "number", "checkbox",
-   * "text" (a list typed with commas, e.g. hidden layers "4,2").
+   * Build a control for `key` into `parent`. spec.widget: "select" (choices, spec.presets or the
+   * field's presets), "range" (slider over the field's range or spec.min/max/step), "number",
+   * "checkbox", "text" (a list typed with commas, e.g. hidden layers "4,2").
    */
   add(parent, key, spec = {}) {
     const field = this.fields[key];
@@ -114,7 +122,7 @@ export class Controls {
     const el = document.createElement("select");
     el.id = id;
     const numeric = !field.choices;
-    const presets = (spec.presets || field.choices || []).filter((v) => {
+    const presets = (spec.presets || field.choices || field.presets || []).filter((v) => {
       try { checkValue(this.fields, key, v); return true; } catch { return false; }
     });
     const fill = (current) => {
@@ -148,24 +156,31 @@ export class Controls {
     };
   }
 
-  /** Check a value the user chose; send it, or show why it cannot be sent. */
+  /** Check a value the user chose (with the keys the rules force); send it, or show why not. */
   userChange(key, value) {
+    let patch;
     try {
-      value = checkValue(this.fields, key, value);
+      patch = fitPatch(this.fields, this.rules, this.config, { [key]: checkValue(this.fields, key, value) });
+      checkPatch(this.fields, this.rules, this.config, patch);
     } catch (err) {
-      if (err instanceof FieldError) { this.showError(key, err.detail); return; }
-      throw err;
+      if (!(err instanceof FieldError)) throw err;
+      // a rule names the key it limits, which may be another control's (or none on the page)
+      const shownThere = err.key !== key && this.showError(err.key, err.detail);
+      if (!shownThere) this.showError(key, err.detail);
+      return;
     }
     this.clearError(key);
-    this.send({ [key]: value }, key);
+    this.send(patch, key);
   }
 
-  /** Show the server's current config in every control. */
+  /** Show the server's current config in every control, hiding keys that do not apply to it. */
   setConfig(config) {
     this.config = config;
     for (const [key, entries] of this.byKey) {
       if (!(key in config)) continue;
       for (const e of entries) e.widget.set(config[key]);
+      this.setVisible(key, applies(this.fields[key], config));
+      if (this.limited.has(key)) this.setAllowed(key, allowedValues(this.fields, this.rules, key, config));
     }
   }
 

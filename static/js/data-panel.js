@@ -6,12 +6,13 @@ import { t, onLanguage } from "./i18n.js";
 import { optionLabel } from "./controls.js";
 
 export class DataPanel {
-  /** `datasets`: {classification: [...], regression: [...]}; onPick(name) on a thumbnail click. */
+  /** `datasets`: the sets each problem allows, {classification: [...], regression: [...]};
+   *  onPick(name) on a thumbnail click. */
   constructor(thumbsRoot, datasets, onPick) {
     this.root = thumbsRoot;
     this.datasets = datasets;
     this.thumbs = new Map();
-    const all = [...new Set([...datasets.classification, ...datasets.regression])];
+    const all = [...new Set(Object.values(datasets).flat())];
     for (const name of all) {
       const b = document.createElement("button");
       b.type = "button";

@@ -14,7 +14,7 @@ import { LessonPicker } from "./lessons.js";
 import { LossChart } from "./loss-chart.js";
 import { NetworkView } from "./network-view.js";
 import { OutputPanel } from "./output-panel.js";
-import { loadSchema } from "./schema.js";
+import { groupsBy, loadSchema } from "./schema.js";
 import { showMetrics } from "./metrics-view.js";
 import { ConfigRestore } from "./restore.js";
 import { makeUrlWriter, readUrl } from "./state.js";
@@ -30,20 +30,9 @@ const fields = schema.fields;
 setFeatureInfo(schema.features);
 initLanguage();
 
-// Choices the Playground offers for numbers it shows as drop-downs; any other valid value
-// (from a URL, say) is added to its list by the control itself.
-const PRESETS = {
-  learning_rate: [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10],
-  reg_rate: [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10],
-  epochs_per_second: [1, 2, 5, 10, 20, 30, 60, 120, 250, 500, 1000, 0],
-  batch_size: [1, 2, 5, 10, 20, 30, 50, 100, 200, 500, 1000, 2000],
-  n_classes: [2, 3, 4, 5],
-};
-const CLASSIFICATION_SETS = ["circle", "xor", "gauss", "spiral", "moons", "blobs", "boundary", "custom"];
-const REGRESSION_SETS = ["plane", "gaussians", "custom"];
-const MULTICLASS_SETS = ["blobs", "spiral", "custom"];
-const available = (list) => list.filter((d) => fields.dataset.choices.includes(d));
-const DATASETS = { classification: available(CLASSIFICATION_SETS), regression: available(REGRESSION_SETS) };
+// The data sets each problem allows ({classification: [...], regression: [...]}), from the
+// schema's rules. Drop-downs take their presets from the schema as well (see controls.js).
+const DATASETS = groupsBy(fields, schema.rules, "dataset", "problem");
 
 const app = {
   config: null, version: null, epoch: 0, state: "paused", divergedEpoch: null,
@@ -55,23 +44,23 @@ const app = {
 const status = createStatus({ conn: $("connection"), note: $("reset-note"), banner: $("banner"), urlReport: $("url-report"), errors: $("general-error") });
 
 // ---- controls --------------------------------------------------------------------------
-const controls = new Controls(fields, (patch, key) => sendPatch(extendPatch(patch, key)));
+const controls = new Controls(fields, (patch) => sendPatch(patch), schema.rules);
 const fmtSpeed = (v) => (v === 0 ? t("opt.speed_max") : String(v));
 const topbar = $("topbar-controls");
-controls.add(topbar, "learning_rate", { presets: PRESETS.learning_rate });
+controls.add(topbar, "learning_rate");
 controls.add(topbar, "activation");
 controls.add(topbar, "regularization");
-controls.add(topbar, "reg_rate", { presets: PRESETS.reg_rate });
+controls.add(topbar, "reg_rate");
 controls.add(topbar, "problem");
 controls.add(topbar, "optimizer");
 controls.add(topbar, "loss");
-controls.add(topbar, "epochs_per_second", { presets: PRESETS.epochs_per_second, format: fmtSpeed });
+controls.add(topbar, "epochs_per_second", { format: fmtSpeed });
 
 const dataControls = $("data-controls");
 controls.add(dataControls, "train_ratio", { widget: "range", step: 10, format: (v) => `${v}%` });
 controls.add(dataControls, "noise", { widget: "range", step: 5 });
-controls.add(dataControls, "batch_size", { presets: PRESETS.batch_size });
-controls.add(dataControls, "n_classes", { presets: PRESETS.n_classes });
+controls.add(dataControls, "batch_size");
+controls.add(dataControls, "n_classes");
 controls.add(dataControls, "boundary_fn");
 
 const more = $("more-controls");
@@ -82,18 +71,6 @@ for (const [key, spec] of Object.entries({
   leaky_slope: { widget: "number", step: 0.01 }, dropout: { widget: "number", step: 0.05 },
   input_noise: { widget: "number", step: 0.05 }, fps: { widget: "number" },
 })) controls.add(more, key, spec);
-
-/** Keys that must change together: a problem brings a data set (and loss) that fit it. */
-function extendPatch(patch) {
-  const out = { ...patch };
-  if ("problem" in patch && app.config && patch.problem !== app.config.problem) {
-    const sets = DATASETS[patch.problem];
-    if (!sets.includes(app.config.dataset)) out.dataset = sets[0];
-    if (patch.problem === "regression") out.loss = "squared";
-    else if (app.config.loss === "squared") out.loss = app.config.loss;
-  }
-  return out;
-}
 
 function sendPatch(patch) {
   if (!send({ type: "config", patch })) status.error(t("error.offline"));
@@ -142,7 +119,7 @@ const insight = new InsightPanels({ controls, chart, send: (m) => send(m) });
 
 // ---- lessons and compare mode -------------------------------------------------------------
 const compare = new CompareMode({
-  fields, chart, sideB: insight.sideB,
+  fields, rules: schema.rules, chart, sideB: insight.sideB,
   left: () => ({ config: app.config, state: app.state, data: output.data }),
   sendLeft: (message) => connection.send(message),
   shared: { showTest: $("show-test"), discretize: $("discretize") },
@@ -294,11 +271,7 @@ const handlers = {
 function applyConfig(config, version, reset, byUser = false) {
   app.config = config;
   app.version = version;
-  controls.setConfig(config);
-  const multiclass = config.problem === "classification" && MULTICLASS_SETS.includes(config.dataset);
-  controls.setVisible("n_classes", multiclass);
-  controls.setVisible("boundary_fn", config.dataset === "boundary");
-  controls.setAllowed("loss", config.problem === "regression" ? ["squared"] : fields.loss.choices);
+  controls.setConfig(config); // also hides keys that do not apply and disables what the rules forbid
   dataPanel.setConfig(config);
   network.setConfig(config, app.outputs);
   insight.config(config, reset);
@@ -354,8 +327,7 @@ function render() {
 
 // ---- thumbnails, language, test hook ------------------------------------------------------
 const thumbs = {};
-loadThumbnails(DATASETS.classification.concat(DATASETS.regression).filter((d) => d !== "custom"),
-  DATASETS.regression, schema.server_version || "0").then((sets) => {
+loadThumbnails(DATASETS, schema, schema.server_version || "0").then((sets) => {
   Object.assign(thumbs, sets);
   dataPanel.setThumbnails(thumbs);
 });

@@ -1,13 +1,24 @@
 // The config schema as served by /api/schema (embedded in the page by the template), and
-// the checks the page needs before it sends anything: parsing URL text into typed values
-// and checking them against a field's kind and range. The server stays the authority; these
-// checks only let the page report a bad value where the user typed it.
+// the checks the page needs before it sends anything: parsing URL text into typed values,
+// checking them against a field's kind and range, and interpreting the schema's rules between
+// keys (engine/rules.py describes their two shapes; the server checks the same rules). The
+// server stays the authority; these checks only let the page report a bad value where the
+// user typed it. tests/validation_cases.json holds cases both validators are tested against.
 
-/** Config and session fields in one table: {key: {kind, default, lo, hi, lo_open, choices, ...}}. */
+/**
+ * The schema document, plus `fields`: config and session fields in one table
+ * ({key: {kind, default, lo, hi, lo_open, choices, presets, applies_when, ...}}), and `rules`
+ * (the rules between keys; an empty list from a server that sends none).
+ */
 export function loadSchema() {
   const el = document.getElementById("nnp-schema");
   const schema = JSON.parse(el.textContent);
-  return { ...schema, fields: { ...schema.config, ...(schema.session || {}) } };
+  return { ...schema, rules: schema.rules || [], fields: { ...schema.config, ...(schema.session || {}) } };
+}
+
+/** The keys whose change makes new data (their `resets` include "data"), in schema order. */
+export function dataKeys(fields) {
+  return Object.keys(fields).filter((key) => (fields[key].resets || []).includes("data"));
 }
 
 /** An error that names the field and what is allowed, like the server's ConfigError. */
@@ -103,5 +114,97 @@ export function sameValue(a, b) {
 export function difference(wanted, config) {
   const out = {};
   for (const [k, v] of Object.entries(wanted)) if (!config || !(k in config) || !sameValue(v, config[k])) out[k] = v;
+  return out;
+}
+
+// ---- rules between keys (the shapes are described in engine/rules.py) ----------------------
+
+// Equality as Python's `in` sees it for checked values: 2 is not "2", lists by content.
+const same = (a, b) => (Array.isArray(a) || Array.isArray(b) ? sameValue(a, b) : a === b);
+
+/** True when every key of `when` is in `config` and holds one of its listed values. */
+export function matches(when, config) {
+  return Object.entries(when).every(([key, values]) => key in config && values.some((v) => same(v, config[key])));
+}
+
+function keysOf(rule) {
+  return [rule.key, ...Object.keys(rule.when || {}), ...(rule.one_per ? [rule.one_per] : [])];
+}
+
+/** Why `config` breaks `rule` (a message naming what is allowed), or null when it keeps it. */
+function violation(rule, config) {
+  const value = config[rule.key];
+  if (rule.one_per) {
+    const other = config[rule.one_per];
+    if (!Array.isArray(value) || value.length === other.length) return null;
+    return `${rule.doc || `a list needs one entry per ${rule.one_per} entry`}: ${other.length} expected, got ${value.length}`;
+  }
+  if (!matches(rule.when, config) || rule.allowed.some((v) => same(v, value))) return null;
+  const when = Object.entries(rule.when).map(([k, vs]) => `${k} is ${vs.join(" or ")}`).join(" and ");
+  return `"${value}" is not allowed when ${when}${rule.doc ? ` (${rule.doc})` : ""}; allowed: ${rule.allowed.join(", ")}`;
+}
+
+/** Throw a FieldError naming the key of the first rule (in order) that `config` breaks. */
+export function checkRules(rules, config) {
+  for (const rule of rules) {
+    if (!keysOf(rule).every((k) => k in config)) continue; // a rule about keys this config lacks
+    const why = violation(rule, config);
+    if (why) throw new FieldError(rule.key, why);
+  }
+}
+
+/**
+ * Check `patch` against a full `config`, as the server's apply_patch does: every value, then
+ * the rules on the result. Returns {config, changed}; throws FieldError naming the key.
+ */
+export function checkPatch(fields, rules, config, patch) {
+  if (patch === null || typeof patch !== "object" || Array.isArray(patch)) {
+    throw new FieldError("patch", "expected an object of key: value pairs");
+  }
+  const next = { ...config };
+  for (const [key, value] of Object.entries(patch)) next[key] = checkValue(fields, key, value);
+  checkRules(rules, next);
+  const changed = Object.keys(patch).filter((k) => !(k in config) || !sameValue(next[k], config[k]));
+  return { config: next, changed };
+}
+
+/** The values of `key` the rules allow in `config` (its field's choices when no rule limits it). */
+export function allowedValues(fields, rules, key, config) {
+  let allowed = fields[key]?.choices || [];
+  for (const rule of rules) {
+    if (rule.key === key && rule.allowed && matches(rule.when, config)) {
+      allowed = allowed.filter((v) => rule.allowed.some((a) => same(a, v)));
+    }
+  }
+  return allowed;
+}
+
+/**
+ * `patch` plus the keys the rules then force: a key the patch leaves out whose current value
+ * the patched config no longer allows takes the first allowed value (a switch to regression
+ * brings a regression data set and the squared loss). Keys the patch sets are never changed.
+ */
+export function fitPatch(fields, rules, config, patch) {
+  const out = { ...patch };
+  if (!config) return out;
+  for (const rule of rules) {
+    if (!rule.allowed || rule.key in patch) continue;
+    const next = { ...config, ...out };
+    if (!(rule.key in next) || !matches(rule.when, next)) continue;
+    const allowed = allowedValues(fields, rules, rule.key, next);
+    if (!allowed.some((v) => same(v, next[rule.key])) && allowed.length) out[rule.key] = allowed[0];
+  }
+  return out;
+}
+
+/** True when `key` matters for `config` (its field's applies_when holds, or it has none). */
+export function applies(field, config) {
+  return !field?.applies_when || matches(field.applies_when, config);
+}
+
+/** {value of `groupKey`: the values of `key` the rules allow with it}, e.g. data sets per problem. */
+export function groupsBy(fields, rules, key, groupKey) {
+  const out = {};
+  for (const value of fields[groupKey].choices) out[value] = allowedValues(fields, rules, key, { [groupKey]: value });
   return out;
 }
