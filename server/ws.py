@@ -1,8 +1,9 @@
 """`WS /ws`: one live training session per connection (docs/protocol.md).
 
-Order of checks on connect: the Origin (cross-site pages are refused with HTTP 403 before
-the handshake), then capacity (a full server accepts, says why, and closes with 1013 so a
-page can show the message). Then `hello`, `data` and a first frame, and the receive loop:
+Order of checks on connect: the Host (server.routes.guard, before this route), the Origin
+(cross-site pages are refused with HTTP 403 before the handshake), then capacity (a full
+server accepts, says why, and closes with 1013 so a page can show the message), then the
+client's own share (--max-sessions-per-client: `client_full`, closed with 1008). Then `hello`, `data` and a first frame, and the receive loop:
 rate limit, size limit, parse, apply. Nothing a client sends can raise out of here except
 a disconnect; sustained flooding closes that one connection with 1008.
 """

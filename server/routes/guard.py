@@ -11,7 +11,10 @@ gets 403; a refused WebSocket handshake is closed before it is accepted (HTTP 40
 
 `SecurityHeaders` adds a Content-Security-Policy that allows only this server's own scripts,
 styles, pictures and connections (no inline script; `connect-src 'self'` includes the page's
-own ws:/wss: socket), forbids framing, and sets nosniff and no-referrer.
+own ws:/wss: socket), forbids framing, and sets nosniff and no-referrer. The page needs no
+more: its schema is a JSON data block (not run, so not script), the PNG export downloads
+through a blob: URL (a navigation, which the policy does not govern), fflate inflates
+synchronously (no worker), and styles are set through element.style (CSSOM, allowed).
 
 Both are plain ASGI middleware, so they see every HTTP request and WebSocket handshake
 before FastAPI's routing does. `api_docs_routes` serves the API description when the
