@@ -72,7 +72,7 @@ def test_bound_to_every_interface_the_machines_own_addresses_count(make_server):
     for address in addresses:
         host = f"[{address}]" if ":" in address else address
         assert get(srv, "/", host=f"{host}:{srv.port}")[0] == 200, address
-    assert get(srv, "/", host=f"192.0.2.77:{srv.port}")[0] == 403  # TEST-NET-1: nobody's address
+    assert get(srv, "/", host=f"198.51.100.77:{srv.port}")[0] == 403  # TEST-NET-2: nobody's address
     assert get(srv, "/", host=f"evil.example:{srv.port}")[0] == 403
 
 
