@@ -36,6 +36,7 @@ import numpy as np
 
 from .config import ConfigError
 from .datasets import DOMAIN, PointSet
+from .float_range import ALLOWED, in_float32_range
 
 MAX_CLASSES = 5
 MAX_NAME_LENGTH = 40
@@ -112,6 +113,14 @@ def _number(cell: str, line: int, what: str, decimal_comma: bool) -> float:
         raise _fail(line, f"{what} {cell!r} is not a number") from None
     if not math.isfinite(value):
         raise _fail(line, f"{what} is {text!r}; values must be finite numbers")
+    return value
+
+
+def _target(cell: str, line: int, decimal_comma: bool) -> float:
+    """A regression target: a number float32 can hold (the engine evaluates in float32)."""
+    value = _number(cell, line, "target", decimal_comma)
+    if not in_float32_range(value):
+        raise _fail(line, f"target {cell.strip()} is out of range; allowed: {ALLOWED}")
     return value
 
 
@@ -193,7 +202,7 @@ def parse_csv(data: bytes, *, problem: str, n_classes: int | None = None,
         raise _fail(None, "the file has no data rows; expected rows of x,y,label")
 
     if problem == "regression":
-        values = [_number(v, ln, "target", decimal_comma) for v, ln in zip(labels, lines)]
+        values = [_target(v, ln, decimal_comma) for v, ln in zip(labels, lines)]
         names, k = None, 1
     else:
         values, names, k = _classes(labels, lines, n_classes, messages, decimal_comma)

@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from .config import ConfigError, applies
+from .float_range import ALLOWED, outside_float32_range
 
 DOMAIN = 6.0
 
@@ -69,7 +70,7 @@ def check_points(points: Any, n_classes: int | None = None) -> np.ndarray:
     """Validate user points [[x, y, label], …]; return them as an (m, 3) float64 array.
 
     Coordinates must be finite and within [−6, 6]. With `n_classes` (classification) a label
-    must be a whole number 0..n_classes−1; without (regression) any finite number.
+    must be a whole number 0..n_classes−1; without (regression) a number in float32's range.
     """
     try:
         arr = np.asarray(points, dtype=np.float64)
@@ -79,10 +80,10 @@ def check_points(points: Any, n_classes: int | None = None) -> np.ndarray:
         return np.empty((0, 3))
     if arr.ndim != 2 or arr.shape[1] != 3:
         raise ConfigError("points", f"expected a list of [x, y, label] number triples, got shape {arr.shape}")
-    bad = ~np.isfinite(arr).all(axis=1)
+    bad = outside_float32_range(arr).any(axis=1)
     if bad.any():
         i = int(np.argmax(bad))
-        raise ConfigError("points", f"point {i}: values must be finite numbers, got {arr[i].tolist()}")
+        raise ConfigError("points", f"point {i}: values must be {ALLOWED}, got {arr[i].tolist()}")
     outside = (np.abs(arr[:, :2]) > DOMAIN).any(axis=1)
     if outside.any():
         i = int(np.argmax(outside))

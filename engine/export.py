@@ -15,6 +15,7 @@ import numpy as np
 from .config import ConfigError, validate_config
 from .datasets import check_points, label_classes
 from .features import FEATURE_EXPRESSIONS
+from .float_range import ALLOWED, outside_float32_range
 from .trainer import Trainer
 
 FORMAT = "nn-playground-model"
@@ -98,8 +99,8 @@ def _array(value: Any, where: str, shape: tuple[int, ...]) -> np.ndarray:
         raise _fail(f"{where}: expected numbers in shape {list(shape)}") from None
     if arr.shape != shape:
         raise _fail(f"{where}: expected shape {list(shape)}, got {list(arr.shape)}")
-    if not np.isfinite(arr).all():
-        raise _fail(f"{where}: values must be finite numbers")
+    if outside_float32_range(arr).any():
+        raise _fail(f"{where}: values must be {ALLOWED}")
     return arr
 
 

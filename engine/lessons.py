@@ -25,13 +25,13 @@ server and the tests both use it, so what the tests check is what the class sees
 from __future__ import annotations
 
 import json
-import math
 import re
 from pathlib import Path
 from typing import Any, Mapping
 
 from .config import ConfigError, validate_config
 from .datasets import check_points, label_classes, n_classes
+from .float_range import ALLOWED, in_float32_range
 
 LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
 LANGUAGES = ("en", "zh")
@@ -41,6 +41,13 @@ WATCH = ("output", "loss", "units", "weights", "gradients", "dead_units", "hidde
 MAX_EPOCHS = 100_000
 MAX_PATIENCE = 1000
 MAX_LESSON_POINTS = 5000
+# Deepest nesting a lesson file may have: the deepest real key (weights -> layer -> row) is 4
+# levels down. Checked before parsing: Python's JSON parser recurses and raises
+# RecursionError around 1,000 levels, naming neither the file nor the place.
+MAX_NESTING = 32
+# Longest whole number read; Python refuses to convert more than 4,300 digits (ValueError).
+MAX_INT_DIGITS = 100
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _REQUIRED = ("id", "order", "title", "explanation", "config")
 _OPTIONAL = ("compare", "points", "weights", "compare_points", "compare_weights", "play", "epochs",
@@ -199,11 +206,56 @@ def layer_shapes(config: Mapping[str, Any]) -> list[tuple[tuple[int, int], tuple
 
 def _read_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise LessonError(path.name, "file", f"not UTF-8 text: {exc}") from None
+    too_deep = _nesting_beyond(text, MAX_NESTING)
+    if too_deep is not None:
+        key, line, column = too_deep
+        raise LessonError(path.name, key, f"nested more than {MAX_NESTING} levels deep (line {line}, "
+                                          f"column {column}); a lesson's values nest at most 4 levels")
+    try:
+        return json.loads(text, parse_int=_whole_number)
     except json.JSONDecodeError as exc:
         raise LessonError(path.name, "file", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+
+
+class OversizedNumber:
+    """A whole number too long to be meant (MAX_INT_DIGITS); stands in for it so that the
+    key's own check refuses it, naming the key, like any other value of the wrong kind."""
+
+    def __init__(self, digits: int):
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"a {self.digits:,}-digit number"
+
+
+def _whole_number(text: str) -> int | OversizedNumber:
+    digits = len(text.lstrip("-"))
+    return int(text) if digits <= MAX_INT_DIGITS else OversizedNumber(digits)
+
+
+def _nesting_beyond(text: str, limit: int) -> tuple[str, int, int] | None:
+    """(top-level key, line, column) where arrays/objects first nest deeper than `limit`.
+
+    Iterative, skipping strings, so any depth is measured without recursion. The key is the
+    last string seen at the top level (in an object, the key whose value this is); brackets
+    of broken JSON are the parser's to report afterwards.
+    """
+    depth, key = 0, "file"
+    for match in _STRING_OR_BRACKET.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > limit:
+                start = match.start()
+                return key, text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
+        elif token in ("]", "}"):
+            depth -= 1
+        elif depth == 1:
+            key = json.loads(token)
+    return None
 
 
 def _config(source: str, where: str, partial: Any) -> dict[str, Any]:
@@ -286,8 +338,9 @@ def _weights(source: str, key: str, value: Any, config: Mapping[str, Any]) -> di
                 raise LessonError(source, f"{key}.{part}[{layer}]",
                                   f"shape {found} does not fit the network; expected {shape}")
             flat = [v for row in array for v in row] if len(shape) == 2 else array
-            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in flat):
-                raise LessonError(source, f"{key}.{part}[{layer}]", "values must be finite numbers")
+            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and in_float32_range(v)
+                       for v in flat):
+                raise LessonError(source, f"{key}.{part}[{layer}]", f"values must be {ALLOWED}")
             out[part].append([[float(v) for v in row] for row in array] if len(shape) == 2
                              else [float(v) for v in array])
     return out

@@ -25,6 +25,7 @@ from . import datasets
 from .activations import ACTIVATIONS
 from .config import ConfigError, apply_patch, resets_for, validate_config
 from .features import transform
+from .float_range import float32_value
 from .gradcheck import gradient_check
 from .network import Network, Workspace, run
 from .optimizers import Optimizer, make_optimizer
@@ -458,7 +459,7 @@ class Trainer:
         layer = _whole("layer", layer, 0, len(w) - 1)
         i = _whole("i", i, 0, w[layer].shape[0] - 1)
         j = _whole("j", j, 0, w[layer].shape[1] - 1)
-        w[layer][i, j] = _finite("value", value)
+        w[layer][i, j] = float32_value("value", value)
         self._version += 1
 
     def set_bias(self, layer: int, j: int, value: float) -> None:
@@ -466,7 +467,7 @@ class Trainer:
         b = self.network.biases
         layer = _whole("layer", layer, 0, len(b) - 1)
         j = _whole("j", j, 0, b[layer].shape[0] - 1)
-        b[layer][j] = _finite("value", value)
+        b[layer][j] = float32_value("value", value)
         self._version += 1
 
     def add_points(self, points: Any, train: Any = None) -> list[str]:
@@ -574,7 +575,3 @@ def _count(name: str, value: Any) -> int:
     return _whole(name, value, 1, 10**9)
 
 
-def _finite(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not math.isfinite(value):
-        raise ConfigError(name, f"expected a finite number, got {value!r}")
-    return float(value)

@@ -1,6 +1,8 @@
 """The FastAPI application: routers for the page and the API (schema, CSV upload, lessons,
 activation curves), the live-session socket, static files, and the per-process hub (with the
-lessons, loaded once) whose scheduler runs for the app's lifetime."""
+lessons, loaded once) whose scheduler runs for the app's lifetime. Every request first passes
+the Host check and gets the security headers (server.routes.guard); the API description is
+served only with --api-docs."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from engine.lessons import load_lessons
 
 from . import __version__, insight_api, pages, uploads, ws
 from .hub import Hub
+from .routes.guard import AllowedHosts, HostGuard, SecurityHeaders, api_docs_routes, origin_hosts
 from .settings import Settings
 
 
@@ -30,8 +33,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         await hub.stop()
 
+    # FastAPI's own docs pages load Swagger UI from a CDN with inline script: never served.
     app = FastAPI(title="NN Playground", version=__version__, lifespan=lifespan,
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.hub = hub
     app.include_router(pages.router)
@@ -39,4 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(insight_api.router)
     app.include_router(ws.router)
     app.mount("/static", StaticFiles(directory=str(pages.ROOT / "static"), check_dir=False), name="static")
+    if settings.api_docs:
+        api_docs_routes(app)
+    allowed = AllowedHosts(settings.host, [*settings.allowed_hosts, *origin_hosts(settings.allowed_origins)])
+    app.add_middleware(HostGuard, allowed=allowed)
+    app.add_middleware(SecurityHeaders)  # added last, so outermost: refusals carry the headers too
     return app

@@ -15,7 +15,6 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import socket  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import webbrowser  # noqa: E402
@@ -47,6 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allowed-origins", default=None, metavar="URLS",
                    help="comma-separated extra origins allowed to open sessions, e.g. behind a proxy "
                         "[NNP_ALLOWED_ORIGINS]")
+    p.add_argument("--allowed-hosts", default=None, metavar="NAMES",
+                   help="comma-separated host names (or addresses) the server answers to besides this "
+                        "machine's own, e.g. its name behind a proxy; * for any. Other names are refused "
+                        "(DNS rebinding) [NNP_ALLOWED_HOSTS]")
+    p.add_argument("--forwarded-allow-ips", default=None, metavar="IPS",
+                   help="comma-separated proxies (addresses or networks) whose X-Forwarded-For names the "
+                        "client; default none: the connection's own address counts [NNP_FORWARDED_ALLOW_IPS]")
+    p.add_argument("--api-docs", action="store_const", const="1", default=None,
+                   help="serve /api/openapi.json and a plain /api/docs page (default off) [NNP_API_DOCS]")
     p.add_argument("--lessons-dir", default=None, metavar="DIR",
                    help="folder of lesson files (default: the project's lessons/); an invalid lesson "
                         "stops the server with a message naming the file and key [NNP_LESSONS_DIR]")
@@ -67,24 +75,18 @@ def resolve_settings(args: argparse.Namespace, environ: dict[str, str]) -> Setti
         env[env_name("allowed_origins")] = args.allowed_origins
     if args.lessons_dir is not None:
         env[env_name("lessons_dir")] = args.lessons_dir
+    for key in ("allowed_hosts", "forwarded_allow_ips", "api_docs"):
+        if getattr(args, key) is not None:
+            env[env_name(key)] = getattr(args, key)
+    env[env_name("host")] = args.host
     return Settings.from_env(env)
 
 
 def lan_addresses() -> list[str]:
     """IPv4 addresses other machines can likely reach this one at (no packet is sent)."""
-    found: list[str] = []
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.connect(("10.255.255.255", 1))  # picks the outgoing interface; UDP connect sends nothing
-            found.append(s.getsockname()[0])
-    except OSError:
-        pass
-    try:
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            found.append(info[4][0])
-    except OSError:
-        pass
-    return [a for a in dict.fromkeys(found) if not a.startswith("127.")]
+    from .routes.guard import machine_addresses  # the Host check's list: the banner names what it admits
+
+    return [a for a in machine_addresses() if "." in a and not a.startswith("127.")]
 
 
 def banner(host: str, port: int, settings: Settings) -> str:
@@ -126,7 +128,10 @@ def main(argv: list[str] | None = None) -> None:
     options = dict(app="server.app:create_app", factory=True, host=args.host, port=args.port,
                    ws="server.wsprotocol:BoundedWebSocketProtocol", ws_max_size=settings.max_frame_bytes,
                    ws_per_message_deflate=False, log_level=args.log_level,
-                   access_log=args.log_level in ("info", "debug"))
+                   access_log=args.log_level in ("info", "debug"),
+                   # X-Forwarded-For only from the proxies named; uvicorn would trust 127.0.0.1 by default
+                   proxy_headers=bool(settings.forwarded_allow_ips),
+                   forwarded_allow_ips=",".join(settings.forwarded_allow_ips) or None)
     if settings.workers > 1 and balancer.supported():
         balancer.serve(options, settings.workers)  # sessions spread evenly over the workers
     else:

@@ -12,6 +12,7 @@ from typing import Any, Coroutine
 
 from starlette.requests import HTTPConnection
 
+from .live.clients import ClientKey, ClientLimit
 from .scheduler import Scheduler
 from .session import Session
 from .settings import Settings
@@ -27,17 +28,21 @@ class Hub:
         self.sessions: set[Session] = set()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.scheduler = Scheduler()
+        self.clients = ClientLimit(settings.max_sessions_per_client)
         self._scheduler_task: asyncio.Task[None] | None = None
 
     @property
     def full(self) -> bool:
         return len(self.sessions) >= self.settings.sessions_per_worker
 
-    def open_session(self) -> Session:
+    def open_session(self, client: ClientKey | None = None) -> Session:
+        """A new session; `client` (None: exempt from the per-client limit) is counted until it closes."""
         session = Session(self.settings, on_training_change=lambda: self.scheduler.update(session),
                           on_frame_sent=lambda: self.scheduler.needs_progress(session),
                           lessons=self._lessons_by_id)
         self.sessions.add(session)
+        if client is not None:
+            self.clients.add(session, client)
         return session
 
     def close_session(self, session: Session) -> None:
@@ -45,6 +50,7 @@ class Hub:
         session.step_target = None
         self.scheduler.remove(session)
         self.sessions.discard(session)
+        self.clients.discard(session)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Start a session task that /healthz counts until it ends."""

@@ -9,6 +9,7 @@ builds its app from the environment (server.app.create_app).
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 from dataclasses import dataclass, fields
@@ -35,6 +36,10 @@ SETTINGS_SCHEMA: dict[str, Field] = {
     "workers": Field("int", 1, lo=1, hi=64, doc="Server processes (one event loop each)."),
     "max_upload_bytes": Field("int", 1_000_000, lo=1024, hi=100_000_000,
                               doc="Largest CSV upload (POST /api/csv); a larger one gets HTTP 413."),
+    "max_sessions_per_client": Field("int", 4, lo=1, hi=100_000,
+                                     doc="Open pages one client address may hold per worker (a compare "
+                                         "page's two sessions count once); loopback is exempt when bound "
+                                         "to loopback."),
 }
 
 
@@ -50,20 +55,40 @@ class Settings:
     message_burst: int = 200
     workers: int = 1
     max_upload_bytes: int = 1_000_000
+    max_sessions_per_client: int = 4
     # Folder of lesson files (None: the project's lessons/); checked at startup.
     lessons_dir: str | None = None
     # Origins allowed besides the page's own (e.g. "https://class.example.org" behind a proxy).
     allowed_origins: tuple[str, ...] = ()
+    # The address the server binds (0.0.0.0: every interface); the Host check and the per-client
+    # limit's loopback exemption depend on it.
+    host: str = "127.0.0.1"
+    # Host names requests may use besides this machine's own (server.routes.guard); "*": any.
+    allowed_hosts: tuple[str, ...] = ()
+    # Serve /api/openapi.json and a plain /api/docs page.
+    api_docs: bool = False
+    # Proxies whose X-Forwarded-For/-Proto uvicorn believes (addresses or networks; "*": any).
+    forwarded_allow_ips: tuple[str, ...] = ()
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any], allowed_origins: tuple[str, ...] = (),
-                    lessons_dir: str | None = None) -> "Settings":
-        """Validated settings from a partial mapping; missing keys take their defaults."""
+                    lessons_dir: str | None = None, **network: Any) -> "Settings":
+        """Validated settings from a partial mapping; missing keys take their defaults.
+
+        `network` takes host, allowed_hosts, api_docs and forwarded_allow_ips."""
         checked = validate_config(values, schema=SETTINGS_SCHEMA)
         if checked["max_message_bytes"] > checked["max_frame_bytes"]:
             raise ConfigError("max_message_bytes", f"must not exceed max_frame_bytes "
                                                    f"({checked['max_frame_bytes']})")
-        return cls(**checked, allowed_origins=tuple(allowed_origins), lessons_dir=lessons_dir or None)
+        for proxy in network.get("forwarded_allow_ips", ()):
+            _check_proxy(proxy)
+        for name in network.get("allowed_hosts", ()):
+            if not name or any(c in name for c in "/ @"):
+                raise ConfigError("allowed_hosts", f"{name!r} is not a host name; allowed: names or addresses "
+                                                   "without scheme or path, e.g. class.example.org, or *")
+        return cls(**checked, allowed_origins=tuple(allowed_origins), lessons_dir=lessons_dir or None,
+                   **{key: tuple(value) if isinstance(value, (list, tuple)) else value
+                      for key, value in network.items()})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -78,17 +103,32 @@ class Settings:
                 values[key] = int(raw) if f.kind == "int" else float(raw)
             except ValueError:
                 raise ConfigError(env_name(key), f"expected a number, got {raw!r}") from None
-        origins = tuple(o.strip().rstrip("/") for o in environ.get(env_name("allowed_origins"), "").split(",")
-                        if o.strip())
+        origins = tuple(o.rstrip("/") for o in _list(environ, "allowed_origins"))
         lessons_dir = environ.get(env_name("lessons_dir"), "").strip() or None
-        return cls.from_values(values, origins, lessons_dir)
+        return cls.from_values(values, origins, lessons_dir, host=environ.get(env_name("host"), "").strip() or cls.host,
+                               allowed_hosts=_list(environ, "allowed_hosts"), api_docs=_flag(environ, "api_docs"),
+                               forwarded_allow_ips=_list(environ, "forwarded_allow_ips"))
 
     def to_env(self) -> dict[str, str]:
         """The `NNP_*` variables that make `from_env` rebuild these settings in a worker."""
         env = {env_name(f.name): str(getattr(self, f.name)) for f in fields(self) if f.name in SETTINGS_SCHEMA}
         env[env_name("allowed_origins")] = ",".join(self.allowed_origins)
         env[env_name("lessons_dir")] = self.lessons_dir or ""
+        env[env_name("host")] = self.host
+        env[env_name("allowed_hosts")] = ",".join(self.allowed_hosts)
+        env[env_name("api_docs")] = "1" if self.api_docs else "0"
+        env[env_name("forwarded_allow_ips")] = ",".join(self.forwarded_allow_ips)
         return env
+
+    @property
+    def bound_to_loopback(self) -> bool:
+        """Only this machine can connect (then its own clients need no per-client limit)."""
+        if self.host.lower() == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
 
     @property
     def sessions_per_worker(self) -> int:
@@ -105,6 +145,31 @@ class Settings:
 def env_name(key: str) -> str:
     """The environment variable for a settings key: max_sessions -> NNP_MAX_SESSIONS."""
     return ENV_PREFIX + key.upper()
+
+
+def _list(environ: Mapping[str, str], key: str) -> tuple[str, ...]:
+    """A comma-separated variable's entries, trimmed, empty ones dropped."""
+    return tuple(item.strip() for item in environ.get(env_name(key), "").split(",") if item.strip())
+
+
+def _flag(environ: Mapping[str, str], key: str) -> bool:
+    raw = environ.get(env_name(key), "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(env_name(key), f"expected 1 or 0, got {raw!r}")
+
+
+def _check_proxy(entry: str) -> None:
+    """An address or network uvicorn's proxy headers may trust, or "*"."""
+    if entry == "*":
+        return
+    try:
+        ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        raise ConfigError("forwarded_allow_ips", f"{entry!r} is not an address or network; allowed: e.g. "
+                                                 "127.0.0.1, 10.0.0.0/8, or *") from None
 
 
 def describe_settings() -> dict[str, Any]:

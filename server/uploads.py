@@ -10,17 +10,20 @@ sits in memory whole.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
 
 from engine import ConfigError
 from engine.csvdata import MAX_CLASSES, parse_csv
 
 from .settings import Settings, get_settings
 
+log = logging.getLogger("nn_playground.uploads")
 router = APIRouter()
 
 PROBLEMS = ("classification", "regression")
@@ -68,7 +71,12 @@ async def upload_csv(request: Request, settings: Settings = Depends(get_settings
     except ConfigError as exc:
         return error_response(400, "invalid_value", exc.key, f"{exc.key}: {exc.message}")
     limit = settings.max_upload_bytes
-    data = await _read_body(request, limit)
+    try:
+        data = await _read_body(request, limit)
+    except ClientDisconnect:  # a closed tab or a dropped network: nobody is left to answer
+        client = request.client.host if request.client else "?"
+        log.warning("CSV upload from %s aborted by the client before its body was complete", client)
+        return Response(status_code=400)
     if data is None:
         return error_response(413, "too_large", "csv", f"the file is too large; allowed: at most {limit:,} bytes")
     try:

@@ -1,8 +1,9 @@
 """`WS /ws`: one live training session per connection (docs/protocol.md).
 
-Order of checks on connect: the Origin (cross-site pages are refused with HTTP 403 before
-the handshake), then capacity (a full server accepts, says why, and closes with 1013 so a
-page can show the message). Then `hello`, `data` and a first frame, and the receive loop:
+Order of checks on connect: the Host (server.routes.guard, before this route), the Origin
+(cross-site pages are refused with HTTP 403 before the handshake), then capacity (a full
+server accepts, says why, and closes with 1013 so a page can show the message), then the
+client's own share (--max-sessions-per-client: `client_full`, closed with 1008). Then `hello`, `data` and a first frame, and the receive loop:
 rate limit, size limit, parse, apply. Nothing a client sends can raise out of here except
 a disconnect; sustained flooding closes that one connection with 1008.
 """
@@ -10,6 +11,7 @@ a disconnect; sustained flooding closes that one connection with 1008.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import time
@@ -22,6 +24,7 @@ from starlette.websockets import WebSocketDisconnect
 from . import PROTOCOL, __version__
 from .handlers import dispatch
 from .hub import Hub, get_hub
+from .live.clients import ClientKey
 from .messages import ProtocolError
 from .ratelimit import TokenBucket
 from .session import Session, SlowClient
@@ -52,6 +55,20 @@ def origin_allowed(headers: Headers, settings: Settings) -> bool:
     return parts.scheme in ("http", "https") and bool(host) and parts.netloc.lower() == host.lower()
 
 
+def client_key(websocket: WebSocket, settings: Settings) -> ClientKey | None:
+    """Who counts against --max-sessions-per-client; None for this machine's own browsers when
+    only they can connect. The address is the connection's, or X-Forwarded-For's when uvicorn
+    was told to trust the proxy it came through (--forwarded-allow-ips)."""
+    address = websocket.client.host if websocket.client else "unknown"
+    if settings.bound_to_loopback:
+        try:
+            if ipaddress.ip_address(address).is_loopback:
+                return None
+        except ValueError:
+            pass
+    return ClientKey.of(address, websocket.query_params.get("page"))
+
+
 def hello_message(session: Session, settings: Settings) -> dict:
     return {"type": "hello", "protocol": PROTOCOL, "server_version": __version__, "config": session.config,
             "version": session.version, "schema_version": 1, "limits": settings.limits()}
@@ -76,7 +93,15 @@ async def live_session(websocket: WebSocket, settings: Settings = Depends(get_se
                            f"try again later or ask the teacher to raise --max-sessions").reply()))
         await websocket.close(code=CLOSE_TRY_LATER, reason="server full")
         return
-    session = hub.open_session()
+    client = client_key(websocket, settings)
+    if client is not None and not hub.clients.admits(client):
+        await websocket.send_text(json.dumps(ProtocolError(
+            "client_full", f"this computer ({client.address}) already has {settings.max_sessions_per_client} "
+                           f"pages open on this server; close one, or ask the teacher to raise "
+                           f"--max-sessions-per-client").reply()))
+        await websocket.close(code=CLOSE_POLICY, reason="too many pages from this address")
+        return
+    session = hub.open_session(client)
     sender = hub.spawn(send_loop(session, websocket.send_text, websocket.send_bytes, hub.scheduler))
     try:
         session.post(hello_message(session, settings))

@@ -90,7 +90,11 @@ export class Connection {
   }
 }
 
-/** The session URL for the page's own origin (ws: or wss: to match http: or https:). */
+// One id per loaded page, sent with each of its sessions (compare mode opens a second one):
+// the server counts a page's sessions as one page against --max-sessions-per-client.
+const PAGE_ID = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+
+/** The session URL for the page's own origin (ws: or wss: to match http: or https:), naming this page. */
 export function sessionUrl(loc = location) {
-  return `${loc.protocol === "https:" ? "wss" : "ws"}://${loc.host}/ws`;
+  return `${loc.protocol === "https:" ? "wss" : "ws"}://${loc.host}/ws?page=${PAGE_ID}`;
 }

@@ -91,6 +91,7 @@ export default {
   "error.rate_limited": "Too many changes at once:",
   "error.too_many_points": "Too many points:",
   "error.server_full": "The server is full:",
+  "error.client_full": "Too many pages from this computer:",
   "error.internal": "Server error (training paused):",
 
   "field.problem": "Problem type",

@@ -91,6 +91,7 @@ export default {
   "error.rate_limited": "更改过于频繁：",
   "error.too_many_points": "数据点过多：",
   "error.server_full": "服务器已满：",
+  "error.client_full": "这台电脑打开的页面太多：",
   "error.internal": "服务器错误（训练已暂停）：",
 
   "field.problem": "问题类型",
