@@ -12,8 +12,9 @@ from fastapi.staticfiles import StaticFiles
 
 from engine.lessons import load_lessons
 
-from . import __version__, insight_api, pages, uploads, ws
-from .hub import Hub
+from . import __version__
+from .live.hub import Hub
+from .routes import pages, reference, socket, uploads
 from .settings import Settings
 
 
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = hub
     app.include_router(pages.router)
     app.include_router(uploads.router)
-    app.include_router(insight_api.router)
-    app.include_router(ws.router)
+    app.include_router(reference.router)
+    app.include_router(socket.router)
     app.mount("/static", StaticFiles(directory=str(pages.ROOT / "static"), check_dir=False), name="static")
     return app

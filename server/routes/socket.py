@@ -19,14 +19,14 @@ from fastapi import APIRouter, Depends, WebSocket
 from starlette.datastructures import Headers
 from starlette.websockets import WebSocketDisconnect
 
-from . import PROTOCOL, __version__
-from .handlers import dispatch
-from .hub import Hub, get_hub
-from .messages import ProtocolError
-from .ratelimit import TokenBucket
-from .session import Session, SlowClient
-from .settings import Settings, get_settings
-from .stream import send_loop
+from .. import PROTOCOL, __version__
+from ..handlers import dispatch
+from ..live.hub import Hub, get_hub
+from ..live.ratelimit import TokenBucket
+from ..live.session import Session, SlowClient
+from ..live.stream import send_loop
+from ..settings import Settings, get_settings
+from ..wire.messages import ProtocolError
 
 log = logging.getLogger("nn_playground.ws")
 router = APIRouter()

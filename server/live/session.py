@@ -2,8 +2,8 @@
 
 Nothing here touches the socket. Operations (called by server.handlers) change the
 trainer under `lock`, bump `version` and *post* replies into `outbox` or mark a frame as
-wanted; the connection's sender (server.stream) drains the outbox and pulls frames, and
-the process-wide scheduler (server.scheduler) trains the session in slices. Every access
+wanted; the connection's sender (server.live.stream) drains the outbox and pulls frames, and
+the process-wide scheduler (server.live.scheduler) trains the session in slices. Every access
 to the trainer holds `lock`, because heavy networks train and snapshot in a thread.
 """
 
@@ -19,12 +19,12 @@ import numpy as np
 
 from engine import ConfigError, Trainer
 
+from ..settings import Settings
+from ..wire.messages import finite
 from .frame_content import FrameContent
 from .hidden_view import HiddenView
-from .messages import finite
 from .run_control import RunControl
 from .session_config import check_session_patch, default_session_config, split_patch
-from .settings import Settings
 from .wakeup import Wakeup
 
 T = TypeVar("T")
@@ -313,7 +313,7 @@ class Session:
             # unknown until measured: pessimistic, so a huge network's first call runs in a thread
             self.seconds_per_batch = self.seconds_per_snapshot = math.inf
 
-    # ---- training (server.scheduler) ------------------------------------------------------
+    # ---- training (server.live.scheduler) ------------------------------------------------------
 
     @property
     def wants_training(self) -> bool:
@@ -415,7 +415,7 @@ class Session:
         elif first_progress:  # the sender may be waiting for exactly this; later slices need no wake-up
             self.sender_wakeup.set()
 
-    # ---- frames (server.stream) -------------------------------------------------------------
+    # ---- frames (server.live.stream) -------------------------------------------------------------
 
     async def build_frame(self) -> bytes:
         """Snapshot the trainer and encode a frame; takes the history gathered since the last."""

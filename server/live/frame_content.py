@@ -2,7 +2,7 @@
 weights, biases) as often as their bandwidth share allows, the feature pictures when they
 changed, the hidden-space view when subscribed; and the header of docs/protocol.md.
 
-Session (server.session) owns one FrameContent and calls `encode` under its lock, in a thread
+Session (server.live.session) owns one FrameContent and calls `encode` under its lock, in a thread
 for heavy networks; this module knows nothing of pacing or sockets.
 """
 
@@ -15,9 +15,9 @@ import numpy as np
 
 from engine import Trainer
 
-from . import frames
+from ..wire import frames
+from ..wire.messages import finite
 from .hidden_view import HiddenView
-from .messages import finite
 
 EXTRAS_BYTES_PER_SECOND = 50_000  # unit grids and weights share this; the output goes every frame
 

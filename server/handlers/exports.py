@@ -15,7 +15,7 @@ from typing import Any, Callable
 from engine.csvdata import to_csv
 from engine.export import load_model, model_to_dict, numpy_script, pytorch_code
 
-from .session import Session
+from ..live.session import Session
 
 # format -> (file name, MIME type, builder of the text from the session and the class names)
 FORMATS: dict[str, tuple[str, str, Callable[[Session, list[str] | None], str]]] = {

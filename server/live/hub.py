@@ -12,9 +12,9 @@ from typing import Any, Coroutine
 
 from starlette.requests import HTTPConnection
 
+from ..settings import Settings
 from .scheduler import Scheduler
 from .session import Session
-from .settings import Settings
 
 
 class Hub:

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from engine import ConfigError
 from engine.csvdata import MAX_CLASSES, parse_csv
 
-from .settings import Settings, get_settings
+from ..settings import Settings, get_settings
 
 router = APIRouter()
 

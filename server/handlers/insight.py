@@ -1,5 +1,5 @@
 """Lessons and looking inside the network: the `lesson`, `hidden_space` and `gradient_check`
-messages (issue 6). Compare mode is the page's: it opens a second session for the right side."""
+messages. Compare mode is the page's: it opens a second session for the right side."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from engine.gradcheck import PASS_THRESHOLD
 from engine.lessons import apply_lesson
 from engine.trainer import GRADCHECK_PARAMS, GRADCHECK_POINTS
 
-from .hidden_view import HiddenView
-from .messages import finite
-from .session import Session
+from ..live.hidden_view import HiddenView
+from ..live.session import Session
+from ..wire.messages import finite
 
 
 async def lesson(session: Session, lesson_id: str, side: str) -> None:

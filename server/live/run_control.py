@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 from engine.insight import EarlyStopping
 
-from .messages import finite
+from ..wire.messages import finite
 
 RUN_HISTORY_LIMIT = 100_000
 
