@@ -41,8 +41,7 @@ class Hub:
         return session
 
     def close_session(self, session: Session) -> None:
-        session.playing = False
-        session.step_target = None
+        session.close()
         self.scheduler.remove(session)
         self.sessions.discard(session)
 

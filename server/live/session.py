@@ -1,10 +1,13 @@
-"""One connection's training session: the trainer, its pace, and what the client is owed.
+"""One connection's training session: the trainer, its run, and what the client is owed.
 
 Nothing here touches the socket. Operations (called by server.handlers) change the
-trainer under `lock`, bump `version` and *post* replies into `outbox` or mark a frame as
-wanted; the connection's sender (server.live.stream) drains the outbox and pulls frames, and
-the process-wide scheduler (server.live.scheduler) trains the session in slices. Every access
-to the trainer holds `lock`, because heavy networks train and snapshot in a thread.
+trainer under `lock`, bump `version` and *post* replies (server.wire.replies) into the
+outbox or mark a frame as wanted; the connection's sender (server.live.stream) takes the
+replies and pulls frames, and the process-wide scheduler (server.live.scheduler) trains the
+session in slices. How much and when it trains, and when a frame is due, is the session's
+Pacer's business (server.live.pacing). Every access to the trainer holds `lock`, because
+heavy networks train and snapshot in a thread. A lesson or a loaded model replaces the
+trainer whole (`replace_trainer`): the new one is built beside the live one, then swapped in.
 """
 
 from __future__ import annotations
@@ -12,36 +15,39 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections import deque
-from typing import Any, Callable, Mapping, TypeVar
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from engine import ConfigError, Trainer
 
 from ..settings import Settings
-from ..wire.messages import finite
+from ..wire import replies
+from ..wire.numbers import finite
 from .frame_content import FrameContent
 from .hidden_view import HiddenView
+from .outbox import Outbox, SlowClient
+from .pacing import Pacer, cpu_timed
+from .point_edit import PointEdit
 from .run_control import RunControl
 from .session_config import check_session_patch, default_session_config, split_patch
 from .wakeup import Wakeup
 
-T = TypeVar("T")
-
-HEAVY_SECONDS = 0.004  # a single engine call predicted to take longer runs in a thread
-# A huge network (16×64 units: ~125 ms a snapshot, ~150 ms a 1000-point batch here) must not
-# take a core from the classroom: its frames and its training are capped to these shares.
-FRAME_CPU_SHARE = 0.25
-TRAIN_CPU_SHARE = 0.5
-CREDIT_SECONDS = 0.25  # a paced session that falls behind may catch up this much at most
-POINTS_INLINE = 200  # point edits larger than this run in a thread
-OUTBOX_LIMIT = 256  # replies waiting for a client that does not read; beyond: disconnect
-DIVERGED_HINT = "training diverged (a loss or weight became NaN or infinite): lower the learning rate, then reset"
+# Builds the trainer that replaces the live one, from it (without changing it): (new trainer,
+# the parts rebuilt, as a `config` reply's `reset` lists them). Raises ConfigError to refuse.
+TrainerBuild = Callable[[Trainer], tuple[Trainer, list[str]]]
 
 
-class SlowClient(Exception):
-    """The client stopped reading while its replies kept piling up."""
+@dataclass(frozen=True)
+class LessonStart:
+    """What a lesson sets besides the trainer (epochs: its run length; early_stopping: 0 = off)."""
+
+    id: str
+    side: str
+    play: bool
+    epochs: int | None
+    early_stopping: int
 
 
 class Session:
@@ -55,29 +61,20 @@ class Session:
         self.run = RunControl()  # run history, early stopping, a lesson's epoch target
         self.hidden: HiddenView | None = None  # the hidden-space subscription
         self.trainer = Trainer(max_points=settings.max_points)
-        self.pace: dict[str, Any] = default_session_config()
         self.version = 0
         self.playing = False
         self.lock = asyncio.Lock()
-        self.outbox: deque[dict[str, Any]] = deque()
-        self.history: list[list[float | None]] = []  # epochs trained since the last frame sent
-        self.frame_wanted_at: float | None = None  # a frame is owed now (after a change)
-        self.progressed = False  # trained since the last frame
-        self.progressed_at = 0.0  # when training first progressed after the last frame
         self.content = FrameContent()  # what the next frame carries besides the output
-        self.step_target: int | None = None  # epoch a `step` message trains up to
         self._bpe = (-1, 1)  # (version, batches per epoch)
         self._n_train = 0  # training points, as of the version in _bpe
-        self.rest_until = 0.0  # after a heavy slice, no training before this clock time
         self.sender_wakeup = Wakeup()
+        self.outbox = Outbox(self.sender_wakeup)  # replies for the sender (server.live.stream)
         self.clock = clock
         self._on_training_change = on_training_change
         self._on_frame_sent = on_frame_sent
-        # pacing, in batches: credit grows at epochs_per_second × batches per epoch
-        self.credit = 0.0
-        self.credit_stamp = clock()
-        self.seconds_per_batch = 1e-4  # running estimates, refined by every slice and frame
-        self.seconds_per_snapshot = 1e-3
+        self.pacer = Pacer(clock, self.batches_per_epoch)
+        self.pace: dict[str, Any] = {}  # the session keys (server.live.session_config)
+        self._set_pace(default_session_config())
 
     # ---- what the client sees -------------------------------------------------------------
 
@@ -92,51 +89,34 @@ class Session:
             return "diverged"
         return "playing" if self.playing else "paused"
 
-    def state_message(self, reason: str | None = None) -> dict[str, Any]:
+    def state_message(self, reason: replies.PauseReason | None = None) -> replies.StateReply:
         """`state`; `reason` says why training paused by itself ("early_stopping", "epochs")."""
-        diverged = self.trainer.diverged
-        return {"type": "state", "state": self.state, "epoch": self.trainer.epoch,
-                "diverged_epoch": self.trainer.diverged_epoch if diverged else None,
-                "hint": DIVERGED_HINT if diverged else None, "reason": reason}
+        return replies.state(self.state, epoch=self.trainer.epoch, diverged_epoch=self.trainer.diverged_epoch,
+                             reason=reason)
 
-    def config_message(self, reset: list[str]) -> dict[str, Any]:
-        return {"type": "config", "config": self.config, "version": self.version, "reset": reset}
+    def config_message(self, reset: list[str]) -> replies.ConfigReply:
+        return replies.config(self.config, version=self.version, reset=reset)
 
-    def data_message(self) -> dict[str, Any]:
-        return {"type": "data", "version": self.version, **self.trainer.data()}
+    def data_message(self) -> replies.DataReply:
+        return replies.data(self.trainer.data(), version=self.version)
 
-    def post(self, message: dict[str, Any]) -> None:
-        """Queue a JSON reply for the sender; a newer `data` replaces an unsent older one."""
-        if message["type"] == "data":
-            for i, queued in enumerate(self.outbox):
-                if queued["type"] == "data":
-                    del self.outbox[i]
-                    break
-        if len(self.outbox) >= OUTBOX_LIMIT:
-            raise SlowClient(f"{len(self.outbox)} replies unread")
-        self.outbox.append(message)
-        self.sender_wakeup.set()
+    def post(self, message: replies.Reply) -> None:
+        """Queue a JSON reply for the sender (server.live.outbox); raises SlowClient."""
+        self.outbox.post(message)
 
     def want_frame(self) -> None:
         """Owe the client a frame now (after any change it should see at once)."""
-        if self.frame_wanted_at is None:
-            self.frame_wanted_at = self.clock()
+        self.pacer.want_frame()
         self.sender_wakeup.set()
 
     def next_frame_due(self, last_sent: float) -> float | None:
-        """When the next frame should go out (clock time), or None if none is owed.
+        """When the next frame should go out (clock time), or None if none is owed."""
+        return self.pacer.next_frame_due(last_sent, self.playing)
 
-        While playing, a frame is due one interval after the last, but only once there is
-        something new to show (training progressed); a frame owed after a change is due now.
-        """
-        if self.frame_wanted_at is not None:
-            return self.frame_wanted_at
-        if self.playing and self.progressed:
-            interval = 1.0 / self.pace["fps"]
-            if math.isfinite(self.seconds_per_snapshot):
-                interval = max(interval, self.seconds_per_snapshot / FRAME_CPU_SHARE)
-            return max(last_sent + interval, self.progressed_at)
-        return None
+    @property
+    def progressed(self) -> bool:
+        """Whether training progressed since the last frame (the scheduler asks)."""
+        return self.pacer.progressed
 
     # ---- operations (server.handlers) -------------------------------------------------------
 
@@ -147,10 +127,10 @@ class Session:
         async with self.lock:
             was_diverged = self.trainer.diverged
             reset = self.trainer.update(engine_patch) if engine_patch else []
-            self.pace = new_pace
+            self._set_pace(new_pace)
             self._changed(costs=bool(reset) or "batch_size" in engine_patch)
             if "data" in reset or "network" in reset:
-                self.history.clear()
+                self.content.forget_history()
                 self.run.restart()
             self.run.set_patience(new_pace["early_stopping"])
             if reset or "features" in engine_patch:
@@ -168,7 +148,7 @@ class Session:
     def play(self) -> None:
         if not self.trainer.diverged:
             self.playing = True
-            self.credit, self.credit_stamp = 0.0, self.clock()
+            self.pacer.start_playing()
             self._on_training_change()
         self.post(self.state_message())
         self.want_frame()
@@ -184,8 +164,7 @@ class Session:
         if self.trainer.diverged:
             self.post(self.state_message())
             return
-        base = self.step_target if self.step_target is not None else self.trainer.epoch
-        self.step_target = base + epochs
+        self.pacer.start_step(self.trainer.epoch, epochs)
         self._on_training_change()
 
     async def reset(self) -> None:
@@ -212,28 +191,17 @@ class Session:
                           train: list[bool] | None = None) -> None:
         """Clear, then remove, then add; raises ConfigError (points, label...) if refused."""
         async with self.lock:
-            self._check_room(add, remove, clear)
-            done: list[str] = []  # the steps that ran, so a refusal midway is still reported
-            reset: list[str] = []
-
-            def edit() -> None:
-                for name, wanted, call in (("clear", clear, self.trainer.clear_points),
-                                           ("remove", remove, lambda: self.trainer.remove_points(remove)),
-                                           ("add", add, lambda: self.trainer.add_points(add, train))):
-                    if wanted:
-                        reset.extend(call() or [])
-                        done.append(name)
-
+            edit = PointEdit(add, remove, clear, train)
+            edit.check_room(self.trainer, self.max_points)
             try:
-                # removing n points searches all m points for each: large edits go to a thread
-                if len(add or ()) + len(remove or ()) > POINTS_INLINE:
-                    await asyncio.to_thread(edit)
+                if edit.large:
+                    await asyncio.to_thread(edit.apply, self.trainer)
                 else:
-                    edit()
+                    edit.apply(self.trainer)
             finally:
-                if done:
+                if edit.done:
                     self._changed(costs=True)
-                    self.post(self.config_message([p for p in ("data", "network", "optimizer") if p in reset]))
+                    self.post(self.config_message(edit.reset))
                     self.post(self.data_message())
                     self.want_frame()
                     self._on_training_change()
@@ -245,6 +213,19 @@ class Session:
             self._changed()
         self.want_frame()
 
+    async def subscribe_hidden(self, view: HiddenView) -> None:
+        """Show `view` in every frame from the next on; ConfigError if the network has no
+        such layer or units."""
+        async with self.lock:
+            view.check(self.trainer)
+            self.hidden = view
+        self.want_frame()
+
+    def unsubscribe_hidden(self) -> None:
+        """No hidden-space view in frames any more; the client is told."""
+        self.hidden = None
+        self.post(replies.hidden_space_ended())
+
     def check_hidden_view(self) -> None:
         """End the hidden-space subscription if its layer or units no longer exist (call with
         the lock held, after the network changed shape), and tell the client."""
@@ -253,55 +234,66 @@ class Session:
         try:
             self.hidden.check(self.trainer)
         except ConfigError:
-            self.hidden = None
-            self.post({"type": "hidden_space", "layer": None})
+            self.unsubscribe_hidden()
 
-    def restarted(self, reset: list[str], *, data: bool) -> None:
-        """After the whole session was replaced (lesson, loaded model; lock held): a new run,
-        and the client gets config, data (if `data`) and state, then a fresh frame."""
-        self._new_run(reset, data=data)
-        self.content.features_stale = True  # the features may have changed without new data
-        self.check_hidden_view()
-        self.post(self.state_message())
-        self.want_frame()
-        self._on_training_change()
+    async def replace_trainer(self, build: TrainerBuild, lesson: LessonStart | None = None) -> None:
+        """Swap in the trainer `build` makes from the live one (in a thread, under the lock,
+        leaving the live one as it is): if it raises (ConfigError), nothing changed. Then a
+        new run, and the client gets config, data and state, then a frame. A `lesson` also
+        sets early stopping, play and its run length; else playing or paused stays."""
+        async with self.lock:
+            new, reset = await asyncio.to_thread(build, self.trainer)
+            self.trainer = new
+            if lesson is not None:
+                self._set_pace({**self.pace, "early_stopping": lesson.early_stopping})
+                self.run.set_patience(lesson.early_stopping)
+                self.playing = lesson.play
+                self.post(replies.lesson(lesson.id, lesson.side))
+            self._new_run(reset, data=True)
+            self.content.features_stale = True  # the features may have changed without new data
+            self.check_hidden_view()
+            self.post(self.state_message())
+            self.want_frame()
+            self._on_training_change()
+            if lesson is not None:
+                self.run.set_epoch_target(lesson.epochs)  # the lesson's run starts now
+                if self.playing:
+                    self.pacer.start_playing()
+
+    def close(self) -> None:
+        """The connection ended: no more training."""
+        self._stop()
 
     def _stop(self) -> None:
         """No more training: not playing, no `step` under way, no lesson run length left."""
         self.playing = False
-        self.step_target = None
-        self.run.epoch_target = None
+        self.pacer.end_step()
+        self.run.set_epoch_target(None)
+
+    def _set_pace(self, pace: dict[str, Any]) -> None:
+        """The session keys, checked; the pacer follows their rates."""
+        self.pace = pace
+        self.pacer.configure(pace["epochs_per_second"], pace["fps"])
 
     def _new_run(self, parts: list[str], *, data: bool) -> None:
         """The trainer was rebuilt (lock held): forget the run and tell the client the new
         config, and the data when they are new."""
         self._changed(costs=True)
-        self.history.clear()
+        self.content.forget_history()
         self.run.restart()
-        self.step_target = None
+        self.pacer.end_step()
         if data:
             self.content.features_stale = True
         self.post(self.config_message(parts))
         if data:
             self.post(self.data_message())
 
-    def _check_room(self, add: list | None, remove: list | None, clear: bool) -> None:
-        # The engine refuses an addition that does not fit, but only after a clear or a
-        # removal in the same message ran; check first so that usually nothing changes.
-        if not add:
-            return
-        have = 0 if clear else max(0, len(self.trainer.points) - len(remove or []))
-        if have + len(add) > self.max_points:
-            raise ConfigError("points", f"too many points: {have} + {len(add)} would exceed the limit "
-                                        f"of {self.max_points} points per session")
-
     def fail(self, message: str) -> None:
         """Stop training after a server-side error and tell the client (nothing is raised)."""
         self._stop()
-        self.frame_wanted_at = None
-        self.progressed = False
+        self.pacer.frame_taken()
         try:
-            self.post({"type": "error", "code": "internal", "field": None, "message": message})
+            self.post(replies.error("internal", message))
             self.post(self.state_message())
         except SlowClient:
             pass
@@ -310,8 +302,7 @@ class Session:
         """Count an accepted change; `costs`: the network, data or batch size changed."""
         self.version += 1
         if costs:
-            # unknown until measured: pessimistic, so a huge network's first call runs in a thread
-            self.seconds_per_batch = self.seconds_per_snapshot = math.inf
+            self.pacer.costs_unknown()
 
     # ---- training (server.live.scheduler) ------------------------------------------------------
 
@@ -322,7 +313,7 @@ class Session:
         on_training_change); a `step` still gets its slice, which ends it at once."""
         if self.trainer.diverged:
             return False
-        return self.step_target is not None or (self.playing and self.batches_trainable())
+        return self.pacer.stepping or (self.playing and self.batches_trainable())
 
     def batches_trainable(self) -> bool:
         """Whether there are training points (without them the trainer trains nothing)."""
@@ -338,28 +329,13 @@ class Session:
             self._n_train = n_train
         return self._bpe[1]
 
-    def owed_batches(self, now: float) -> float:
-        """Batches this session should train now to keep its pace (inf: as fast as allowed)."""
-        if self.step_target is not None or self.pace["epochs_per_second"] == 0:
-            return math.inf
-        rate = self.pace["epochs_per_second"] * self.batches_per_epoch()
-        self.credit = min(self.credit + rate * (now - self.credit_stamp), max(1.0, rate * CREDIT_SECONDS))
-        self.credit_stamp = now
-        return self.credit
-
     def seconds_until_owed(self, now: float) -> float:
-        """How long until at least one batch is owed (and the session is not resting)."""
-        rest = max(0.0, self.rest_until - now)
-        owed = self.owed_batches(now)
-        if owed >= 1:
-            return rest
-        rate = self.pace["epochs_per_second"] * self.batches_per_epoch()
-        return max(rest, (1.0 - owed) / rate)
+        """How long until the session should train again (its pacer's answer)."""
+        return self.pacer.seconds_until_owed(now)
 
     def slice_is_heavy(self) -> bool:
-        """Whether the next slice (one batch, or one epoch for `step`) runs in a thread."""
-        units = self.batches_per_epoch() if self.step_target is not None else 1
-        return self.seconds_per_batch * units > HEAVY_SECONDS
+        """Whether the next slice runs in a thread (its pacer's answer)."""
+        return self.pacer.slice_is_heavy()
 
     async def train_slice(self, budget_seconds: float) -> None:
         """Train about `budget_seconds` worth (at least one batch or, for `step`, one epoch)."""
@@ -368,38 +344,24 @@ class Session:
                 return
             trainer = self.trainer
             stop = self.run.next_stop(trainer.epoch)  # a lesson's run length or early stopping: not past it
-            if self.step_target is not None:
-                per_epoch = self.seconds_per_batch * self.batches_per_epoch()
-                count = max(1, min(self.step_target - trainer.epoch, int(budget_seconds / per_epoch)))
-                if stop is not None:
-                    count = min(count, max(1, stop - trainer.epoch))
-                work, units = (lambda: trainer.train(epochs=count)), count * self.batches_per_epoch()
+            plan = self.pacer.plan_slice(budget_seconds, trainer.epoch, stop)
+            if plan.epochs:
+                work = lambda: trainer.train(epochs=plan.epochs)  # noqa: E731
             else:
-                owed = self.owed_batches(self.clock())
-                count = max(1, int(min(owed, budget_seconds / self.seconds_per_batch)))
-                if stop is not None:
-                    # at most k-1 whole epochs and one batch before the stop, then batch by
-                    # batch, so the pause comes exactly at that epoch
-                    count = min(count, max(1, (stop - trainer.epoch - 1) * self.batches_per_epoch() + 1))
-                work, units = (lambda: trainer.step(batches=count)), count
-                self.credit -= count
-            if self.seconds_per_batch * units > HEAVY_SECONDS:
+                work = lambda: trainer.step(batches=plan.batches)  # noqa: E731
+            if plan.heavy:
                 points, elapsed = await asyncio.to_thread(cpu_timed, work)
-                self.rest_until = self.clock() + elapsed * (1.0 / TRAIN_CPU_SHARE - 1.0)
             else:
                 points, elapsed = cpu_timed(work)
-            self.seconds_per_batch = running_estimate(self.seconds_per_batch, elapsed / units)
             new = [[int(e), finite(tr), finite(te)] for e, tr, te in points]
-            self.history.extend(new)
+            self.content.record(new)
             stop_reason = self.run.record(new, trainer.epoch)
-            first_progress = not self.progressed
-            if first_progress:
-                self.progressed, self.progressed_at = True, self.clock()
-            finished_step = self.step_target is not None and trainer.epoch >= self.step_target
+            first_progress = self.pacer.slice_done(plan, elapsed)
+            finished_step = self.pacer.step_reached(trainer.epoch)
             if not self.batches_trainable():
                 # nothing to train on: an epoch target would never be reached, so drop it
-                finished_step = finished_step or self.step_target is not None
-                self.run.epoch_target = None
+                finished_step = finished_step or self.pacer.stepping
+                self.run.set_epoch_target(None)
         if trainer.diverged:
             self._stop()
             self.post(self.state_message())
@@ -410,7 +372,7 @@ class Session:
             self.post(self.state_message(stop_reason))
             self.want_frame()
         elif finished_step:
-            self.step_target = None
+            self.pacer.end_step()
             self.want_frame()
         elif first_progress:  # the sender may be waiting for exactly this; later slices need no wake-up
             self.sender_wakeup.set()
@@ -420,32 +382,17 @@ class Session:
     async def build_frame(self) -> bytes:
         """Snapshot the trainer and encode a frame; takes the history gathered since the last."""
         async with self.lock:
-            self.frame_wanted_at = None
-            self.progressed = False
+            self.pacer.frame_taken()
             if self.playing:
                 self._on_frame_sent()
-            if self.seconds_per_snapshot > HEAVY_SECONDS:
+            if self.pacer.snapshot_is_heavy():
                 frame, elapsed = await asyncio.to_thread(cpu_timed, self._encode_frame)
             else:
                 frame, elapsed = cpu_timed(self._encode_frame)
-            self.seconds_per_snapshot = running_estimate(self.seconds_per_snapshot, elapsed)
+            self.pacer.snapshot_done(elapsed)
             return frame
 
     def _encode_frame(self) -> bytes:
-        frame = self.content.encode(self.trainer, version=self.version, fps=self.pace["fps"], history=self.history,
-                                    early_stopping=self.run.early_stopping_header(), hidden=self.hidden)
-        self.history = []
-        return frame
+        return self.content.encode(self.trainer, version=self.version, fps=self.pace["fps"],
+                                   early_stopping=self.run.early_stopping_header(), hidden=self.hidden)
 
-
-def cpu_timed(work: Callable[[], T]) -> tuple[T, float]:
-    """(work(), CPU seconds it took on this thread): in a thread, waiting for the GIL or a
-    core is not counted, so a busy server does not mistake a light network for a heavy one."""
-    start = time.thread_time()
-    result = work()
-    return result, time.thread_time() - start
-
-
-def running_estimate(old: float, measured: float) -> float:
-    """Exponential moving average; an unknown (infinite) estimate takes the measurement."""
-    return measured if math.isinf(old) else 0.7 * old + 0.3 * measured
