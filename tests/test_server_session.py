@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import typing
 
 import numpy as np
@@ -40,12 +39,13 @@ def make_pacer(batches_per_epoch: int = 10, epochs_per_second: float = 2.0, fps:
 
 def test_pacer_earns_batches_at_its_pace_and_caps_what_a_late_session_may_catch_up():
     pacer, clock = make_pacer(batches_per_epoch=10, epochs_per_second=2.0)  # 20 batches a second
-    assert pacer.owed_batches(clock.now) == 0
     assert pacer.seconds_until_owed(clock.now) == pytest.approx(1 / 20)
-    clock.now += 0.1
-    assert pacer.owed_batches(clock.now) == pytest.approx(2.0)
+    clock.now += 0.125  # 2.5 batches owed: whole batches are trained, the half waits
+    assert pacer.seconds_until_owed(clock.now) == 0
+    assert pacer.plan_slice(budget_seconds=1.0, epoch=0, stop=None).batches == 2
+    assert pacer.seconds_until_owed(clock.now) == pytest.approx(0.5 / 20)
     clock.now += 60  # a minute late: only CREDIT_SECONDS of it may be caught up
-    assert pacer.owed_batches(clock.now) == pytest.approx(20 * CREDIT_SECONDS)
+    assert pacer.plan_slice(budget_seconds=1.0, epoch=0, stop=None).batches == 20 * CREDIT_SECONDS
 
 
 def test_pacer_slices_spend_the_credit_and_stop_one_batch_into_the_stop_epoch():
@@ -53,7 +53,7 @@ def test_pacer_slices_spend_the_credit_and_stop_one_batch_into_the_stop_epoch():
     clock.now += 0.25  # 5 batches owed
     plan = pacer.plan_slice(budget_seconds=1.0, epoch=0, stop=None)
     assert (plan.epochs, plan.batches) == (0, 5)
-    assert pacer.owed_batches(clock.now) == pytest.approx(0.0)
+    assert pacer.seconds_until_owed(clock.now) == pytest.approx(1 / 20)  # spent: the next batch is due later
     pacer.configure(0, 30)  # as fast as allowed: the budget decides (1e-4 s a batch to start with)
     plan = pacer.plan_slice(budget_seconds=0.01, epoch=0, stop=3)
     assert plan.batches == 2 * 10 + 1  # two whole epochs and one batch, then batch by batch
@@ -63,7 +63,7 @@ def test_pacer_steps_add_up_and_train_whole_epochs():
     pacer, _ = make_pacer(batches_per_epoch=4)
     pacer.start_step(epoch=7, epochs=5)
     pacer.start_step(epoch=8, epochs=5)  # a second step while one is under way goes on from its target
-    assert pacer.stepping and math.isinf(pacer.owed_batches(0.0))
+    assert pacer.stepping and pacer.seconds_until_owed(0.0) == 0  # a step does not wait for the pace
     plan = pacer.plan_slice(budget_seconds=1.0, epoch=8, stop=None)
     assert plan.epochs == 17 - 8 and plan.units == plan.epochs * 4
     assert not pacer.step_reached(16) and pacer.step_reached(17)

@@ -101,7 +101,7 @@ class Pacer:
 
     # ---- training ---------------------------------------------------------------------------
 
-    def owed_batches(self, now: float) -> float:
+    def _owed_batches(self, now: float) -> float:
         """Batches the session should train now to keep its pace (inf: as fast as allowed)."""
         if self._step_target is not None or self.epochs_per_second == 0:
             return math.inf
@@ -113,7 +113,7 @@ class Pacer:
     def seconds_until_owed(self, now: float) -> float:
         """How long until at least one batch is owed (and the session is not resting)."""
         rest = max(0.0, self._rest_until - now)
-        owed = self.owed_batches(now)
+        owed = self._owed_batches(now)
         if owed >= 1:
             return rest
         rate = self.epochs_per_second * self._batches_per_epoch()
@@ -135,7 +135,7 @@ class Pacer:
                 count = min(count, max(1, stop - epoch))
             epochs, batches, units = count, 0, count * per_epoch_batches
         else:
-            owed = self.owed_batches(self._clock())
+            owed = self._owed_batches(self._clock())
             count = max(1, int(min(owed, budget_seconds / self._seconds_per_batch)))
             if stop is not None:
                 # at most k-1 whole epochs and one batch before the stop, then batch by
