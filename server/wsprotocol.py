@@ -1,6 +1,6 @@
 """uvicorn's WebSocket protocol with small send buffers, so a slow client's lag stays short.
 
-The sender (server.live.stream) builds a frame only when the previous send returned, but a send
+The sender (server.stream) builds a frame only when the previous send returned, but a send
 "returns" once the bytes are in a buffer: uvicorn's transport buffer (64 KB before it pauses)
 and the kernel's socket buffer, which Linux grows to megabytes. A client on weak Wi-Fi
 would then watch frames seconds old. Capping both keeps at most a few frames in flight;
