@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import typing
 
 import numpy as np
 import pytest
+from test_server_wire import run
 
 from engine import ConfigError
 from engine.export import model_to_dict
@@ -106,7 +106,7 @@ def new_session() -> Session:
 
 
 def test_a_lesson_builds_a_new_trainer_and_leaves_the_old_one_untouched():
-    async def run() -> None:
+    async def scenario() -> None:
         session = new_session()
         await session.apply_config({"hidden": [3], "fps": 12})
         old = session.trainer
@@ -121,7 +121,7 @@ def test_a_lesson_builds_a_new_trainer_and_leaves_the_old_one_untouched():
         assert session.pace["fps"] == 12  # the session's own pace stays
         sent = [session.outbox.take() for _ in range(4)]
         assert [m["type"] for m in sent] == ["lesson", "config", "data", "state"]
-    asyncio.run(run())
+    run(scenario())
 
 
 @pytest.mark.parametrize("call", [
@@ -130,7 +130,7 @@ def test_a_lesson_builds_a_new_trainer_and_leaves_the_old_one_untouched():
                                "weights": [], "biases": []}),
 ])
 def test_a_refused_replacement_changes_nothing(call):
-    async def run() -> None:
+    async def scenario() -> None:
         session = new_session()
         await session.apply_config({"hidden": [5]})
         while session.outbox.take() is not None:
@@ -140,11 +140,11 @@ def test_a_refused_replacement_changes_nothing(call):
             await call(session)
         assert session.trainer is trainer and session.version == version and session.config == config
         assert session.outbox.take() is None  # nothing was announced
-    asyncio.run(run())
+    run(scenario())
 
 
 def test_a_loaded_model_replaces_the_trainer_and_keeps_playing_as_it_was():
-    async def run() -> None:
+    async def scenario() -> None:
         source = new_session()
         await source.apply_config({"hidden": [3, 3], "seed": 3})
         source.trainer.train(epochs=3)
@@ -156,7 +156,7 @@ def test_a_loaded_model_replaces_the_trainer_and_keeps_playing_as_it_was():
         assert session.trainer is not old and session.trainer.epoch == 3 and session.playing
         assert np.array_equal(session.trainer.network.params, source.trainer.network.params)
         assert old.config["hidden"] != [3, 3]  # the trainer it replaced was not filled in
-    asyncio.run(run())
+    run(scenario())
 
 
 # ---- replies ------------------------------------------------------------------------------------
