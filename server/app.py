@@ -14,8 +14,9 @@ from fastapi.staticfiles import StaticFiles
 
 from engine.lessons import load_lessons
 
-from . import __version__, insight_api, pages, uploads, ws
-from .hub import Hub
+from . import __version__
+from .live.hub import Hub
+from .routes import pages, reference, socket, uploads
 from .routes.guard import AllowedHosts, HostGuard, SecurityHeaders, api_docs_routes, origin_hosts
 from .settings import Settings
 
@@ -40,8 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = hub
     app.include_router(pages.router)
     app.include_router(uploads.router)
-    app.include_router(insight_api.router)
-    app.include_router(ws.router)
+    app.include_router(reference.router)
+    app.include_router(socket.router)
     app.mount("/static", StaticFiles(directory=str(pages.ROOT / "static"), check_dir=False), name="static")
     if settings.api_docs:
         api_docs_routes(app)

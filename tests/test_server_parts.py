@@ -8,15 +8,15 @@ from starlette.datastructures import Headers
 from test_server_wire import decode_frame
 
 from engine.config import ConfigError
-from server import frames
 from server.cli import banner, build_parser, resolve_settings
 from server.handlers import HANDLERS, MODELS
-from server.messages import ProtocolError, parse_message
-from server.ratelimit import TokenBucket
-from server.scheduler import Scheduler
-from server.session_config import split_patch
+from server.live.ratelimit import TokenBucket
+from server.live.scheduler import Scheduler
+from server.live.session_config import split_patch
+from server.routes.socket import message_size, origin_allowed
 from server.settings import Settings
-from server.ws import message_size, origin_allowed
+from server.wire import frames
+from server.wire.messages import ProtocolError, parse_message
 
 
 class FakeClock:
@@ -106,7 +106,7 @@ def test_parse_message_refuses_deep_nesting_cleanly():
 
 
 def test_grids_survive_the_wire_encoding_within_one_step():
-    """quantise, row-difference, deflate (server.frames) and back (the tests' decoder, which
+    """quantise, row-difference, deflate (server.wire.frames) and back (the tests' decoder, which
     follows docs/protocol.md): every value within half a step, NaN as lo, ±inf clipped."""
     rng = np.random.default_rng(3)
     values = rng.uniform(-1, 1, (3, 17, 23)).astype(np.float32)

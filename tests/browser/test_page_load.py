@@ -79,11 +79,11 @@ def test_both_languages_have_every_string():
 
 
 def test_the_page_decodes_every_array_encoding_the_server_writes(page, server):
-    """static/js/frame.js against server.frames: row-differenced deflated grids (steep and
+    """static/js/frame.js against server.wire.frames: row-differenced deflated grids (steep and
     smooth rows, wrapping below 0 and above 255) and raw float32 arrays, byte for byte."""
     import numpy as np
 
-    from server import frames
+    from server.wire import frames
 
     rng = np.random.default_rng(5)
     grid = rng.uniform(-1, 1, (2, 9, 31)).astype(np.float32)

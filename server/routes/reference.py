@@ -1,4 +1,4 @@
-"""HTTP routes of issue 6: the lesson list and the activation curves (both fixed while the
+"""Reference data over HTTP: the lesson list and the activation curves (both fixed while the
 server runs, so they are computed once)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 
 from engine.insight import activation_curves
 
-from .hub import Hub, get_hub
+from ..live.hub import Hub, get_hub
 
 router = APIRouter()
 

@@ -21,15 +21,17 @@ from fastapi import APIRouter, Depends, WebSocket
 from starlette.datastructures import Headers
 from starlette.websockets import WebSocketDisconnect
 
-from . import PROTOCOL, __version__
-from .handlers import dispatch
-from .hub import Hub, get_hub
-from .live.clients import ClientKey
-from .messages import ProtocolError
-from .ratelimit import TokenBucket
-from .session import Session, SlowClient
-from .settings import Settings, get_settings
-from .stream import send_loop
+from .. import PROTOCOL, __version__
+from ..handlers import dispatch
+from ..live.clients import ClientKey
+from ..live.hub import Hub, get_hub
+from ..live.outbox import SlowClient
+from ..live.ratelimit import TokenBucket
+from ..live.session import Session
+from ..live.stream import send_loop
+from ..settings import Settings, get_settings
+from ..wire import replies
+from ..wire.messages import ProtocolError
 
 log = logging.getLogger("nn_playground.ws")
 router = APIRouter()
@@ -69,9 +71,10 @@ def client_key(websocket: WebSocket, settings: Settings) -> ClientKey | None:
     return ClientKey.of(address, websocket.query_params.get("page"))
 
 
-def hello_message(session: Session, settings: Settings) -> dict:
-    return {"type": "hello", "protocol": PROTOCOL, "server_version": __version__, "config": session.config,
-            "version": session.version, "schema_version": 1, "limits": settings.limits()}
+def hello_message(session: Session, settings: Settings) -> replies.HelloReply:
+    """The session's first reply: protocol, its config and the server's limits."""
+    return replies.hello(protocol=PROTOCOL, server_version=__version__, config=session.config,
+                         version=session.version, limits=settings.limits())
 
 
 def message_size(text: str) -> int:
@@ -88,17 +91,17 @@ async def live_session(websocket: WebSocket, settings: Settings = Depends(get_se
         return
     await websocket.accept()
     if hub.full:
-        await websocket.send_text(json.dumps(ProtocolError(
+        await websocket.send_text(json.dumps(replies.error(
             "server_full", f"the server is full ({settings.sessions_per_worker} sessions per worker); "
-                           f"try again later or ask the teacher to raise --max-sessions").reply()))
+                           f"try again later or ask the teacher to raise --max-sessions")))
         await websocket.close(code=CLOSE_TRY_LATER, reason="server full")
         return
     client = client_key(websocket, settings)
     if client is not None and not hub.clients.admits(client):
-        await websocket.send_text(json.dumps(ProtocolError(
+        await websocket.send_text(json.dumps(replies.error(
             "client_full", f"this computer ({client.address}) already has {settings.max_sessions_per_client} "
                            f"pages open on this server; close one, or ask the teacher to raise "
-                           f"--max-sessions-per-client").reply()))
+                           f"--max-sessions-per-client")))
         await websocket.close(code=CLOSE_POLICY, reason="too many pages from this address")
         return
     session = hub.open_session(client)
@@ -156,11 +159,10 @@ async def _receive_loop(websocket: WebSocket, session: Session, settings: Settin
             return
         except Exception:  # a server bug: report, keep the session and the server
             log.exception("handling a message failed")
-            _post(session, {"type": "error", "code": "internal", "field": None,
-                            "message": "the server failed to handle this message (see the server log)"})
+            _post(session, replies.error("internal", "the server failed to handle this message (see the server log)"))
 
 
-def _post(session: Session, reply: dict) -> None:
+def _post(session: Session, reply: replies.Reply) -> None:
     try:
         session.post(reply)
     except SlowClient:

@@ -2,8 +2,8 @@
 
 Exports are built from the session's trainer under its lock, in a thread (a big network's
 weights as text take a while), and go back as one `export` reply whose `content` the page
-turns into a download. `load_model` replaces the whole session with a model file's
-(engine.export.load_model checks everything before changing anything).
+turns into a download. `load_model` replaces the session's trainer with one built from a
+model file (engine.export.load_model checks everything before building anything).
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ import asyncio
 import json
 from typing import Any, Callable
 
+from engine import Trainer
 from engine.csvdata import to_csv
 from engine.export import load_model, model_to_dict, numpy_script, pytorch_code
 
-from .session import Session
+from ..live.session import Session
+from ..wire import replies
 
 # format -> (file name, MIME type, builder of the text from the session and the class names)
 FORMATS: dict[str, tuple[str, str, Callable[[Session, list[str] | None], str]]] = {
@@ -34,7 +36,7 @@ async def export(session: Session, fmt: str, class_names: list[str] | None = Non
     filename, mime, build = FORMATS[fmt]
     async with session.lock:
         content = await asyncio.to_thread(build, session, class_names)
-    session.post({"type": "export", "format": fmt, "filename": filename, "mime": mime, "content": content})
+    session.post(replies.export(fmt, filename=filename, mime=mime, content=content))
 
 
 async def load(session: Session, model: dict[str, Any]) -> None:
@@ -42,6 +44,13 @@ async def load(session: Session, model: dict[str, Any]) -> None:
 
     The run continues from the file's epoch; playing or paused stays as it was.
     """
-    async with session.lock:
-        await asyncio.to_thread(load_model, session.trainer, model)
-        session.restarted(["data", "network", "optimizer"], data=True)
+    await session.replace_trainer(lambda live: (loaded_trainer(live, model), ["data", "network", "optimizer"]))
+
+
+def loaded_trainer(live: Trainer, model: dict[str, Any]) -> Trainer:
+    """A new trainer as the model file describes it (same points limit as `live`, which is
+    not changed); ConfigError("model", ...) if the file is invalid."""
+    # engine.export.load_model fills the trainer it is given: give it a new one, not the live one
+    fresh = Trainer(max_points=live.max_points)
+    load_model(fresh, model)
+    return fresh

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
@@ -21,7 +20,8 @@ from starlette.requests import ClientDisconnect
 from engine import ConfigError
 from engine.csvdata import MAX_CLASSES, parse_csv
 
-from .settings import Settings, get_settings
+from ..settings import Settings, get_settings
+from ..wire import replies
 
 log = logging.getLogger("nn_playground.uploads")
 router = APIRouter()
@@ -31,9 +31,8 @@ _LINE = re.compile(r"^line (\d+):")
 
 
 def error_response(status: int, code: str, field: str, message: str, line: int | None = None) -> JSONResponse:
-    """`{"error": {code, field, line, message}}` with an HTTP status."""
-    return JSONResponse({"error": {"code": code, "field": field, "line": line, "message": message}},
-                        status_code=status)
+    """`{"error": {code, field, line, message}}` (server.wire.replies) with an HTTP status."""
+    return JSONResponse(replies.upload_error(code, field, message, line), status_code=status)
 
 
 def _query(request: Request) -> tuple[str, int | None]:
@@ -86,10 +85,6 @@ async def upload_csv(request: Request, settings: Settings = Depends(get_settings
     except ConfigError as exc:
         found = _LINE.match(exc.message)
         return error_response(400, "bad_csv", "csv", exc.message, int(found.group(1)) if found else None)
-    body: dict[str, Any] = {
-        "points": parsed.points.tolist(), "problem": problem, "n_classes": parsed.n_classes,
-        "class_names": parsed.class_names, "scale": parsed.scale, "messages": parsed.messages,
-        "rows": int(len(parsed.points)),
-        "split": None if parsed.split is None else parsed.split.tolist(),
-    }
-    return JSONResponse(body)
+    return JSONResponse(replies.uploaded_points(
+        points=parsed.points.tolist(), problem=problem, n_classes=parsed.n_classes, class_names=parsed.class_names,
+        scale=parsed.scale, messages=parsed.messages, split=None if parsed.split is None else parsed.split.tolist()))

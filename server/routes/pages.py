@@ -16,14 +16,14 @@ from engine.config import FEATURES, describe_config_rules, describe_schema
 from engine.datasets import grid_points
 from engine.features import FEATURE_LABELS, transform
 
-from . import PROTOCOL, __version__
-from .frames import quantize, value_range
-from .session_config import describe_session_schema
-from .hub import Hub, get_hub
-from .settings import Settings, get_settings
+from .. import PROTOCOL, __version__
+from ..live.hub import Hub, get_hub
+from ..live.session_config import describe_session_schema
+from ..settings import Settings, get_settings
+from ..wire.frames import quantize, value_range
 
 FEATURE_PREVIEW_GRID = 25
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
 router = APIRouter()
 templates = Jinja2Templates(directory=str(TEMPLATES))

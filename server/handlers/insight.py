@@ -1,56 +1,56 @@
 """Lessons and looking inside the network: the `lesson`, `hidden_space` and `gradient_check`
-messages (issue 6). Compare mode is the page's: it opens a second session for the right side."""
+messages. Compare mode is the page's: it opens a second session for the right side."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any, Mapping
 
-from engine import ConfigError
+from engine import ConfigError, Trainer
 from engine.gradcheck import PASS_THRESHOLD
 from engine.lessons import apply_lesson
 from engine.trainer import GRADCHECK_PARAMS, GRADCHECK_POINTS
 
-from .hidden_view import HiddenView
-from .messages import finite
-from .session import Session
+from ..live.hidden_view import HiddenView
+from ..live.session import LessonStart, Session
+from ..wire import replies
 
 
 async def lesson(session: Session, lesson_id: str, side: str) -> None:
     """Set the session to one side of a lesson; its pacing (play, epochs, early stopping) too.
 
     Unknown ids raise ConfigError("id") (error code unknown_lesson); a right side asked of a
-    lesson without compare raises ConfigError("side") (engine.lessons.apply_lesson, before
-    anything changes).
+    lesson without compare raises ConfigError("side") (engine.lessons.apply_lesson), and the
+    session stays as it was: the lesson's trainer is built beside the live one.
     """
     chosen = session.lessons.get(lesson_id)
     if chosen is None:
         raise ConfigError("id", f"unknown lesson {lesson_id!r}; allowed: {', '.join(session.lessons) or 'none'}")
-    async with session.lock:
-        reset = apply_lesson(session.trainer, chosen, side)
-        session.pace = {**session.pace, "early_stopping": chosen["early_stopping"] or 0}
-        session.run.set_patience(session.pace["early_stopping"])
-        session.playing = bool(chosen["play"])
-        session.post({"type": "lesson", "id": lesson_id, "side": side})
-        # the lesson's run starts now: restarted() forgets the previous run first
-        session.restarted(reset, data=True)
-        session.run.epoch_target = chosen["epochs"]
-        if session.playing:
-            session.credit, session.credit_stamp = 0.0, session.clock()
+    start = LessonStart(lesson_id, side, play=bool(chosen["play"]), epochs=chosen["epochs"],
+                        early_stopping=chosen["early_stopping"] or 0)
+    await session.replace_trainer(lambda live: lesson_trainer(live, chosen, side), start)
+
+
+def lesson_trainer(live: Trainer, chosen: Mapping[str, Any], side: str) -> tuple[Trainer, list[str]]:
+    """A new trainer set up for one side of `chosen`, and the parts that differ from `live`'s
+    (as apply_lesson reports them); `live` is not changed.
+
+    It starts from `live`'s config: apply_lesson lists "data" only when the data keys
+    changed, and a lesson that keeps them keeps their (generated) points. Custom points
+    never carry over: a lesson on "custom" data brings its own (engine.lessons checks that).
+    """
+    fresh = Trainer(live.config, max_points=live.max_points)
+    return fresh, apply_lesson(fresh, chosen, side)
 
 
 async def hidden_space(session: Session, layer: int | None, units: list[int] | None) -> None:
     """Subscribe to the hidden-space view (`layer` null unsubscribes); a frame follows."""
     if layer is None:
-        session.hidden = None
-        session.post({"type": "hidden_space", "layer": None})
+        session.unsubscribe_hidden()
         return
     if units is None:
         raise ConfigError("units", "give two unit indices [a, b] of the layer (or layer: null to stop)")
-    view = HiddenView(layer, units)
-    async with session.lock:
-        view.check(session.trainer)
-        session.hidden = view
-    session.want_frame()
+    await session.subscribe_hidden(HiddenView(layer, units))
 
 
 async def gradient_check(session: Session) -> None:
@@ -62,7 +62,5 @@ async def gradient_check(session: Session) -> None:
         n_params = min(int(trainer.network.params.size), GRADCHECK_PARAMS)
         n_train = int(trainer.points.train.sum())
         n_points = min(n_train or len(trainer.points.train), GRADCHECK_POINTS)
-    error_json = finite(error)
-    session.post({"type": "gradient_check", "max_relative_error": error_json,
-                  "passed": error_json is not None and error < PASS_THRESHOLD, "threshold": PASS_THRESHOLD,
-                  "parameters": n_params, "points": n_points, "epoch": trainer.epoch})
+    session.post(replies.gradient_check(error, threshold=PASS_THRESHOLD, parameters=n_params, points=n_points,
+                                        epoch=trainer.epoch))

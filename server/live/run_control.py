@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 from engine.insight import EarlyStopping
 
-from .messages import finite
+from ..wire.numbers import finite
 
 RUN_HISTORY_LIMIT = 100_000
 
@@ -29,7 +29,7 @@ class RunControl:
     def __init__(self) -> None:
         self.history: deque[list[Any]] = deque(maxlen=RUN_HISTORY_LIMIT)
         self.tracker: EarlyStopping | None = None
-        self.epoch_target: int | None = None
+        self._epoch_target: int | None = None
         # The best epoch a pause was already asked for: pressing play after an early stop
         # trains on, and only a new best that then stalls for `patience` pauses again.
         self._paused_at_best: int | None | bool = False
@@ -40,6 +40,10 @@ class RunControl:
         if self.tracker is not None:
             self.tracker.reset()
         self._paused_at_best = False
+
+    def set_epoch_target(self, epoch: int | None) -> None:
+        """Pause when the run reaches `epoch` (a lesson's `epochs`); None: no such pause."""
+        self._epoch_target = epoch
 
     def set_patience(self, patience: int) -> None:
         """Turn early stopping on (patience > 0, judged over the run so far) or off (0)."""
@@ -69,8 +73,8 @@ class RunControl:
         if self.tracker is not None and self.tracker.should_stop and self._paused_at_best != self.tracker.best_epoch:
             self._paused_at_best = self.tracker.best_epoch
             reason = "early_stopping"
-        if self.epoch_target is not None and epoch >= self.epoch_target:
-            self.epoch_target = None
+        if self._epoch_target is not None and epoch >= self._epoch_target:
+            self._epoch_target = None
             reason = reason or "epochs"
         return reason
 
@@ -78,7 +82,7 @@ class RunControl:
         """The earliest epoch after `epoch` at which training may have to pause (a lesson's
         target, or where the current best test loss becomes `patience` old), so the trainer
         can train up to it and not past it; None when nothing would pause it."""
-        stops = [] if self.epoch_target is None else [self.epoch_target]
+        stops = [] if self._epoch_target is None else [self._epoch_target]
         tracker = self.tracker
         if tracker is not None and tracker.best_epoch is not None and self._paused_at_best != tracker.best_epoch:
             # an overdue stop (patience lowered, or no test points to judge) is not waited for

@@ -1,8 +1,9 @@
 """What one frame carries: the snapshot's output every time, the heavier extras (unit grids,
 weights, biases) as often as their bandwidth share allows, the feature pictures when they
-changed, the hidden-space view when subscribed; and the header of docs/protocol.md.
+changed, the hidden-space view when subscribed, the loss history trained since the last
+frame; and the header of docs/protocol.md.
 
-Session (server.session) owns one FrameContent and calls `encode` under its lock, in a thread
+Session (server.live.session) owns one FrameContent and calls `encode` under its lock, in a thread
 for heavy networks; this module knows nothing of pacing or sockets.
 """
 
@@ -15,9 +16,9 @@ import numpy as np
 
 from engine import Trainer
 
-from . import frames
+from ..wire import frames
+from ..wire.numbers import finite
 from .hidden_view import HiddenView
-from .messages import finite
 
 EXTRAS_BYTES_PER_SECOND = 50_000  # unit grids and weights share this; the output goes every frame
 
@@ -40,13 +41,23 @@ class FrameContent:
 
     def __init__(self) -> None:
         self.features_stale = True  # the features pictures must go out with the next frame
+        self._history: list[list[Any]] = []  # [epoch, train_loss, test_loss] since the last frame
         self.built = 0
         self._extras_every = 1
         self._extras_version = -1
 
-    def encode(self, trainer: Trainer, *, version: int, fps: int, history: list, early_stopping: Any,
+    def record(self, history: list[list[Any]]) -> None:
+        """Epochs just trained (JSON-ready), for the next frame's `history`."""
+        self._history.extend(history)
+
+    def forget_history(self) -> None:
+        """A new run: the epochs trained before it are not shown."""
+        self._history.clear()
+
+    def encode(self, trainer: Trainer, *, version: int, fps: int, early_stopping: Any,
                hidden: HiddenView | None) -> bytes:
-        """Snapshot `trainer` and encode one frame (header fields as in docs/protocol.md)."""
+        """Snapshot `trainer` and encode one frame (header fields as in docs/protocol.md); the
+        history it carries is then taken."""
         total_units = sum(trainer.config["hidden"])
         snap = trainer.snapshot(grid=100, unit_grid=unit_grid_size(total_units))
         arrays = [output_grid(snap)]
@@ -67,14 +78,16 @@ class FrameContent:
             arrays += extras
             self._extras_version = version
         header = {"type": "frame", "epoch": snap["epoch"], "iteration": snap["iteration"],
-                  "version": version, "history": history, "output_kind": snap["output_kind"],
+                  "version": version, "history": self._history, "output_kind": snap["output_kind"],
                   "problem": snap["problem"], "n_classes": snap["n_classes"], "metrics": metrics(snap),
                   "diverged": bool(snap["diverged"]), "early_stopping": early_stopping}
         if hidden is not None:
             header["hidden_space"], hidden_arrays = hidden.encode(trainer)
             arrays += hidden_arrays
         self.built += 1
-        return frames.encode_frame(header, arrays)
+        frame = frames.encode_frame(header, arrays)
+        self._history = []
+        return frame
 
 
 def output_grid(snap: dict[str, Any]) -> frames.EncodedArray:

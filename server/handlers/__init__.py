@@ -12,12 +12,12 @@ from typing import Any, Awaitable, Callable
 
 from engine import ConfigError
 
-from . import exports, insight_ops
-from .messages import (ConfigMessage, ExportMessage, GradientCheckMessage, HiddenSpaceMessage, LessonMessage,
-                       LoadModelMessage, Message, PauseMessage, PlayMessage, PointsMessage, ProtocolError,
-                       RegenerateMessage, ResetMessage, SetBiasMessage, SetWeightMessage, SnapshotMessage,
-                       StepMessage, parse_message)
-from .session import Session
+from ..live.session import Session
+from ..wire.messages import (ConfigMessage, ExportMessage, GradientCheckMessage, HiddenSpaceMessage, LessonMessage,
+                             LoadModelMessage, Message, PauseMessage, PlayMessage, PointsMessage, ProtocolError,
+                             RegenerateMessage, ResetMessage, SetBiasMessage, SetWeightMessage, SnapshotMessage,
+                             StepMessage, parse_message)
+from . import exports, insight
 
 
 @dataclass(frozen=True)
@@ -54,9 +54,9 @@ HANDLERS: dict[str, Route] = {
     "set_bias": Route(SetBiasMessage, lambda s, m: s.set_parameter("set_bias", m.layer, m.j, m.value)),
     "export": Route(ExportMessage, lambda s, m: exports.export(s, m.format, m.class_names)),
     "load_model": Route(LoadModelMessage, lambda s, m: exports.load(s, m.model), "invalid_model"),
-    "lesson": Route(LessonMessage, lambda s, m: insight_ops.lesson(s, m.id, m.side), _lesson_error),
-    "hidden_space": Route(HiddenSpaceMessage, lambda s, m: insight_ops.hidden_space(s, m.layer, m.units)),
-    "gradient_check": Route(GradientCheckMessage, lambda s, m: insight_ops.gradient_check(s)),
+    "lesson": Route(LessonMessage, lambda s, m: insight.lesson(s, m.id, m.side), _lesson_error),
+    "hidden_space": Route(HiddenSpaceMessage, lambda s, m: insight.hidden_space(s, m.layer, m.units)),
+    "gradient_check": Route(GradientCheckMessage, lambda s, m: insight.gradient_check(s)),
 }
 
 MODELS: dict[str, type[Message]] = {kind: route.model for kind, route in HANDLERS.items()}

@@ -27,8 +27,9 @@ async def send_loop(session: Session, send_text: Callable[[str], Awaitable[None]
     clock = session.clock
     last_due = -math.inf  # pacing follows due times, so lateness does not lower the frame rate
     while True:
-        if session.outbox:
-            await send_text(json.dumps(session.outbox.popleft(), separators=(",", ":")))
+        reply = session.outbox.take()
+        if reply is not None:
+            await send_text(json.dumps(reply, separators=(",", ":")))
             continue
         now = clock()
         due = session.next_frame_due(last_due)

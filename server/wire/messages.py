@@ -10,10 +10,11 @@ business (server.handlers), so adding a message type is one entry there.
 from __future__ import annotations
 
 import json
-import math
 from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .replies import ErrorReply, error
 
 # Errors that mean "right type, value outside what is allowed" rather than "wrong shape".
 _RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number"}
@@ -28,9 +29,9 @@ class ProtocolError(Exception):
         self.field = field
         self.message = message
 
-    def reply(self) -> dict[str, Any]:
+    def reply(self) -> ErrorReply:
         """The `error` message for the client."""
-        return {"type": "error", "code": self.code, "field": self.field, "message": self.message}
+        return error(self.code, self.message, self.field)
 
 
 class Message(BaseModel):
@@ -173,10 +174,3 @@ def _protocol_error(exc: ValidationError) -> ProtocolError:
     if first["type"] == "extra_forbidden":
         return ProtocolError("bad_message", f"{where}: unknown field", field=field)
     return ProtocolError(code, f"{where}: {first['msg']}", field=field)
-
-
-def finite(value: float) -> float | None:
-    """A float for JSON with 7 significant digits (float32's precision, and a third of the
-    bytes of repr); NaN and infinities (a diverged network) become null."""
-    value = float(value)
-    return float(f"{value:.7g}") if math.isfinite(value) else None

@@ -12,7 +12,7 @@ from typing import Any
 from engine import ConfigError
 from engine.insight import hidden_space_arrays
 
-from . import frames
+from ..wire import frames
 
 LINES = 13  # grid lines each way over [-6, 6] (one every unit)
 SAMPLES = 60  # points along each line: smooth curves, 37 KB a frame at most

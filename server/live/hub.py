@@ -12,10 +12,10 @@ from typing import Any, Coroutine
 
 from starlette.requests import HTTPConnection
 
-from .live.clients import ClientKey, ClientLimit
+from ..settings import Settings
+from .clients import ClientKey, ClientLimit
 from .scheduler import Scheduler
 from .session import Session
-from .settings import Settings
 
 
 class Hub:
@@ -46,8 +46,7 @@ class Hub:
         return session
 
     def close_session(self, session: Session) -> None:
-        session.playing = False
-        session.step_target = None
+        session.close()
         self.scheduler.remove(session)
         self.sessions.discard(session)
         self.clients.discard(session)

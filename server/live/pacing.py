@@ -1,0 +1,212 @@
+"""One session's pace: how much it trains and when, and when its next frame is due.
+
+The Pacer answers the questions the session and the scheduler ask about time, and nothing
+else asks them:
+
+- `seconds_until_owed(now)`: how long until the session should train again (the scheduler
+  serves it only then);
+- `plan_slice(budget, ...)`: how much one slice trains (whole epochs for a `step`, batches
+  while playing) and whether it runs in a thread; `slice_done(plan, cpu_seconds)` reports
+  what it cost;
+- `next_frame_due(last_sent, playing)`: when the sender should build the next frame.
+
+Today the pace is kept in batches: a paced session earns credit at `epochs_per_second` ×
+batches per epoch, capped at CREDIT_SECONDS of it, and each slice spends what it trains.
+Running estimates of a batch's and a snapshot's CPU time (refined by every slice and frame)
+decide what runs in a thread and cap a huge network's share of a core. A different policy
+(pacing in time, per-client CPU shares) replaces the inside of this class, not its callers.
+The Pacer touches neither the trainer nor the socket; the session holds one and asks it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+HEAVY_SECONDS = 0.004  # a single engine call predicted to take longer runs in a thread
+# A huge network (16×64 units: ~125 ms a snapshot, ~150 ms a 1000-point batch here) must not
+# take a core from the classroom: its frames and its training are capped to these shares.
+FRAME_CPU_SHARE = 0.25
+TRAIN_CPU_SHARE = 0.5
+CREDIT_SECONDS = 0.25  # a paced session that falls behind may catch up this much at most
+
+
+@dataclass(frozen=True)
+class SlicePlan:
+    """One slice of training: `epochs` whole epochs (a `step`) or else `batches` batches."""
+
+    epochs: int
+    batches: int
+    heavy: bool  # predicted to take longer than HEAVY_SECONDS: run it in a thread
+    units: int  # the batches it trains, for the per-batch estimate
+
+
+class Pacer:
+    """The pace of one session; see the module docstring for who asks what."""
+
+    def __init__(self, clock: Callable[[], float], batches_per_epoch: Callable[[], int]):
+        self._clock = clock
+        self._batches_per_epoch = batches_per_epoch  # the session's, cached per version
+        self.epochs_per_second = 0.0  # set by configure()
+        self.fps = 1
+        self._credit = 0.0  # batches owed now
+        self._credit_stamp = clock()
+        self._rest_until = 0.0  # after a heavy slice, no training before this clock time
+        self._seconds_per_batch = 1e-4  # running estimates, refined by every slice and frame
+        self._seconds_per_snapshot = 1e-3
+        self._step_target: int | None = None  # epoch a `step` message trains up to
+        self._frame_wanted_at: float | None = None  # a frame is owed now (after a change)
+        self._progressed = False  # trained since the last frame
+        self._progressed_at = 0.0  # when training first progressed after the last frame
+
+    def configure(self, epochs_per_second: float, fps: int) -> None:
+        """The session's pace keys (0 epochs per second: as fast as the server allows)."""
+        self.epochs_per_second = epochs_per_second
+        self.fps = fps
+
+    # ---- what changed ---------------------------------------------------------------------
+
+    def start_playing(self) -> None:
+        """Playing starts now: no credit saved up from before."""
+        self._credit, self._credit_stamp = 0.0, self._clock()
+
+    def costs_unknown(self) -> None:
+        """The network, data or batch size changed: the cost estimates start over. Unknown
+        until measured, so pessimistic: a huge network's first call runs in a thread."""
+        self._seconds_per_batch = self._seconds_per_snapshot = math.inf
+
+    # ---- `step` ---------------------------------------------------------------------------
+
+    @property
+    def stepping(self) -> bool:
+        """Whether a `step` is under way."""
+        return self._step_target is not None
+
+    def start_step(self, epoch: int, epochs: int) -> None:
+        """Train `epochs` more epochs: after `epoch`, or after a step already under way."""
+        base = self._step_target if self._step_target is not None else epoch
+        self._step_target = base + epochs
+
+    def step_reached(self, epoch: int) -> bool:
+        """Whether a step is under way and `epoch` reached its target."""
+        return self._step_target is not None and epoch >= self._step_target
+
+    def end_step(self) -> None:
+        """No `step` under way any more."""
+        self._step_target = None
+
+    # ---- training ---------------------------------------------------------------------------
+
+    def _owed_batches(self, now: float) -> float:
+        """Batches the session should train now to keep its pace (inf: as fast as allowed)."""
+        if self._step_target is not None or self.epochs_per_second == 0:
+            return math.inf
+        rate = self.epochs_per_second * self._batches_per_epoch()
+        self._credit = min(self._credit + rate * (now - self._credit_stamp), max(1.0, rate * CREDIT_SECONDS))
+        self._credit_stamp = now
+        return self._credit
+
+    def seconds_until_owed(self, now: float) -> float:
+        """How long until at least one batch is owed (and the session is not resting)."""
+        rest = max(0.0, self._rest_until - now)
+        owed = self._owed_batches(now)
+        if owed >= 1:
+            return rest
+        rate = self.epochs_per_second * self._batches_per_epoch()
+        return max(rest, (1.0 - owed) / rate)
+
+    def slice_is_heavy(self) -> bool:
+        """Whether the next slice (one batch, or one epoch for `step`) runs in a thread."""
+        units = self._batches_per_epoch() if self._step_target is not None else 1
+        return self._seconds_per_batch * units > HEAVY_SECONDS
+
+    def plan_slice(self, budget_seconds: float, epoch: int, stop: int | None) -> SlicePlan:
+        """About `budget_seconds` of training (at least one batch or, for `step`, one epoch),
+        not past `stop` (an epoch where training must pause). Spends the credit it plans."""
+        per_epoch_batches = self._batches_per_epoch()
+        if self._step_target is not None:
+            per_epoch = self._seconds_per_batch * per_epoch_batches
+            count = max(1, min(self._step_target - epoch, int(budget_seconds / per_epoch)))
+            if stop is not None:
+                count = min(count, max(1, stop - epoch))
+            epochs, batches, units = count, 0, count * per_epoch_batches
+        else:
+            owed = self._owed_batches(self._clock())
+            count = max(1, int(min(owed, budget_seconds / self._seconds_per_batch)))
+            if stop is not None:
+                # at most k-1 whole epochs and one batch before the stop, then batch by
+                # batch, so the pause comes exactly at that epoch
+                count = min(count, max(1, (stop - epoch - 1) * per_epoch_batches + 1))
+            epochs, batches, units = 0, count, count
+            self._credit -= count
+        return SlicePlan(epochs, batches, self._seconds_per_batch * units > HEAVY_SECONDS, units)
+
+    def slice_done(self, plan: SlicePlan, cpu_seconds: float) -> bool:
+        """Learn from a slice's cost; a heavy one rests the session so that its training
+        keeps to TRAIN_CPU_SHARE of a core. True if this is the first progress since the
+        last frame (the sender may be waiting for exactly that)."""
+        if plan.heavy:
+            self._rest_until = self._clock() + cpu_seconds * (1.0 / TRAIN_CPU_SHARE - 1.0)
+        self._seconds_per_batch = running_estimate(self._seconds_per_batch, cpu_seconds / plan.units)
+        if self._progressed:
+            return False
+        self._progressed, self._progressed_at = True, self._clock()
+        return True
+
+    # ---- frames ---------------------------------------------------------------------------
+
+    @property
+    def progressed(self) -> bool:
+        """Whether the session trained since its last frame (there is something new to show)."""
+        return self._progressed
+
+    def want_frame(self) -> None:
+        """A frame is owed now (after a change the client should see at once)."""
+        if self._frame_wanted_at is None:
+            self._frame_wanted_at = self._clock()
+
+    def frame_taken(self) -> None:
+        """A frame is being built (or none will be): nothing is owed until the next change or
+        progress."""
+        self._frame_wanted_at = None
+        self._progressed = False
+
+    def next_frame_due(self, last_sent: float, playing: bool) -> float | None:
+        """When the next frame should go out (clock time), or None if none is owed.
+
+        While playing, a frame is due one interval after the last, but only once there is
+        something new to show (training progressed); a frame owed after a change is due now.
+        """
+        if self._frame_wanted_at is not None:
+            return self._frame_wanted_at
+        if playing and self._progressed:
+            interval = 1.0 / self.fps
+            if math.isfinite(self._seconds_per_snapshot):
+                interval = max(interval, self._seconds_per_snapshot / FRAME_CPU_SHARE)
+            return max(last_sent + interval, self._progressed_at)
+        return None
+
+    def snapshot_is_heavy(self) -> bool:
+        """Whether the next frame's snapshot runs in a thread."""
+        return self._seconds_per_snapshot > HEAVY_SECONDS
+
+    def snapshot_done(self, cpu_seconds: float) -> None:
+        """Learn from a frame's cost (it bounds the frame rate of a huge network)."""
+        self._seconds_per_snapshot = running_estimate(self._seconds_per_snapshot, cpu_seconds)
+
+
+def cpu_timed(work: Callable[[], T]) -> tuple[T, float]:
+    """(work(), CPU seconds it took on this thread): in a thread, waiting for the GIL or a
+    core is not counted, so a busy server does not mistake a light network for a heavy one."""
+    start = time.thread_time()
+    result = work()
+    return result, time.thread_time() - start
+
+
+def running_estimate(old: float, measured: float) -> float:
+    """Exponential moving average; an unknown (infinite) estimate takes the measurement."""
+    return measured if math.isinf(old) else 0.7 * old + 0.3 * measured

@@ -1,0 +1,2 @@
+"""The wire protocol (docs/protocol.md): incoming messages and their parser, every outgoing
+JSON reply, and the binary frame format."""

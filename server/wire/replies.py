@@ -1,0 +1,186 @@
+"""Every JSON message the server sends (docs/protocol.md, "Server → client"), built here.
+
+One function per message type, each returning a TypedDict that names the fields and their
+types, so the outgoing side is typed like the incoming one (server.wire.messages) and a
+reply's shape is written once. They stay plain dicts on the way out: the session's outbox
+and the sender only read `type` and serialise. The HTTP upload's answers (`/api/csv`) are
+here too: its error body shares the codes of the WebSocket `error`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Mapping, TypedDict
+
+from .numbers import finite
+
+DIVERGED_HINT = "training diverged (a loss or weight became NaN or infinite): lower the learning rate, then reset"
+
+SessionState = Literal["playing", "paused", "diverged"]
+PauseReason = Literal["early_stopping", "epochs"]
+
+
+class HelloReply(TypedDict):
+    type: Literal["hello"]
+    protocol: int
+    server_version: str
+    config: dict[str, Any]
+    version: int
+    schema_version: int
+    limits: dict[str, Any]
+
+
+class ConfigReply(TypedDict):
+    type: Literal["config"]
+    config: dict[str, Any]
+    version: int
+    reset: list[str]
+
+
+class DataReply(TypedDict):
+    type: Literal["data"]
+    version: int
+    problem: str
+    n_classes: int
+    train: list[list[float]]
+    test: list[list[float]]
+
+
+class StateReply(TypedDict):
+    type: Literal["state"]
+    state: SessionState
+    epoch: int
+    diverged_epoch: int | None
+    hint: str | None
+    reason: PauseReason | None
+
+
+class ErrorReply(TypedDict):
+    type: Literal["error"]
+    code: str
+    field: str | None
+    message: str
+
+
+class ExportReply(TypedDict):
+    type: Literal["export"]
+    format: str
+    filename: str
+    mime: str
+    content: str
+
+
+class LessonReply(TypedDict):
+    type: Literal["lesson"]
+    id: str
+    side: str
+
+
+class HiddenSpaceReply(TypedDict):
+    type: Literal["hidden_space"]
+    layer: None  # the server only ever says that a subscription ended
+
+
+class GradientCheckReply(TypedDict):
+    type: Literal["gradient_check"]
+    max_relative_error: float | None
+    passed: bool
+    threshold: float
+    parameters: int
+    points: int
+    epoch: int
+
+
+Reply = (HelloReply | ConfigReply | DataReply | StateReply | ErrorReply | ExportReply | LessonReply
+         | HiddenSpaceReply | GradientCheckReply)
+
+
+def hello(*, protocol: int, server_version: str, config: dict[str, Any], version: int,
+          limits: dict[str, Any]) -> HelloReply:
+    """The first message of a session: protocol, the full config and the server's limits."""
+    return {"type": "hello", "protocol": protocol, "server_version": server_version, "config": config,
+            "version": version, "schema_version": 1, "limits": limits}
+
+
+def config(config: dict[str, Any], *, version: int, reset: list[str]) -> ConfigReply:
+    """The full config after a change; `reset` lists the parts that were rebuilt."""
+    return {"type": "config", "config": config, "version": version, "reset": reset}
+
+
+def data(points: Mapping[str, Any], *, version: int) -> DataReply:
+    """The session's points as engine.Trainer.data() gives them (problem, n_classes, train, test)."""
+    return {"type": "data", "version": version, "problem": points["problem"], "n_classes": points["n_classes"],
+            "train": points["train"], "test": points["test"]}
+
+
+def state(state: SessionState, *, epoch: int, diverged_epoch: int | None,
+          reason: PauseReason | None = None) -> StateReply:
+    """Playing, paused or diverged; a diverged state carries its epoch and the hint."""
+    diverged = state == "diverged"
+    return {"type": "state", "state": state, "epoch": epoch, "diverged_epoch": diverged_epoch if diverged else None,
+            "hint": DIVERGED_HINT if diverged else None, "reason": reason}
+
+
+def error(code: str, message: str, field: str | None = None) -> ErrorReply:
+    """A refused message or a server-side failure (codes: docs/protocol.md)."""
+    return {"type": "error", "code": code, "field": field, "message": message}
+
+
+def export(fmt: str, *, filename: str, mime: str, content: str) -> ExportReply:
+    """A file for the page to offer as a download."""
+    return {"type": "export", "format": fmt, "filename": filename, "mime": mime, "content": content}
+
+
+def lesson(lesson_id: str, side: str) -> LessonReply:
+    """A lesson was applied (its config, data and state follow)."""
+    return {"type": "lesson", "id": lesson_id, "side": side}
+
+
+def hidden_space_ended() -> HiddenSpaceReply:
+    """The hidden-space subscription ended (unsubscribed, or its layer or units went away)."""
+    return {"type": "hidden_space", "layer": None}
+
+
+def gradient_check(error: float, *, threshold: float, parameters: int, points: int,
+                   epoch: int) -> GradientCheckReply:
+    """The numerical gradient check's result: its largest relative error (null if not finite)
+    and whether that is below `threshold`."""
+    shown = finite(error)
+    return {"type": "gradient_check", "max_relative_error": shown, "passed": shown is not None and error < threshold,
+            "threshold": threshold, "parameters": parameters, "points": points, "epoch": epoch}
+
+
+# ---- HTTP: POST /api/csv ------------------------------------------------------------------------
+
+
+class UploadErrorDetail(TypedDict):
+    code: str
+    field: str
+    line: int | None
+    message: str
+
+
+class UploadError(TypedDict):
+    error: UploadErrorDetail
+
+
+class UploadedPoints(TypedDict):
+    points: list[list[float]]
+    problem: str
+    n_classes: int
+    class_names: list[str] | None
+    scale: float
+    messages: list[str]
+    rows: int
+    split: list[bool] | None
+
+
+def upload_error(code: str, field: str, message: str, line: int | None = None) -> UploadError:
+    """`{"error": {code, field, line, message}}`: a refused upload (sent with a 4xx status)."""
+    return {"error": {"code": code, "field": field, "line": line, "message": message}}
+
+
+def uploaded_points(*, points: list[list[float]], problem: str, n_classes: int, class_names: list[str] | None,
+                    scale: float, messages: list[str], split: list[bool] | None) -> UploadedPoints:
+    """A parsed upload: its points (scaled to the plane), class names, notes and own split."""
+    return {"points": points, "problem": problem, "n_classes": n_classes, "class_names": class_names,
+            "scale": scale, "messages": messages, "rows": len(points), "split": split}
