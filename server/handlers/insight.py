@@ -12,7 +12,8 @@ from engine.lessons import apply_lesson
 from engine.trainer import GRADCHECK_PARAMS, GRADCHECK_POINTS
 
 from ..live.hidden_view import HiddenView
-from ..live.session import LessonStart, Session
+from ..live.session import Session
+from ..live.session_config import LessonStart
 from ..wire import replies
 
 

@@ -1,7 +1,9 @@
 """What one frame carries: the snapshot's output every time, the heavier extras (unit grids,
-weights, biases) as often as their bandwidth share allows, the feature pictures when they
-changed, the hidden-space view when subscribed, the loss history trained since the last
-frame; and the header of docs/protocol.md.
+weights, biases) as often as their bandwidth share allows and only when they differ from the
+last ones sent, the feature pictures when they changed, the hidden-space view when
+subscribed, the loss history trained since the last frame; and the header of
+docs/protocol.md. A picture whose quantised bytes did not change is not encoded again
+(server.live.picture_cache).
 
 Session (server.live.session) owns one FrameContent and calls `encode` under its lock, in a thread
 for heavy networks; this module knows nothing of pacing or sockets.
@@ -19,6 +21,7 @@ from engine import Trainer
 from ..wire import frames
 from ..wire.numbers import finite
 from .hidden_view import HiddenView
+from .picture_cache import PictureCache
 
 EXTRAS_BYTES_PER_SECOND = 50_000  # unit grids and weights share this; the output goes every frame
 
@@ -45,6 +48,8 @@ class FrameContent:
         self.built = 0
         self._extras_every = 1
         self._extras_version = -1
+        self.pictures = PictureCache()  # unchanged pictures are not encoded again
+        self._params_sent = b""  # the weights and biases of the last extras sent
 
     def record(self, history: list[list[Any]]) -> None:
         """Epochs just trained (JSON-ready), for the next frame's `history`."""
@@ -60,22 +65,28 @@ class FrameContent:
         history it carries is then taken."""
         total_units = sum(trainer.config["hidden"])
         snap = trainer.snapshot(grid=100, unit_grid=unit_grid_size(total_units))
-        arrays = [output_grid(snap)]
+        arrays = [self.pictures.grid("output", snap["output"], *output_range(snap))[0]]
         # after any change the client sees its effect on units and weights at once
-        with_extras = self.built % self._extras_every == 0 or self.features_stale or version != self._extras_version
+        changed = self.features_stale or version != self._extras_version
+        with_extras = changed or self.built % self._extras_every == 0
         if self.features_stale:
-            arrays.append(frames.grid("features", snap["features"]))
+            arrays.append(self.pictures.grid("features", snap["features"])[0])
             self.features_stale = False
         if with_extras:
-            extras = []
+            extras, units_new = [], False
             if snap["units"]:
-                extras.append(frames.grid("units", np.concatenate(snap["units"]), *units_range(snap)))
+                units, units_new = self.pictures.grid("units", np.concatenate(snap["units"]), *units_range(snap))
+                extras.append(units)
             extras += [frames.floats(f"weights.{i}", w) for i, w in enumerate(snap["weights"])]
             extras += [frames.floats(f"biases.{i}", b) for i, b in enumerate(snap["biases"])]
+            params = b"".join(a.data for a in extras[1 if snap["units"] else 0:])
             size = sum(len(a.data) for a in extras)
             # send units and weights only as often as their share of the bandwidth allows
             self._extras_every = max(1, math.ceil(size * fps / EXTRAS_BYTES_PER_SECOND))
-            arrays += extras
+            # ...and not at all when they are what the client already holds (docs/protocol.md)
+            if changed or units_new or params != self._params_sent:
+                arrays += extras
+                self._params_sent = params
             self._extras_version = version
         header = {"type": "frame", "epoch": snap["epoch"], "iteration": snap["iteration"],
                   "version": version, "history": self._history, "output_kind": snap["output_kind"],
@@ -90,15 +101,15 @@ class FrameContent:
         return frame
 
 
-def output_grid(snap: dict[str, Any]) -> frames.EncodedArray:
-    """The output array with the fixed range of its kind (so colours mean the same always)."""
+def output_range(snap: dict[str, Any]) -> tuple[float, float]:
+    """The output's fixed range for its kind (so colours mean the same always)."""
     kind = snap["output_kind"]
     if kind == "binary":
-        return frames.grid("output", snap["output"], -1.0, 1.0)
+        return (-1.0, 1.0)
     if kind == "multiclass":
-        return frames.grid("output", snap["output"], 0.0, 1.0)
+        return (0.0, 1.0)
     lo, hi = snap["output_range"]
-    return frames.grid("output", snap["output"], lo, hi)
+    return (lo, hi)
 
 
 def units_range(snap: dict[str, Any]) -> tuple[float, float]:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any, Coroutine
+import time
+from typing import Any, Coroutine, Hashable
 
 from starlette.requests import HTTPConnection
 
 from ..settings import Settings
 from .clients import ClientKey, ClientLimit
+from .fairshare import FairShare
 from .scheduler import Scheduler
 from .session import Session
 
@@ -28,6 +30,8 @@ class Hub:
         self.sessions: set[Session] = set()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.scheduler = Scheduler()
+        # this process's fair part of the machine: a core each while there are cores enough
+        self.cpu = FairShare(time.monotonic, capacity=min(1.0, (os.cpu_count() or 1) / settings.workers))
         self.clients = ClientLimit(settings.max_sessions_per_client)
         self._scheduler_task: asyncio.Task[None] | None = None
 
@@ -35,11 +39,14 @@ class Hub:
     def full(self) -> bool:
         return len(self.sessions) >= self.settings.sessions_per_worker
 
-    def open_session(self, client: ClientKey | None = None) -> Session:
-        """A new session; `client` (None: exempt from the per-client limit) is counted until it closes."""
+    def open_session(self, client: ClientKey | None = None, share_key: Hashable | None = None) -> Session:
+        """A new session; `client` (None: exempt from the per-client limit) is counted until it
+        closes. Sessions with the same `share_key` (the page, see ClientKey) share one CPU
+        account (server.live.fairshare); None: an account of its own."""
+        account = self.cpu.account(share_key if share_key is not None else object())
         session = Session(self.settings, on_training_change=lambda: self.scheduler.update(session),
                           on_frame_sent=lambda: self.scheduler.needs_progress(session),
-                          lessons=self._lessons_by_id)
+                          lessons=self._lessons_by_id, account=account)
         self.sessions.add(session)
         if client is not None:
             self.clients.add(session, client)
@@ -50,6 +57,7 @@ class Hub:
         self.scheduler.remove(session)
         self.sessions.discard(session)
         self.clients.discard(session)
+        self.cpu.release(session.account)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Start a session task that /healthz counts until it ends."""
@@ -72,7 +80,8 @@ class Hub:
     def health(self) -> dict[str, Any]:
         return {"pid": os.getpid(), "sessions": len(self.sessions),
                 "tasks": len(self.tasks) + len(self.scheduler.jobs), "training": self.scheduler.active,
-                "slices": self.scheduler.slices, "scheduler_backoff": self.scheduler.backoff}
+                "slices": self.scheduler.slices, "scheduler_backoff": self.scheduler.backoff,
+                "cpu_share_level": round(self.cpu.level(time.monotonic()), 4)}
 
 
 def get_hub(connection: HTTPConnection) -> Hub:

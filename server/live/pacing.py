@@ -10,8 +10,12 @@ else asks them:
   what it cost;
 - `next_frame_due(last_sent, playing)`: when the sender should build the next frame.
 
-Today the pace is kept in batches: a paced session earns credit at `epochs_per_second` ×
-batches per epoch, capped at CREDIT_SECONDS of it, and each slice spends what it trains.
+The pace is kept in time: a paced session earns credit at `epochs_per_second` × batches per
+epoch, capped at CREDIT_SECONDS of it, but it is only owed a slice once a frame interval's
+worth has piled up, and then one slice trains all of it (as far as the scheduler's budget
+allows; a slice cut short is owed again at once). So a session playing at 60 epochs and 30
+frames a second is woken about 30 times a second, not once per mini-batch, and trains exactly
+the same batches in the same order (`trainer.step(n)` is n single steps).
 Running estimates of a batch's and a snapshot's CPU time (refined by every slice and frame)
 decide what runs in a thread and cap a huge network's share of a core. A different policy
 (pacing in time, per-client CPU shares) replaces the inside of this class, not its callers.
@@ -43,6 +47,7 @@ class SlicePlan:
     batches: int
     heavy: bool  # predicted to take longer than HEAVY_SECONDS: run it in a thread
     units: int  # the batches it trains, for the per-batch estimate
+    seconds: float = 0.0  # its predicted CPU time (inf while the costs are unknown)
 
 
 class Pacer:
@@ -55,6 +60,7 @@ class Pacer:
         self.fps = 1
         self._credit = 0.0  # batches owed now
         self._credit_stamp = clock()
+        self._cut_short = False  # the last slice left whole batches owed: owed again at once
         self._rest_until = 0.0  # after a heavy slice, no training before this clock time
         self._seconds_per_batch = 1e-4  # running estimates, refined by every slice and frame
         self._seconds_per_snapshot = 1e-3
@@ -71,8 +77,9 @@ class Pacer:
     # ---- what changed ---------------------------------------------------------------------
 
     def start_playing(self) -> None:
-        """Playing starts now: no credit saved up from before."""
-        self._credit, self._credit_stamp = 0.0, self._clock()
+        """Playing starts now: no credit saved up from before, but the first batch is owed
+        at once (the client sees training start without waiting a frame interval)."""
+        self._credit, self._credit_stamp, self._cut_short = 0.0, self._clock(), True
 
     def costs_unknown(self) -> None:
         """The network, data or batch size changed: the cost estimates start over. Unknown
@@ -106,18 +113,26 @@ class Pacer:
         if self._step_target is not None or self.epochs_per_second == 0:
             return math.inf
         rate = self.epochs_per_second * self._batches_per_epoch()
-        self._credit = min(self._credit + rate * (now - self._credit_stamp), max(1.0, rate * CREDIT_SECONDS))
+        self._credit = min(self._credit + rate * (now - self._credit_stamp), self._credit_cap(rate))
         self._credit_stamp = now
         return self._credit
 
     def seconds_until_owed(self, now: float) -> float:
-        """How long until at least one batch is owed (and the session is not resting)."""
+        """How long until a slice is owed (and the session is not resting): a frame
+        interval's worth of batches, or one batch after a slice that was cut short."""
         rest = max(0.0, self._rest_until - now)
         owed = self._owed_batches(now)
-        if owed >= 1:
+        if math.isinf(owed):
             return rest
         rate = self.epochs_per_second * self._batches_per_epoch()
-        return max(rest, (1.0 - owed) / rate)
+        wanted = 1.0 if self._cut_short else min(max(1.0, rate / self.fps), self._credit_cap(rate))
+        if owed >= wanted:
+            return rest
+        return max(rest, (wanted - owed) / rate)
+
+    @staticmethod
+    def _credit_cap(rate: float) -> float:
+        return max(1.0, rate * CREDIT_SECONDS)
 
     def slice_is_heavy(self) -> bool:
         """Whether the next slice (one batch, or one epoch for `step`) runs in a thread."""
@@ -143,7 +158,9 @@ class Pacer:
                 count = min(count, max(1, (stop - epoch - 1) * per_epoch_batches + 1))
             epochs, batches, units = 0, count, count
             self._credit -= count
-        return SlicePlan(epochs, batches, self._seconds_per_batch * units > HEAVY_SECONDS, units)
+            self._cut_short = self._credit >= 1
+        seconds = self._seconds_per_batch * units
+        return SlicePlan(epochs, batches, seconds > HEAVY_SECONDS, units, seconds)
 
     def slice_done(self, plan: SlicePlan, cpu_seconds: float) -> bool:
         """Learn from a slice's cost; a heavy one rests the session so that its training
@@ -193,6 +210,11 @@ class Pacer:
     def snapshot_is_heavy(self) -> bool:
         """Whether the next frame's snapshot runs in a thread."""
         return self._seconds_per_snapshot > HEAVY_SECONDS
+
+    @property
+    def snapshot_seconds(self) -> float:
+        """The predicted CPU time of the next frame (inf while unknown)."""
+        return self._seconds_per_snapshot
 
     def snapshot_done(self, cpu_seconds: float) -> None:
         """Learn from a frame's cost (it bounds the frame rate of a huge network)."""

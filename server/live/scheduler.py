@@ -1,8 +1,11 @@
 """One training scheduler per process: it trains every playing session in small slices.
 
-Frames come first. The scheduler runs one slice (at most 1.5 ms of one session's training,
+Frames come first. The scheduler runs one slice (at most 4 ms of one session's training,
 less when many sessions play), then yields to the event loop, so messages and due frames
-always run between two slices. A frame is only built when there is progress to show, so
+always run between two slices. A paced session asks for a slice about once per frame
+interval and trains all it owes in it (server.live.pacing), so a slice is what one frame
+shows. A session whose client is in CPU debt (server.live.fairshare) is not owed a slice
+until the debt is paid, which is how the CPU is shared fairly between clients. A frame is only built when there is progress to show, so
 sessions with nothing new since their last frame are served first; then the others take
 turns (round robin). A paced session is only served while it is behind its
 `epochs_per_second`; "as fast as possible" is always behind. When frames start running
@@ -30,9 +33,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("nn_playground.scheduler")
 
-SLICE_SECONDS = 0.0015  # the longest slice; shorter when many sessions share the loop
+SLICE_SECONDS = 0.004  # the longest slice; shorter when many sessions share the loop
 MIN_SLICE_SECONDS = 0.0002
-ROUND_SECONDS = 0.016  # every active session should get a slice this often (a frame at 60 fps)
+ROUND_SECONDS = 1 / 30  # every active session should get a slice this often (a frame at 30 fps)
 LATE_SECONDS = 0.010  # a frame this late means the CPU is short
 WINDOW_SECONDS = 0.1  # lateness is judged over windows this long
 MAX_BACKOFF = 8.0  # at most: 1 part extra training, 8 parts left to frames

@@ -15,8 +15,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
 import numpy as np
 
@@ -25,29 +24,21 @@ from engine import ConfigError, Trainer
 from ..settings import Settings
 from ..wire import replies
 from ..wire.numbers import finite
+from .fairshare import Account, FairShare, run_charged
 from .frame_content import FrameContent
 from .hidden_view import HiddenView
 from .outbox import Outbox, SlowClient
-from .pacing import Pacer, cpu_timed
+from .pacing import Pacer
 from .point_edit import PointEdit
 from .run_control import RunControl
-from .session_config import check_session_patch, default_session_config, split_patch
+from .session_config import LessonStart, check_session_patch, default_session_config, split_patch
 from .wakeup import Wakeup
+
+T = TypeVar("T")
 
 # Builds the trainer that replaces the live one, from it (without changing it): (new trainer,
 # the parts rebuilt, as a `config` reply's `reset` lists them). Raises ConfigError to refuse.
 TrainerBuild = Callable[[Trainer], tuple[Trainer, list[str]]]
-
-
-@dataclass(frozen=True)
-class LessonStart:
-    """What a lesson sets besides the trainer (epochs: its run length; early_stopping: 0 = off)."""
-
-    id: str
-    side: str
-    play: bool
-    epochs: int | None
-    early_stopping: int
 
 
 class Session:
@@ -55,7 +46,7 @@ class Session:
 
     def __init__(self, settings: Settings, on_training_change: Callable[[], None] = lambda: None,
                  on_frame_sent: Callable[[], None] = lambda: None, clock: Callable[[], float] = time.monotonic,
-                 lessons: Mapping[str, dict[str, Any]] | None = None):
+                 lessons: Mapping[str, dict[str, Any]] | None = None, account: Account | None = None):
         self.max_points = settings.max_points
         self.lessons: Mapping[str, dict[str, Any]] = lessons or {}  # id -> lesson (engine.lessons)
         self.run = RunControl()  # run history, early stopping, a lesson's epoch target
@@ -70,6 +61,8 @@ class Session:
         self.sender_wakeup = Wakeup()
         self.outbox = Outbox(self.sender_wakeup)  # replies for the sender (server.live.stream)
         self.clock = clock
+        # the client's CPU account (server.live.fairshare): everything done for it is charged there
+        self.account = account if account is not None else FairShare(clock).account(self)
         self._on_training_change = on_training_change
         self._on_frame_sent = on_frame_sent
         self.pacer = Pacer(clock, self.batches_per_epoch)
@@ -110,8 +103,15 @@ class Session:
         self.sender_wakeup.set()
 
     def next_frame_due(self, last_sent: float) -> float | None:
-        """When the next frame should go out (clock time), or None if none is owed."""
-        return self.pacer.next_frame_due(last_sent, self.playing)
+        """When the next frame should go out (clock time), or None if none is owed; a client
+        in CPU debt waits for its frames too."""
+        due = self.pacer.next_frame_due(last_sent, self.playing)
+        wait = self.account.wait() if due is not None else 0.0
+        return max(due, self.clock() + wait) if wait else due
+
+    async def in_thread(self, work: Callable[[], T]) -> T:
+        """Run `work` in a thread and charge its CPU time to this session's client."""
+        return (await run_charged(self.account, work, in_thread=True))[0]
 
     @property
     def progressed(self) -> bool:
@@ -195,7 +195,8 @@ class Session:
             edit.check_room(self.trainer, self.max_points)
             try:
                 if edit.large:
-                    await asyncio.to_thread(edit.apply, self.trainer)
+                    trainer = self.trainer
+                    await self.in_thread(lambda: edit.apply(trainer))
                 else:
                     edit.apply(self.trainer)
             finally:
@@ -242,7 +243,8 @@ class Session:
         new run, and the client gets config, data and state, then a frame. A `lesson` also
         sets early stopping, play and its run length; else playing or paused stays."""
         async with self.lock:
-            new, reset = await asyncio.to_thread(build, self.trainer)
+            live = self.trainer
+            new, reset = await self.in_thread(lambda: build(live))
             self.trainer = new
             if lesson is not None:
                 self._set_pace({**self.pace, "early_stopping": lesson.early_stopping})
@@ -330,8 +332,8 @@ class Session:
         return self._bpe[1]
 
     def seconds_until_owed(self, now: float) -> float:
-        """How long until the session should train again (its pacer's answer)."""
-        return self.pacer.seconds_until_owed(now)
+        """How long until it should train again (its pacer's answer; longer while in CPU debt)."""
+        return max(self.pacer.seconds_until_owed(now), self.account.wait())
 
     def slice_is_heavy(self) -> bool:
         """Whether the next slice runs in a thread (its pacer's answer)."""
@@ -349,10 +351,7 @@ class Session:
                 work = lambda: trainer.train(epochs=plan.epochs)  # noqa: E731
             else:
                 work = lambda: trainer.step(batches=plan.batches)  # noqa: E731
-            if plan.heavy:
-                points, elapsed = await asyncio.to_thread(cpu_timed, work)
-            else:
-                points, elapsed = cpu_timed(work)
+            points, elapsed = await run_charged(self.account, work, in_thread=plan.heavy, estimate=plan.seconds)
             new = [[int(e), finite(tr), finite(te)] for e, tr, te in points]
             self.content.record(new)
             stop_reason = self.run.record(new, trainer.epoch)
@@ -385,10 +384,8 @@ class Session:
             self.pacer.frame_taken()
             if self.playing:
                 self._on_frame_sent()
-            if self.pacer.snapshot_is_heavy():
-                frame, elapsed = await asyncio.to_thread(cpu_timed, self._encode_frame)
-            else:
-                frame, elapsed = cpu_timed(self._encode_frame)
+            frame, elapsed = await run_charged(self.account, self._encode_frame, in_thread=self.pacer.snapshot_is_heavy(),
+                                               estimate=self.pacer.snapshot_seconds)
             self.pacer.snapshot_done(elapsed)
             return frame
 

@@ -7,6 +7,7 @@ rejects keys that belong to neither, naming every allowed key.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from engine.config import SCHEMA, ConfigError, Field, apply_patch, describe_schema, validate_config
@@ -22,6 +23,17 @@ SESSION_SCHEMA: dict[str, Field] = {
 }
 
 ALL_KEYS = (*SCHEMA, *SESSION_SCHEMA)
+
+
+@dataclass(frozen=True)
+class LessonStart:
+    """What a lesson sets besides the trainer (epochs: its run length; early_stopping: 0 = off)."""
+
+    id: str
+    side: str
+    play: bool
+    epochs: int | None
+    early_stopping: int
 
 
 def default_session_config() -> dict[str, Any]:

@@ -24,6 +24,7 @@ from starlette.websockets import WebSocketDisconnect
 from .. import PROTOCOL, __version__
 from ..handlers import dispatch
 from ..live.clients import ClientKey
+from ..live.fairshare import charged
 from ..live.hub import Hub, get_hub
 from ..live.outbox import SlowClient
 from ..live.ratelimit import TokenBucket
@@ -38,6 +39,7 @@ router = APIRouter()
 
 CLOSE_POLICY = 1008  # policy violation: foreign origin, flooding, not reading
 CLOSE_TRY_LATER = 1013  # server full
+MAX_MESSAGE_WAIT = 2.0  # the longest a message waits for its client's CPU debt to be paid
 
 
 def origin_allowed(headers: Headers, settings: Settings) -> bool:
@@ -57,18 +59,25 @@ def origin_allowed(headers: Headers, settings: Settings) -> bool:
     return parts.scheme in ("http", "https") and bool(host) and parts.netloc.lower() == host.lower()
 
 
+def page_key(websocket: WebSocket) -> ClientKey:
+    """The page that opened this connection: the address (the connection's, or
+    X-Forwarded-For's when uvicorn was told to trust the proxy it came through,
+    --forwarded-allow-ips) and the page id. It shares the CPU fairly (server.live.fairshare)."""
+    address = websocket.client.host if websocket.client else "unknown"
+    return ClientKey.of(address, websocket.query_params.get("page"))
+
+
 def client_key(websocket: WebSocket, settings: Settings) -> ClientKey | None:
     """Who counts against --max-sessions-per-client; None for this machine's own browsers when
-    only they can connect. The address is the connection's, or X-Forwarded-For's when uvicorn
-    was told to trust the proxy it came through (--forwarded-allow-ips)."""
-    address = websocket.client.host if websocket.client else "unknown"
+    only they can connect."""
+    key = page_key(websocket)
     if settings.bound_to_loopback:
         try:
-            if ipaddress.ip_address(address).is_loopback:
+            if ipaddress.ip_address(key.address).is_loopback:
                 return None
         except ValueError:
             pass
-    return ClientKey.of(address, websocket.query_params.get("page"))
+    return key
 
 
 def hello_message(session: Session, settings: Settings) -> replies.HelloReply:
@@ -104,7 +113,9 @@ async def live_session(websocket: WebSocket, settings: Settings = Depends(get_se
                            f"--max-sessions-per-client")))
         await websocket.close(code=CLOSE_POLICY, reason="too many pages from this address")
         return
-    session = hub.open_session(client)
+    page = page_key(websocket)
+    # a page without an id is a client of its own (a compare page sends one id for both sessions)
+    session = hub.open_session(client, share_key=page if page.page is not None else None)
     sender = hub.spawn(send_loop(session, websocket.send_text, websocket.send_bytes, hub.scheduler))
     try:
         session.post(hello_message(session, settings))
@@ -151,7 +162,12 @@ async def _receive_loop(websocket: WebSocket, session: Session, settings: Settin
             if size > settings.max_message_bytes:
                 raise ProtocolError("too_large", f"message of {size} bytes; allowed: at most "
                                                  f"{settings.max_message_bytes} bytes", field=None)
-            await dispatch(session, text)
+            # a client in CPU debt (a big edit, a gradient check...) waits for its turn, and
+            # what this message costs is charged to it: it delays that client, not others
+            wait = session.account.wait()
+            if wait > 0:
+                await asyncio.sleep(min(wait, MAX_MESSAGE_WAIT))
+            await charged(dispatch(session, text), session.account)
         except ProtocolError as exc:
             _post(session, exc.reply())
         except SlowClient:

@@ -89,7 +89,11 @@ def grid(name: str, values: np.ndarray, lo: float | None = None, hi: float | Non
     """A grid (or a stack of grids) quantised over [lo, hi], row-differenced and deflated."""
     values = np.asarray(values)
     lo, hi = value_range(values, lo, hi)
-    q = quantize(values, lo, hi)
+    return quantized_grid(name, quantize(values, lo, hi), lo, hi)
+
+
+def quantized_grid(name: str, q: np.ndarray, lo: float, hi: float) -> EncodedArray:
+    """A grid already quantised over [lo, hi] (see `quantize`), row-differenced and deflated."""
     data = deflate(row_differences(q), DEFLATE_LEVEL)
     return EncodedArray(name, data, "uint8", q.shape, "deflate-rows", lo, hi)
 

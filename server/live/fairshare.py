@@ -1,0 +1,157 @@
+"""Fair CPU shares per client: who used how much of this process's CPU, and who must wait.
+
+Every piece of work done for a session — training slices, frames, message handling, on the
+event loop or in a thread — is measured in CPU seconds and charged to its client's Account
+(a client is a page: address + page id, server.live.clients.ClientKey, so a compare page's two
+sessions share one account). The ledger shares the process's CPU (`capacity` cores) by max-min
+fairness, like a fair-queueing scheduler: clients that need less than an equal share get all
+they need, and the others split what is left equally (`level`). Each account is a leaky
+bucket: its debt grows by what it uses and drains at `level` cores; a client in debt waits
+(no training, no frames, its next message held back) until the debt is paid. A light session
+that needs 2 % of a core never runs into debt, whatever its neighbours run, and a greedy one
+fills exactly what the light ones leave. Work that runs in a thread cannot be interrupted, so
+its estimated cost is reserved before it starts (`reserve`) and corrected after (`charge`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+import types
+from typing import Any, Callable, Coroutine, Hashable, TypeVar
+
+from .pacing import cpu_timed
+
+T = TypeVar("T")
+
+RATE_SECONDS = 1.0  # the usage rate is an average over about this long
+CREDIT_SECONDS = 0.1  # an idle client may bank this much of its share, no more
+LEVEL_EVERY = 0.05  # the fair level is recomputed at most this often
+MIN_SHARE = 0.01  # nobody's share falls below this many cores, however many clients
+
+
+class Account:
+    """One client's CPU account; the sessions of that client hold the same one."""
+
+    def __init__(self, ledger: "FairShare", key: Hashable):
+        self.ledger = ledger
+        self.key = key
+        self.rate = 0.0  # cores used, moving average
+        self.debt = 0.0  # CPU seconds beyond the share, as of `stamp` (negative: banked credit)
+        self.stamp = ledger.clock()
+        self.used = 0.0  # CPU seconds charged in all
+        self.holders = 0  # sessions holding this account
+
+    def _settle(self, now: float) -> None:
+        dt = max(0.0, now - self.stamp)
+        if dt:
+            share = self.ledger.level(now)
+            self.debt = max(-share * CREDIT_SECONDS, self.debt - share * dt)
+            self.rate *= math.exp(-dt / RATE_SECONDS)
+            self.stamp = now
+
+    def charge(self, seconds: float) -> None:
+        """Add CPU seconds used for this client (negative: return part of a reservation)."""
+        self._settle(self.ledger.clock())
+        self.debt += seconds
+        self.rate = max(0.0, self.rate + seconds / RATE_SECONDS)
+        self.used += seconds
+
+    def reserve(self, estimate: float) -> float:
+        """Charge an estimate before work that cannot be interrupted; returns what was charged
+        so the caller can `charge(actual - reserved)` afterwards."""
+        reserved = estimate if math.isfinite(estimate) else 0.05
+        self.charge(reserved)
+        return reserved
+
+    def wait(self) -> float:
+        """Seconds until this client may run again (0: not in debt)."""
+        now = self.ledger.clock()
+        self._settle(now)
+        return 0.0 if self.debt <= 0 else self.debt / self.ledger.level(now)
+
+
+class FairShare:
+    """The accounts of one process's clients and the fair level they share by."""
+
+    def __init__(self, clock: Callable[[], float], capacity: float = 1.0):
+        self.clock = clock
+        self.capacity = capacity
+        self._accounts: dict[Hashable, Account] = {}
+        self._level = capacity
+        self._level_at = -math.inf
+
+    def account(self, key: Hashable) -> Account:
+        """The account of `key` (made on first use); call `release` when a session closes."""
+        account = self._accounts.get(key)
+        if account is None:
+            account = self._accounts[key] = Account(self, key)
+            self._level_at = -math.inf
+        account.holders += 1
+        return account
+
+    def release(self, account: Account) -> None:
+        account.holders -= 1
+        if account.holders <= 0 and self._accounts.get(account.key) is account:
+            del self._accounts[account.key]
+            self._level_at = -math.inf
+
+    def level(self, now: float) -> float:
+        """The share (cores) of a client that wants more than the others leave: max-min
+        fair over the clients' recent usage, recomputed at most every LEVEL_EVERY."""
+        if now - self._level_at >= LEVEL_EVERY:
+            self._level = water_level([a.rate for a in self._accounts.values()], self.capacity)
+            self._level_at = now
+        return self._level
+
+
+def water_level(rates: list[float], capacity: float) -> float:
+    """Max-min fairness: the level L such that clients using less than L keep what they use
+    and the rest get L each. When everyone is below it, the leftover goes to whoever wants it
+    (L is the largest use plus what is left), so the CPU is never held back for nobody."""
+    remaining, waiting = capacity, len(rates)
+    for rate in sorted(rates):
+        if rate >= remaining / waiting:
+            return max(MIN_SHARE, remaining / waiting)
+        remaining -= rate
+        waiting -= 1
+    return max(MIN_SHARE, (max(rates) if rates else 0.0) + remaining)
+
+
+async def run_charged(account: Account, work: Callable[[], T], *, in_thread: bool,
+                      estimate: float = 0.0) -> tuple[T, float]:
+    """(work(), its CPU seconds), charged to `account`. In a thread, `estimate` is reserved
+    before it starts, so the client's other sessions wait while it runs."""
+    if not in_thread:
+        result, elapsed = cpu_timed(work)
+        account.charge(elapsed)
+        return result, elapsed
+    reserved = account.reserve(estimate)
+    result, elapsed = await asyncio.to_thread(cpu_timed, work)
+    account.charge(elapsed - reserved)
+    return result, elapsed
+
+
+@types.coroutine
+def charged(coro: Coroutine[Any, Any, T], account: Account):  # type: ignore[no-untyped-def]
+    """Await `coro`, charging `account` the CPU it uses on this thread: each step between two
+    suspensions is timed, so the time other tasks run while it waits is not counted (work it
+    sends to a thread is charged there, see Session.in_thread)."""
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        start = time.thread_time()
+        try:
+            yielded = coro.throw(error) if error is not None else coro.send(value)
+        except StopIteration as stop:
+            account.charge(time.thread_time() - start)
+            return stop.value
+        except BaseException:
+            account.charge(time.thread_time() - start)
+            raise
+        account.charge(time.thread_time() - start)
+        try:
+            value, error = (yield yielded), None
+        except BaseException as exc:  # cancellation and the like go into the coroutine
+            value, error = None, exc
