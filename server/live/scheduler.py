@@ -1,6 +1,6 @@
 """One training scheduler per process: it trains every playing session in small slices.
 
-Frames come first. The scheduler runs one slice (at most 4 ms of one session's training,
+Frames come first. The scheduler runs one slice (at most 8 ms of one session's training,
 less when many sessions play), then yields to the event loop, so messages and due frames
 always run between two slices. A paced session asks for a slice about once per frame
 interval and trains all it owes in it (server.live.pacing), so a slice is what one frame
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("nn_playground.scheduler")
 
-SLICE_SECONDS = 0.004  # the longest slice; shorter when many sessions share the loop
+SLICE_SECONDS = 0.008  # the longest slice; shorter when many sessions share the loop
 MIN_SLICE_SECONDS = 0.0002
 ROUND_SECONDS = 1 / 30  # every active session should get a slice this often (a frame at 30 fps)
 LATE_SECONDS = 0.010  # a frame this late means the CPU is short

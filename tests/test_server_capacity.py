@@ -1,0 +1,188 @@
+"""Capacity (issue 15): pacing in time, fair CPU shares per client, unchanged pictures."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import numpy as np
+import pytest
+from test_server_limits import health
+from test_server_session import FakeClock, make_pacer
+from test_server_wire import Client, run
+
+from engine import Trainer
+from server.live.fairshare import FairShare, charged, water_level
+from server.live.frame_content import FrameContent
+from server.live.session import Session
+from server.settings import Settings
+
+# ---- pacing in time ---------------------------------------------------------------------------
+
+
+def test_a_paced_session_is_owed_a_slice_once_per_frame_interval_and_trains_it_all_at_once():
+    pacer, clock = make_pacer(batches_per_epoch=25, epochs_per_second=60, fps=30)  # 1,500 batches a second
+    assert pacer.seconds_until_owed(clock.now) == pytest.approx(1 / 1500)  # the first batch after play: at once
+    clock.now += 1 / 1500
+    assert pacer.plan_slice(budget_seconds=1.0, epoch=0, stop=None).batches == 1
+    assert pacer.seconds_until_owed(clock.now) == pytest.approx(1 / 30, rel=0.05)  # not 1/1500
+    clock.now += 1 / 30 + 1e-9
+    assert pacer.seconds_until_owed(clock.now) == 0
+    assert pacer.plan_slice(budget_seconds=1.0, epoch=0, stop=None).batches == 50  # a frame's worth
+    clock.now += 1 / 30 + 1e-9
+    plan = pacer.plan_slice(budget_seconds=20e-4, epoch=0, stop=None)  # 1e-4 s a batch: cut short at 20
+    assert plan.batches == 20 and pacer.seconds_until_owed(clock.now) == 0  # the rest is owed at once
+
+
+def test_time_pacing_trains_the_same_batches_as_batch_by_batch():
+    """A slice of n batches is n single steps: the results are bit for bit the same."""
+    one, many = Trainer({"seed": 3}), Trainer({"seed": 3})
+    for _ in range(50):
+        one.step(batches=1)
+    many.step(batches=50)
+    for a, b in zip(one.snapshot(grid=10, unit_grid=5)["weights"], many.snapshot(grid=10, unit_grid=5)["weights"]):
+        assert np.array_equal(a, b)
+
+
+# ---- fair shares --------------------------------------------------------------------------------
+
+
+def test_water_level_gives_light_clients_what_they_use_and_splits_the_rest():
+    assert water_level([0.02, 0.9, 0.9], capacity=1.0) == pytest.approx(0.49)
+    assert water_level([0.02, 0.1], capacity=1.0) == pytest.approx(0.98)  # nobody wants it: all of it can be had
+    assert water_level([], capacity=1.0) == pytest.approx(1.0)
+
+
+def simulate(seconds: float, light_every: float, light_cost: float, heavy_cost: float, heavies: int):
+    """One core shared by one light client (light_cost of CPU every light_every) and greedy
+    ones (chunks of heavy_cost whenever they are not in debt). Returns (ledger accounts, the
+    light client's worst delay)."""
+    clock = FakeClock()
+    ledger = FairShare(clock, capacity=1.0)
+    light = ledger.account("light")
+    heavy = [ledger.account(f"heavy{i}") for i in range(heavies)]
+    end, next_light, worst, turn = clock.now + seconds, clock.now, 0.0, 0
+    while clock.now < end:
+        if clock.now >= next_light and light.wait() == 0:
+            worst = max(worst, clock.now - next_light)
+            clock.now += light_cost
+            light.charge(light_cost)
+            next_light += light_every
+            continue
+        ready = [a for a in heavy if a.wait() == 0]
+        if not ready:
+            clock.now = min(next_light, clock.now + min(a.wait() for a in heavy))
+            continue
+        account = ready[turn % len(ready)]
+        turn += 1
+        clock.now += heavy_cost
+        account.charge(heavy_cost)
+    return light, heavy, worst
+
+
+def test_a_light_client_keeps_its_share_beside_greedy_ones():
+    light, heavy, worst = simulate(seconds=20, light_every=1 / 30, light_cost=0.0007, heavy_cost=0.02, heavies=3)
+    assert light.used == pytest.approx(20 * 30 * 0.0007, rel=0.02)  # all it asked for: 2 % of the core
+    assert worst <= 0.02 + 1e-9  # never waits for more than one greedy chunk already running
+    shares = [a.used / 20 for a in heavy]
+    assert min(shares) > 0.25 and max(shares) - min(shares) < 0.05  # the rest, split evenly
+
+
+def test_a_client_in_debt_waits_and_others_do_not():
+    clock = FakeClock()
+    ledger = FairShare(clock, capacity=1.0)
+    big, small = ledger.account("big"), ledger.account("small")
+    big.charge(0.3)  # e.g. a large points edit
+    small.charge(0.001)
+    clock.now += 0.01
+    assert big.wait() > 0.1 and small.wait() == 0
+    clock.now += 1.0
+    assert big.wait() == 0  # paid off at its share
+
+
+def test_an_expensive_message_is_charged_to_the_client_that_sent_it_and_not_the_waits():
+    async def scenario() -> None:
+        ledger = FairShare(time.monotonic, capacity=1.0)
+        asker, other = ledger.account("asker"), ledger.account("other")
+
+        def burn(seconds: float) -> None:
+            start = time.thread_time()
+            while time.thread_time() - start < seconds:
+                pass
+
+        async def handler() -> None:  # CPU, a wait (while someone else runs), CPU again
+            burn(0.03)
+            await asyncio.sleep(0.05)
+            burn(0.03)
+
+        async def neighbour() -> None:
+            await asyncio.sleep(0.01)
+            burn(0.05)
+
+        await asyncio.gather(charged(handler(), asker), neighbour())
+        assert 0.06 <= asker.used < 0.09  # its own work, not the neighbour's 0.05 during its wait
+        assert other.used == 0
+
+    run(scenario())
+
+
+def test_a_session_of_a_client_in_debt_is_not_owed_training_or_frames():
+    async def scenario() -> None:
+        clock = FakeClock()
+        ledger = FairShare(clock, capacity=1.0)
+        session = Session(Settings(), clock=clock, account=ledger.account("page"))
+        neighbour = Session(Settings(), clock=clock, account=ledger.account("other"))
+        for s in (session, neighbour):
+            s.play()
+        clock.now += 1.0
+        assert session.seconds_until_owed(clock.now) == 0
+        session.account.charge(0.5)
+        assert session.seconds_until_owed(clock.now) > 0.2
+        assert session.next_frame_due(last_sent=0.0) > clock.now + 0.2  # its frames wait too
+        assert neighbour.seconds_until_owed(clock.now) == 0 and neighbour.next_frame_due(0.0) <= clock.now
+
+    run(scenario())
+
+
+# ---- unchanged pictures --------------------------------------------------------------------------
+
+
+def test_unchanged_pictures_are_not_encoded_again_and_unchanged_extras_not_sent():
+    trainer = Trainer({"seed": 2})
+    content = FrameContent()  # at fps=1 every frame may carry the extras (their bandwidth share allows it)
+    first = content.encode(trainer, version=1, fps=1, early_stopping=None, hidden=None)
+    again = content.encode(trainer, version=1, fps=1, early_stopping=None, hidden=None)  # nothing changed
+    assert content.pictures.reused >= 1  # the output grid's encoding was reused
+    assert b'"name":"units"' in first and b'"name":"units"' not in again  # the client holds them
+    assert b'"name":"output"' in again  # the output is in every frame
+    trainer.step(batches=5)
+    changed = content.encode(trainer, version=1, fps=1, early_stopping=None, hidden=None)
+    assert b'"name":"weights.0"' in changed
+    after_edit = content.encode(trainer, version=2, fps=1, early_stopping=None, hidden=None)
+    assert b'"name":"units"' in after_edit  # after a change they always come
+
+
+# ---- a real server -------------------------------------------------------------------------------
+
+
+def test_one_playing_default_session_costs_about_one_slice_per_frame(server):
+    async def scenario() -> tuple[float, int]:
+        async with Client(server.ws_url) as c:
+            await c.start()
+            await c.send({"type": "play"})
+            await c.expect("frame")
+            await asyncio.sleep(0.5)
+            before, start, epochs = health(server)["slices"], time.monotonic(), 0
+            loop = asyncio.get_running_loop()
+            end = loop.time() + 3.0
+            while loop.time() < end:
+                message = await c.recv()
+                if message["type"] == "frame":
+                    epochs += len(message["history"])
+            slices = (health(server)["slices"] - before) / (time.monotonic() - start)
+            await c.send({"type": "pause"})
+            return slices, epochs
+
+    slices, epochs = run(scenario())
+    assert epochs > 0
+    assert slices <= 30 * 1.5  # about one per frame interval (30 fps), not one per mini-batch (1,500)
