@@ -37,6 +37,7 @@ HEAVY_SECONDS = 0.004  # a single engine call predicted to take longer runs in a
 FRAME_CPU_SHARE = 0.25
 TRAIN_CPU_SHARE = 0.5
 CREDIT_SECONDS = 0.25  # a paced session that falls behind may catch up this much at most
+FRAME_LEAD_SECONDS = 0.003  # a paced slice runs this long before the frame that shows it is due
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class Pacer:
         self._frame_wanted_at: float | None = None  # a frame is owed now (after a change)
         self._progressed = False  # trained since the last frame
         self._progressed_at = 0.0  # when training first progressed after the last frame
+        self._frame_taken_at: float | None = None  # when the last frame was built
 
     def configure(self, epochs_per_second: float, fps: int) -> None:
         """The session's pace keys (0 epochs per second: as fast as the server allows)."""
@@ -128,7 +130,14 @@ class Pacer:
         wanted = 1.0 if self._cut_short else min(max(1.0, rate / self.fps), self._credit_cap(rate))
         if owed >= wanted:
             return rest
-        return max(rest, (wanted - owed) / rate)
+        until = (wanted - owed) / rate
+        if self._frame_taken_at is not None and not self._progressed:
+            # the next frame waits for progress: train what is owed just before it is due, so
+            # that training and frames keep step (no frame interval without training)
+            interval = 1.0 / self.fps
+            frame_due = self._frame_taken_at + interval - min(FRAME_LEAD_SECONDS, interval / 4) - now
+            until = min(until, max(frame_due, (1.0 - owed) / rate))
+        return max(rest, until)
 
     @staticmethod
     def _credit_cap(rate: float) -> float:
@@ -191,6 +200,7 @@ class Pacer:
         progress."""
         self._frame_wanted_at = None
         self._progressed = False
+        self._frame_taken_at = self._clock()
 
     def next_frame_due(self, last_sent: float, playing: bool) -> float | None:
         """When the next frame should go out (clock time), or None if none is owed.
