@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 import sys
 import time
 from dataclasses import dataclass, field
@@ -94,13 +95,16 @@ def engine_costs(kind: str, repeat: int = 30) -> tuple[float, float, int]:
     repeat = max(3, repeat // 10) if kind == "greedy" else repeat
     trainer.step(batches=1)
     trainer.snapshot(grid=100, unit_grid=unit_grid_size(units))
-    start = time.process_time()
-    trainer.step(batches=repeat * 5)
-    batch = (time.process_time() - start) / (repeat * 5)
-    start = time.process_time()
-    for _ in range(repeat):
-        trainer.snapshot(grid=100, unit_grid=unit_grid_size(units))
-    snapshot = (time.process_time() - start) / repeat
+    batches, snapshots = [], []
+    for _ in range(5):  # the median of five trials: the machine may be busy meanwhile
+        start = time.process_time()
+        trainer.step(batches=repeat * 5)
+        batches.append((time.process_time() - start) / (repeat * 5))
+        start = time.process_time()
+        for _ in range(repeat // 5 or 1):
+            trainer.snapshot(grid=100, unit_grid=unit_grid_size(units))
+        snapshots.append((time.process_time() - start) / (repeat // 5 or 1))
+    batch, snapshot = statistics.median(batches), statistics.median(snapshots)
     return batch, snapshot, per_epoch
 
 

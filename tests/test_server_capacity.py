@@ -186,3 +186,19 @@ def test_one_playing_default_session_costs_about_one_slice_per_frame(server):
     slices, epochs = run(scenario())
     assert epochs > 0
     assert slices <= 30 * 1.5  # about one per frame interval (30 fps), not one per mini-batch (1,500)
+
+
+def test_on_a_busy_machine_the_greedy_client_gives_way_first():
+    clock = FakeClock()
+    ledger = FairShare(clock, capacity=1.0)
+    light, greedy = ledger.account("light"), ledger.account("greedy")
+    light.charge(0.03)
+    greedy.charge(0.6)  # it took what the process got: 0.63 of a core, not the 1.0 assumed
+    clock.now += 1.0
+    before = ledger.level(clock.now)
+    ledger.squeeze()  # frames ran late
+    after = ledger.level(clock.now)
+    assert after < before and after > 0.03  # the greedy one's share shrinks, the light one still fits
+    for _ in range(100):
+        ledger.relax()  # on time again: back to the whole core
+    assert ledger.capacity == 1.0

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import statistics
 import time
 import types
 from typing import Any, Callable, Coroutine, Hashable, TypeVar
@@ -29,6 +30,8 @@ RATE_SECONDS = 1.0  # the usage rate is an average over about this long
 CREDIT_SECONDS = 0.1  # an idle client may bank this much of its share, no more
 LEVEL_EVERY = 0.05  # the fair level is recomputed at most this often
 MIN_SHARE = 0.01  # nobody's share falls below this many cores, however many clients
+MIN_CAPACITY = 0.1  # squeezing never assumes less CPU than this
+TYPICAL_ROOM = 1.5  # the level stays at least this many times the median client's usage
 
 
 class Account:
@@ -77,7 +80,8 @@ class FairShare:
 
     def __init__(self, clock: Callable[[], float], capacity: float = 1.0):
         self.clock = clock
-        self.capacity = capacity
+        self.full_capacity = capacity  # what this process may use on a machine of its own
+        self.capacity = capacity  # what it is assumed to get now (less on a busy machine)
         self._accounts: dict[Hashable, Account] = {}
         self._level = capacity
         self._level_at = -math.inf
@@ -101,9 +105,31 @@ class FairShare:
         """The share (cores) of a client that wants more than the others leave: max-min
         fair over the clients' recent usage, recomputed at most every LEVEL_EVERY."""
         if now - self._level_at >= LEVEL_EVERY:
-            self._level = water_level([a.rate for a in self._accounts.values()], self.capacity)
             self._level_at = now
+            rates = self._rates(now)
+            # never below what a typical client uses (with room): a squeeze bites the outliers,
+            # it cannot spiral the whole class down when the machine itself is short
+            typical = TYPICAL_ROOM * statistics.median(rates) if rates else 0.0
+            self._level = max(water_level(rates, self.capacity), typical)
         return self._level
+
+
+    def _rates(self, now: float) -> list[float]:
+        """Every client's usage as of now: an idle client's fades even while nothing touches it."""
+        return [a.rate * math.exp(-max(0.0, now - a.stamp) / RATE_SECONDS) for a in self._accounts.values()]
+
+    def squeeze(self) -> None:
+        """Frames run late: the process gets less CPU than assumed (a busy machine), so assume
+        a little less than all its clients use now; the greedy ones lose it, the light keep theirs."""
+        now = self.clock()
+        self.capacity = max(MIN_CAPACITY, 0.8 * min(self.capacity, sum(self._rates(now))))
+        self._level_at = -math.inf
+
+    def relax(self) -> None:
+        """Frames are on time: assume a little more CPU again, up to the full capacity."""
+        if self.capacity < self.full_capacity:
+            self.capacity = min(self.full_capacity, self.capacity * 1.1 + 0.01)
+            self._level_at = -math.inf
 
 
 def water_level(rates: list[float], capacity: float) -> float:

@@ -29,9 +29,9 @@ class Hub:
         self._lessons_by_id = {lesson["id"]: lesson for lesson in self.lessons}
         self.sessions: set[Session] = set()
         self.tasks: set[asyncio.Task[Any]] = set()
-        self.scheduler = Scheduler()
         # this process's fair part of the machine: a core each while there are cores enough
         self.cpu = FairShare(time.monotonic, capacity=min(1.0, (os.cpu_count() or 1) / settings.workers))
+        self.scheduler = Scheduler(cpu=self.cpu)
         self.clients = ClientLimit(settings.max_sessions_per_client)
         self._scheduler_task: asyncio.Task[None] | None = None
 
@@ -81,7 +81,8 @@ class Hub:
         return {"pid": os.getpid(), "sessions": len(self.sessions),
                 "tasks": len(self.tasks) + len(self.scheduler.jobs), "training": self.scheduler.active,
                 "slices": self.scheduler.slices, "scheduler_backoff": self.scheduler.backoff,
-                "cpu_share_level": round(self.cpu.level(time.monotonic()), 4)}
+                "cpu_share_level": round(self.cpu.level(time.monotonic()), 4),
+                "cpu_capacity": round(self.cpu.capacity, 4)}
 
 
 def get_hub(connection: HTTPConnection) -> Hub:

@@ -1,6 +1,6 @@
 """One training scheduler per process: it trains every playing session in small slices.
 
-Frames come first. The scheduler runs one slice (at most 8 ms of one session's training,
+Frames come first. The scheduler runs one slice (at most 6 ms of one session's training,
 less when many sessions play), then yields to the event loop, so messages and due frames
 always run between two slices. A paced session asks for a slice about once per frame
 interval and trains all it owes in it (server.live.pacing), so a slice is what one frame
@@ -26,6 +26,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Callable
 
+from .fairshare import FairShare
 from .wakeup import Wakeup
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("nn_playground.scheduler")
 
-SLICE_SECONDS = 0.008  # the longest slice; shorter when many sessions share the loop
+SLICE_SECONDS = 0.006  # the longest slice; shorter when many sessions share the loop
 MIN_SLICE_SECONDS = 0.0002
 ROUND_SECONDS = 1 / 30  # every active session should get a slice this often (a frame at 30 fps)
 LATE_SECONDS = 0.010  # a frame this late means the CPU is short
@@ -44,8 +45,9 @@ MAX_BACKOFF = 8.0  # at most: 1 part extra training, 8 parts left to frames
 class Scheduler:
     """Serve the sessions that want training; `run()` is the process's training task."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, clock: Callable[[], float] = time.monotonic, cpu: FairShare | None = None):
         self.clock = clock
+        self.cpu = cpu if cpu is not None else FairShare(clock)  # the clients' CPU accounts
         self._queue: deque[Session] = deque()  # the rotation of sessions that want training
         self._members: set[Session] = set()  # the same, for O(1) membership
         self._starving: deque[Session] = deque()  # frame sent, waiting for progress
@@ -142,8 +144,11 @@ class Scheduler:
             return
         if self._late_max > LATE_SECONDS:
             self.backoff = min(MAX_BACKOFF, max(0.5, self.backoff * 2))
-        elif self.backoff:
-            self.backoff = self.backoff / 2 if self.backoff > 0.25 else 0.0
+            self.cpu.squeeze()  # the clients over their share lose CPU first
+        else:
+            self.cpu.relax()
+            if self.backoff:
+                self.backoff = self.backoff / 2 if self.backoff > 0.25 else 0.0
         self._late_max = 0.0
         self._window_start = now
 
