@@ -22,7 +22,7 @@ import time
 import types
 from typing import Any, Callable, Coroutine, Hashable, TypeVar
 
-from .pacing import cpu_timed
+from .pacing import cpu_timed, loop_cpu_clock
 
 T = TypeVar("T")
 
@@ -150,7 +150,7 @@ async def run_charged(account: Account, work: Callable[[], T], *, in_thread: boo
     """(work(), its CPU seconds), charged to `account`. In a thread, `estimate` is reserved
     before it starts, so the client's other sessions wait while it runs."""
     if not in_thread:
-        result, elapsed = cpu_timed(work)
+        result, elapsed = cpu_timed(work, loop_cpu_clock)
         account.charge(elapsed)
         return result, elapsed
     reserved = account.reserve(estimate)
@@ -161,9 +161,11 @@ async def run_charged(account: Account, work: Callable[[], T], *, in_thread: boo
 
 @types.coroutine
 def charged(coro: Coroutine[Any, Any, T], account: Account):  # type: ignore[no-untyped-def]
-    """Await `coro`, charging `account` the CPU it uses on this thread: each step between two
-    suspensions is timed, so the time other tasks run while it waits is not counted (work it
-    sends to a thread is charged there, see Session.in_thread)."""
+    """Await `coro`, charging `account` the CPU it uses on the event loop: each step between
+    two suspensions is timed, so the time other tasks run while it waits is not counted (work
+    it sends to a thread is charged there, see Session.in_thread). thread_time, not the loop
+    clock of the hot paths: messages are few, and the charge must not grow when the OS
+    preempts the process in the middle of one."""
     value: Any = None
     error: BaseException | None = None
     while True:

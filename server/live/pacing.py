@@ -231,12 +231,20 @@ class Pacer:
         self._seconds_per_snapshot = running_estimate(self._seconds_per_snapshot, cpu_seconds)
 
 
-def cpu_timed(work: Callable[[], T]) -> tuple[T, float]:
+def cpu_timed(work: Callable[[], T], clock: Callable[[], float] = time.thread_time) -> tuple[T, float]:
     """(work(), CPU seconds it took on this thread): in a thread, waiting for the GIL or a
-    core is not counted, so a busy server does not mistake a light network for a heavy one."""
-    start = time.thread_time()
+    core is not counted, so a busy server does not mistake a light network for a heavy one.
+
+    On the event loop's own thread pass `clock=loop_cpu_clock`: there the work runs alone, so
+    its wall time is its CPU time (unless the OS preempts the process), and thread_time is a
+    system call (measured 34 µs a call in this sandbox's VM, against 0.3 µs for perf_counter,
+    and twice per slice and per frame)."""
+    start = clock()
     result = work()
-    return result, time.thread_time() - start
+    return result, clock() - start
+
+
+loop_cpu_clock = time.perf_counter  # how work on the event loop's thread is timed (see cpu_timed)
 
 
 def running_estimate(old: float, measured: float) -> float:
