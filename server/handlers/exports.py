@@ -8,7 +8,6 @@ model file (engine.export.load_model checks everything before building anything)
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any, Callable
 
@@ -35,7 +34,7 @@ async def export(session: Session, fmt: str, class_names: list[str] | None = Non
     """Reply `export` with the file for `fmt`; ConfigError("model") if the network diverged."""
     filename, mime, build = FORMATS[fmt]
     async with session.lock:
-        content = await asyncio.to_thread(build, session, class_names)
+        content = await session.in_thread(lambda: build(session, class_names))  # charged to its client
     session.post(replies.export(fmt, filename=filename, mime=mime, content=content))
 
 

@@ -3,7 +3,6 @@ messages. Compare mode is the page's: it opens a second session for the right si
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Mapping
 
 from engine import ConfigError, Trainer
@@ -59,7 +58,7 @@ async def gradient_check(session: Session) -> None:
     async with session.lock:
         trainer = session.trainer
         # every parameter costs two loss evaluations: in a thread, so the server keeps serving
-        error = await asyncio.to_thread(trainer.gradient_check)
+        error = await session.in_thread(trainer.gradient_check)  # charged to its client
         n_params = min(int(trainer.network.params.size), GRADCHECK_PARAMS)
         n_train = int(trainer.points.train.sum())
         n_points = min(n_train or len(trainer.points.train), GRADCHECK_POINTS)
