@@ -31,7 +31,7 @@ CREDIT_SECONDS = 0.1  # an idle client may bank this much of its share, no more
 LEVEL_EVERY = 0.05  # the fair level is recomputed at most this often
 MIN_SHARE = 0.01  # nobody's share falls below this many cores, however many clients
 MIN_CAPACITY = 0.1  # squeezing never assumes less CPU than this
-TYPICAL_ROOM = 1.5  # the level stays at least this many times the median client's usage
+TYPICAL_ROOM = 3.0  # the level stays at least this many times the median client's usage
 
 
 class Account:
@@ -120,9 +120,12 @@ class FairShare:
 
     def squeeze(self) -> None:
         """Frames run late: the process gets less CPU than assumed (a busy machine), so assume
-        a little less than all its clients use now; the greedy ones lose it, the light keep theirs."""
-        now = self.clock()
-        self.capacity = max(MIN_CAPACITY, 0.8 * min(self.capacity, sum(self._rates(now))))
+        a little less than all its clients use now; the greedy ones lose it, the light keep
+        theirs. Only while some client uses far more than the typical one."""
+        rates = self._rates(self.clock())
+        if len(rates) < 2 or max(rates) <= TYPICAL_ROOM * statistics.median(rates):
+            return  # nobody stands out: squeezing would only slow everyone down
+        self.capacity = max(MIN_CAPACITY, 0.8 * min(self.capacity, sum(rates)))
         self._level_at = -math.inf
 
     def relax(self) -> None:

@@ -11,10 +11,10 @@ else asks them:
 - `next_frame_due(last_sent, playing)`: when the sender should build the next frame.
 
 The pace is kept in time: a paced session earns credit at `epochs_per_second` × batches per
-epoch, capped at CREDIT_SECONDS of it, but it is only owed a slice once a frame interval's
-worth has piled up, and then one slice trains all of it (as far as the scheduler's budget
+epoch, capped at CREDIT_SECONDS of it, but it is only owed a slice once half a frame
+interval's worth has piled up (or just before a frame is due), and then one slice trains all of it (as far as the scheduler's budget
 allows; a slice cut short is owed again at once). So a session playing at 60 epochs and 30
-frames a second is woken about 30 times a second, not once per mini-batch, and trains exactly
+frames a second is woken about 60 times a second, not once per mini-batch (1,500), and trains exactly
 the same batches in the same order (`trainer.step(n)` is n single steps).
 Running estimates of a batch's and a snapshot's CPU time (refined by every slice and frame)
 decide what runs in a thread and cap a huge network's share of a core. A different policy
@@ -37,6 +37,10 @@ HEAVY_SECONDS = 0.004  # a single engine call predicted to take longer runs in a
 FRAME_CPU_SHARE = 0.25
 TRAIN_CPU_SHARE = 0.5
 CREDIT_SECONDS = 0.25  # a paced session that falls behind may catch up this much at most
+# a paced session is owed a slice this many times per frame interval: twice, so that progress is
+# there when a frame is due even when the event loop wakes late (once, a late wake-up delays the
+# frame and every frame after it)
+SLICES_PER_FRAME = 2
 FRAME_LEAD_SECONDS = 0.003  # a paced slice runs this long before the frame that shows it is due
 
 
@@ -69,7 +73,7 @@ class Pacer:
         self._frame_wanted_at: float | None = None  # a frame is owed now (after a change)
         self._progressed = False  # trained since the last frame
         self._progressed_at = 0.0  # when training first progressed after the last frame
-        self._frame_taken_at: float | None = None  # when the last frame was built
+        self._frame_grid: float | None = None  # when the sender's next frame is due, while playing
 
     def configure(self, epochs_per_second: float, fps: int) -> None:
         """The session's pace keys (0 epochs per second: as fast as the server allows)."""
@@ -127,16 +131,17 @@ class Pacer:
         if math.isinf(owed):
             return rest
         rate = self.epochs_per_second * self._batches_per_epoch()
-        wanted = 1.0 if self._cut_short else min(max(1.0, rate / self.fps), self._credit_cap(rate))
+        wanted = 1.0 if self._cut_short else min(max(1.0, rate / (SLICES_PER_FRAME * self.fps)),
+                                                  self._credit_cap(rate))
         if owed >= wanted:
             return rest
         until = (wanted - owed) / rate
-        if self._frame_taken_at is not None and not self._progressed:
-            # the next frame waits for progress: train what is owed just before it is due, so
-            # that training and frames keep step (no frame interval without training)
-            interval = 1.0 / self.fps
-            frame_due = self._frame_taken_at + interval - min(FRAME_LEAD_SECONDS, interval / 4) - now
-            until = min(until, max(frame_due, (1.0 - owed) / rate))
+        if self._frame_grid is not None and not self._progressed:
+            # the next frame waits for progress: train what is owed just before it is due (on
+            # the sender's grid of due times, so one late wake-up does not shift the ones after),
+            # so that training and frames keep step
+            lead = min(FRAME_LEAD_SECONDS, 0.25 / self.fps)
+            until = min(until, max(self._frame_grid - lead - now, (1.0 - owed) / rate))
         return max(rest, until)
 
     @staticmethod
@@ -200,7 +205,6 @@ class Pacer:
         progress."""
         self._frame_wanted_at = None
         self._progressed = False
-        self._frame_taken_at = self._clock()
 
     def next_frame_due(self, last_sent: float, playing: bool) -> float | None:
         """When the next frame should go out (clock time), or None if none is owed.
@@ -210,10 +214,11 @@ class Pacer:
         """
         if self._frame_wanted_at is not None:
             return self._frame_wanted_at
+        interval = 1.0 / self.fps
+        if math.isfinite(self._seconds_per_snapshot):
+            interval = max(interval, self._seconds_per_snapshot / FRAME_CPU_SHARE)
+        self._frame_grid = last_sent + interval if playing and math.isfinite(last_sent) else None
         if playing and self._progressed:
-            interval = 1.0 / self.fps
-            if math.isfinite(self._seconds_per_snapshot):
-                interval = max(interval, self._seconds_per_snapshot / FRAME_CPU_SHARE)
             return max(last_sent + interval, self._progressed_at)
         return None
 
