@@ -3,7 +3,7 @@
 Exports are built from the session's trainer under its lock, in a thread (a big network's
 weights as text take a while), and go back as one `export` reply whose `content` the page
 turns into a download. `load_model` replaces the whole session with a model file's
-(engine.export.load_model checks everything before changing anything).
+(engine.export.trainer_from_model builds it aside; nothing changes unless it is complete).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 from typing import Any, Callable
 
 from engine.csvdata import to_csv
-from engine.export import load_model, model_to_dict, numpy_script, pytorch_code
+from engine.export import model_to_dict, numpy_script, pytorch_code, trainer_from_model
 
 from .session import Session
 
@@ -43,5 +43,6 @@ async def load(session: Session, model: dict[str, Any]) -> None:
     The run continues from the file's epoch; playing or paused stays as it was.
     """
     async with session.lock:
-        await asyncio.to_thread(load_model, session.trainer, model)
+        trainer = await asyncio.to_thread(trainer_from_model, model, max_points=session.trainer.max_points)
+        session.trainer = trainer  # complete, or the line above raised and nothing changed
         session.restarted(["data", "network", "optimizer"], data=True)

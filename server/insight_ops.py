@@ -7,7 +7,7 @@ import asyncio
 
 from engine import ConfigError
 from engine.gradcheck import PASS_THRESHOLD
-from engine.lessons import apply_lesson
+from engine.lessons import lesson_trainer
 from engine.trainer import GRADCHECK_PARAMS, GRADCHECK_POINTS
 
 from .hidden_view import HiddenView
@@ -18,15 +18,18 @@ from .session import Session
 async def lesson(session: Session, lesson_id: str, side: str) -> None:
     """Set the session to one side of a lesson; its pacing (play, epochs, early stopping) too.
 
-    Unknown ids raise ConfigError("id") (error code unknown_lesson); a right side asked of a
-    lesson without compare raises ConfigError("side") (engine.lessons.apply_lesson, before
-    anything changes).
+    Unknown ids raise ConfigError("id", code="unknown_lesson"); a right side asked of a
+    lesson without compare raises ConfigError("side") (engine.lessons.lesson_trainer, which
+    builds the new trainer aside: nothing changes unless it is complete).
     """
     chosen = session.lessons.get(lesson_id)
     if chosen is None:
-        raise ConfigError("id", f"unknown lesson {lesson_id!r}; allowed: {', '.join(session.lessons) or 'none'}")
+        ids = ", ".join(session.lessons) or "none"
+        raise ConfigError("id", f"unknown lesson {lesson_id!r}; allowed: {ids}", code="unknown_lesson", allowed=ids)
     async with session.lock:
-        reset = apply_lesson(session.trainer, chosen, side)
+        trainer, reset = lesson_trainer(chosen, side, previous=session.trainer.config,
+                                        max_points=session.trainer.max_points)
+        session.trainer = trainer
         session.pace = {**session.pace, "early_stopping": chosen["early_stopping"] or 0}
         session.run.set_patience(session.pace["early_stopping"])
         session.playing = bool(chosen["play"])

@@ -293,7 +293,8 @@ class Session:
         have = 0 if clear else max(0, len(self.trainer.points) - len(remove or []))
         if have + len(add) > self.max_points:
             raise ConfigError("points", f"too many points: {have} + {len(add)} would exceed the limit "
-                                        f"of {self.max_points} points per session")
+                                        f"of {self.max_points} points per session", code="too_many_points",
+                              allowed=f"0..{self.max_points}")
 
     def fail(self, message: str) -> None:
         """Stop training after a server-side error and tell the client (nothing is raised)."""
