@@ -14,7 +14,7 @@ so it is computed from z by `maxout_mask`.
 
 Pictures (the float32 grids of a snapshot) may use `picture` instead of `forward`: for tanh and
 sigmoid a rational approximation built from multiplies and adds, accurate to 4.8e-5 (far below
-a colour step) and twice as fast as np.tanh here, where float32 tanh costs ~7 ns per value.
+a colour step) and cheaper than np.tanh (docs/benchmarks.md).
 Training and losses always use the exact `forward`.
 """
 
@@ -113,7 +113,7 @@ def _horner(coefficients, s, out):
 
 def fast_tanh(z, out, s, q):
     """tanh(z) within 4.8e-5 using only cheap ufuncs; `s`, `q` are scratch arrays like z (z may be out)."""
-    # np.clip, not minimum + maximum: those two are scalar loops here, four times slower than clip.
+    # np.clip, not minimum + maximum: those two are scalar loops here, much slower than clip.
     np.clip(z, -_TANH_LIMIT, _TANH_LIMIT, out=out)
     np.multiply(out, out, out=s)
     np.multiply(out, _horner(_TANH_P, s, q), out=out)

@@ -25,3 +25,8 @@ class ConfigError(ValueError):
         self.code = code
         self.line = line
         self.allowed = allowed
+
+    def inside(self, key: str, where: str) -> "ConfigError":
+        """This refusal as part of a larger input `key` (a model file, say), found at `where`
+        in it: message "<where>: <message>", with the same code, line and allowed."""
+        return ConfigError(key, f"{where}: {self.message}", code=self.code, line=self.line, allowed=self.allowed)

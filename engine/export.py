@@ -148,7 +148,7 @@ def trainer_from_model(data: Any, *, max_points: int = 5000) -> Trainer:
     try:
         config = validate_config(data.get("config"))
     except ConfigError as e:
-        raise _fail(f"config.{e.key}: {e.message}", e.allowed) from None
+        raise e.inside("model", f"config.{e.key}") from None
     epoch, iteration = _count(data, "epoch"), _count(data, "iteration")
 
     want_w, want_b = zip(*layer_shapes(config))  # the shapes the weights must have
@@ -163,7 +163,7 @@ def trainer_from_model(data: Any, *, max_points: int = 5000) -> Trainer:
         try:
             points = check_points(np.column_stack([xy, label]), label_classes(config))
         except ConfigError as e:
-            raise _fail(f"points: {e.message}", e.allowed) from None
+            raise e.inside("model", "points") from None
         if len(label) > max_points:
             raise ConfigError("model", f"points: {len(label)} points; allowed: at most {max_points} per session",
                               code="too_many_points", allowed=f"0..{max_points}")

@@ -52,13 +52,18 @@ _OPTIONAL = ("compare", "points", "weights", "compare_points", "compare_weights"
 class LessonError(ConfigError):
     """A lesson file that is not valid; names the file and the key inside it."""
 
-    def __init__(self, source: str, key: str, message: str):
-        super().__init__(key, message)
+    def __init__(self, source: str, key: str, message: str, **fields: Any):
+        super().__init__(key, message, **fields)
         self.source = source
         self.args = (f"{source}: {key}: {message}",)
 
     def __str__(self) -> str:
         return self.args[0]
+
+    @classmethod
+    def of(cls, source: str, key: str, error: ConfigError) -> "LessonError":
+        """`error` (found in lesson file `source` at `key`) as a LessonError, fields kept."""
+        return cls(source, key, error.message, code=error.code, line=error.line, allowed=error.allowed)
 
 
 def load_lessons(folder: str | Path | None = None) -> list[dict[str, Any]]:
@@ -193,7 +198,7 @@ def _config(source: str, where: str, partial: Any) -> dict[str, Any]:
     try:
         return validate_config(partial)
     except ConfigError as exc:
-        raise LessonError(source, f"{where}.{exc.key}", exc.message) from None
+        raise LessonError.of(source, f"{where}.{exc.key}", exc) from None
 
 
 def _texts(source: str, key: str, value: Any) -> dict[str, str]:
@@ -246,7 +251,7 @@ def _points(source: str, key: str, value: Any, config: Mapping[str, Any]) -> lis
     try:
         return check_points(value, label_classes(config)).tolist()
     except ConfigError as exc:
-        raise LessonError(source, key, exc.message) from None
+        raise LessonError.of(source, key, exc) from None
 
 
 def _weights(source: str, key: str, value: Any, config: Mapping[str, Any]) -> dict[str, list] | None:

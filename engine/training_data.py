@@ -35,8 +35,8 @@ class TrainingData:
         self.x[:-1] = columns.T
         self.labels = points.label[order]
         self.t = np.ascontiguousarray(network.encode(self.labels).T)
-        # float64 tanh costs five times more than float32 here, and the evaluation's losses
-        # are only shown; training stays float64.
+        # float32 tanh is much cheaper than float64, and the evaluation's losses are only
+        # shown; training stays float64.
         self.x32, self.t32 = self.x.astype(np.float32), self.t.astype(np.float32)
         self._x_rows = self.x[:, :self.n_train].T.copy()
         self._t_rows = self.t[:, :self.n_train].T.copy()

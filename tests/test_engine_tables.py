@@ -67,3 +67,14 @@ def test_csv_refusals_carry_the_line_as_a_field():
     with pytest.raises(ConfigError) as e:
         parse_csv(b"1,1,0\n2,2,1\n3,3,0\n", problem="classification", max_points=2)
     assert (e.value.code, e.value.line, e.value.allowed) == ("bad_csv", 3, "0..2 points")
+
+
+def test_an_error_inside_a_model_file_keeps_its_fields():
+    from engine.export import model_to_dict, trainer_from_model
+
+    data = model_to_dict(Trainer({"seed": 1}))
+    data["config"]["learning_rate"] = -1
+    with pytest.raises(ConfigError) as e:
+        trainer_from_model(data)
+    assert e.value.key == "model" and e.value.message.startswith("config.learning_rate: ")
+    assert (e.value.code, e.value.allowed) == ("invalid_value", "a number > 0 and <= 10")
