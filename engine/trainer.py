@@ -41,7 +41,7 @@ History = list[tuple[int, float, float]]
 
 _SHUFFLE_STREAM = 2  # the trainer's own random stream (order, dropout, input noise) per seed
 GRADCHECK_POINTS = 20
-GRADCHECK_PARAMS = 500  # beyond, an evenly spread sample: about a second for the largest network
+GRADCHECK_PARAMS = 500  # beyond, an evenly spread sample, so the largest network's check stays short
 
 
 class Trainer:

@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from engine import Trainer
+from engine import Snapshot, Trainer
 from engine.insight import EarlyStopping, gradient_ratio
 from engine.lessons import lesson_by_id, lesson_trainer, load_lessons
 
@@ -22,7 +22,7 @@ def side(lesson_id: str, which: str = "left") -> Trainer:
     return lesson_trainer(lesson_by_id(lesson_id, LESSONS), which)[0]
 
 
-def both(lesson_id: str, epochs: int) -> tuple[dict, dict]:
+def both(lesson_id: str, epochs: int) -> tuple[Snapshot, Snapshot]:
     """Train both sides for `epochs`; return their snapshots (small grids: only numbers are checked)."""
     snaps = []
     for which in ("left", "right"):
