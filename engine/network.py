@@ -25,7 +25,7 @@ from .layout import Layout, ParamList
 from .regularization import dropout_mask
 from .workspace import Workspace
 
-__all__ = ["Call", "Layout", "Network", "ParamList", "Workspace", "check_sizes", "run"]
+__all__ = ["Call", "Network", "check_sizes", "run"]
 
 
 Call = tuple[Callable[..., Any], tuple]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
@@ -244,10 +244,6 @@ def _symmetric(*arrays: np.ndarray) -> Range:
     return (-m, m)
 
 
-def snapshot_numbers(snap: Snapshot) -> dict[str, Any]:
-    """The snapshot's numbers without pictures or parameters (as model files record them)."""
-    return {name: getattr(snap, name) for name in NUMBER_FIELDS}
-
-
+# The snapshot fields that are plain numbers (what model files record as metrics).
 NUMBER_FIELDS = ("n_classes", "train_loss", "test_loss", "train_accuracy", "test_accuracy", "class_accuracy",
                  "dead_fraction", "penalty", "grad_norms", "diverged", "diverged_epoch")
