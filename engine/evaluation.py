@@ -17,7 +17,7 @@ from .training_data import TrainingData
 from .workspace import Workspace
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Evaluation:
     """One forward pass over all points (training points first) and the losses it gives.
 
