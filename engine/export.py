@@ -12,10 +12,14 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .activations import ACTIVATIONS
 from .config import ConfigError, validate_config
 from .datasets import check_points, label_classes
 from .features import FEATURE_EXPRESSIONS
 from .float_range import ALLOWED, outside_float32_range
+from .losses import OUTPUTS
+from .shapes import layer_shapes
+from .snapshot import NUMBER_FIELDS
 from .trainer import Trainer
 
 FORMAT = "nn-playground-model"
@@ -56,9 +60,7 @@ def _plain(value: Any) -> Any:
 def _metrics(trainer: Any) -> dict[str, Any]:
     """The numbers of a snapshot (losses, accuracies, penalty, ...) without grids or arrays."""
     snap = trainer.snapshot(grid=2, unit_grid=2)  # the smallest grids: only the numbers are kept
-    skip = {"epoch", "iteration", "weights", "biases", "output", "units", "features", "output_range"}
-    return {k: _plain(v) for k, v in snap.items()
-            if k not in skip and (_plain(v) is not None or v is None)}
+    return {name: _plain(getattr(snap, name)) for name in NUMBER_FIELDS}
 
 
 # --- model JSON ---------------------------------------------------------------------------------------
@@ -88,8 +90,8 @@ def model_to_dict(trainer: Any) -> dict[str, Any]:
     return data
 
 
-def _fail(message: str) -> ConfigError:
-    return ConfigError("model", message)
+def _fail(message: str, allowed: str | None = None) -> ConfigError:
+    return ConfigError("model", message, allowed=allowed)
 
 
 def _array(value: Any, where: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -125,58 +127,49 @@ def _check_points(raw: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return xy, label, np.array(train, dtype=bool)
 
 
-def load_model(trainer: Any, data: Any) -> None:
-    """Load a `model_to_dict` export into `trainer`: same config, weights, counters (and points).
+def trainer_from_model(data: Any, *, max_points: int = 5000) -> Trainer:
+    """A new Trainer from a `model_to_dict` export: same config, weights, counters (and points).
 
-    Everything is checked before anything changes, so a bad file leaves the session as it was;
-    errors are ConfigError("model", "<where>: <what>"). The optimizer state (momentum, Adam's
-    moments) and the shuffling stream start afresh; "metrics" is informational and not read.
+    The file is checked whole and nothing else is touched, so a server replaces its trainer
+    with the result only when it is complete; errors are ConfigError("model",
+    "<where>: <what>"). The optimizer state (momentum, Adam's moments) and the shuffling
+    stream start afresh; "metrics" is informational and not read.
     """
     if not isinstance(data, Mapping):
         raise _fail("expected a JSON object as written by the model download")
     if data.get("format") != FORMAT:
-        raise _fail(f"format: expected {FORMAT!r}, got {data.get('format')!r}")
+        raise _fail(f"format: expected {FORMAT!r}, got {data.get('format')!r}", repr(FORMAT))
     if data.get("format_version") != FORMAT_VERSION:
-        raise _fail(f"format_version: {data.get('format_version')!r} is not supported; allowed: {FORMAT_VERSION}")
+        raise _fail(f"format_version: {data.get('format_version')!r} is not supported; allowed: {FORMAT_VERSION}",
+                    str(FORMAT_VERSION))
     allowed = {"format", "format_version", "config", "weights", "biases", "epoch", "iteration", "metrics", "points"}
     unknown = sorted(set(data) - allowed)
     if unknown:
-        raise _fail(f"{unknown[0]}: unknown key; allowed keys: {', '.join(sorted(allowed))}")
+        raise _fail(f"{unknown[0]}: unknown key; allowed keys: {', '.join(sorted(allowed))}", ", ".join(sorted(allowed)))
     try:
         config = validate_config(data.get("config"))
     except ConfigError as e:
-        raise _fail(f"config.{e.key}: {e.message}") from None
+        raise e.inside("model", f"config.{e.key}") from None
     epoch, iteration = _count(data, "epoch"), _count(data, "iteration")
 
-    fresh = Trainer(config, max_points=trainer.max_points)  # builds the shapes the weights must have
-    want_w = [w.shape for w in fresh.network.weights]
-    want_b = [b.shape for b in fresh.network.biases]
+    want_w, want_b = zip(*layer_shapes(config))  # the shapes the weights must have
     for key, want in (("weights", want_w), ("biases", want_b)):
         if not isinstance(data.get(key), list) or len(data[key]) != len(want):
             raise _fail(f"{key}: expected a list of {len(want)} layers for this config")
     weights = [_array(w, f"weights[{i}]", s) for i, (w, s) in enumerate(zip(data["weights"], want_w))]
     biases = [_array(b, f"biases[{i}]", s) for i, (b, s) in enumerate(zip(data["biases"], want_b))]
-    points = None
+    points = train = None
     if config["dataset"] == "custom" and "points" in data:
         xy, label, train = _check_points(data["points"])
         try:
-            check_points(np.column_stack([xy, label]), label_classes(config))
+            points = check_points(np.column_stack([xy, label]), label_classes(config))
         except ConfigError as e:
-            raise _fail(f"points: {e.message}") from None
-        if len(label) > trainer.max_points:
-            raise _fail(f"points: {len(label)} points; allowed: at most {trainer.max_points} per session")
-        points = (xy, label, train)
-
-    # Build the whole session aside, then move it into `trainer` in one step (as Trainer.update
-    # does), so the server's reference to the trainer stays valid and a failure changes nothing.
-    if points is not None:
-        xy, label, train = points
-        fresh.set_points(np.column_stack([xy, label]), train)
-    fresh.network.weights = weights
-    fresh.network.biases = biases
-    fresh.epoch, fresh.iteration = epoch, iteration
-    trainer.__dict__.clear()
-    trainer.__dict__.update(fresh.__dict__)
+            raise e.inside("model", "points") from None
+        if len(label) > max_points:
+            raise ConfigError("model", f"points: {len(label)} points; allowed: at most {max_points} per session",
+                              code="too_many_points", allowed=f"0..{max_points}")
+    return Trainer.from_state(config, points=points, train=train, weights=weights, biases=biases,
+                              epoch=epoch, iteration=iteration, max_points=max_points)
 
 
 # --- code generation --------------------------------------------------------------------------------
@@ -199,40 +192,21 @@ def _feature_lines(desc: Mapping[str, Any]) -> str:
     return ", ".join(FEATURE_EXPRESSIONS[name] for name in desc["features"])
 
 
-# NumPy source of each activation (applied to a (n, units) array z).
-NUMPY_ACTIVATIONS = {
-    "linear": "z",
-    "identity": "z",
-    "sigmoid": "0.5 * np.tanh(0.5 * z) + 0.5",  # the logistic function, without overflow warnings
-    "tanh": "np.tanh(z)",
-    "relu": "np.maximum(z, 0.0)",
-    "leaky_relu": "np.where(z > 0, z, {slope!r} * z)",
-    "elu": "np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))",
-    "maxout": "np.maximum(*np.split(z, 2, axis=1))",
-    "softmax": "(lambda e: e / e.sum(axis=1, keepdims=True))(np.exp(z - z.max(axis=1, keepdims=True)))",
-}
-
-TORCH_ACTIVATIONS = {
-    "linear": "z",
-    "identity": "z",
-    "sigmoid": "torch.sigmoid(z)",
-    "tanh": "torch.tanh(z)",
-    "relu": "torch.relu(z)",
-    "leaky_relu": "F.leaky_relu(z, {slope!r})",
-    "elu": "F.elu(z)",
-    "maxout": "torch.maximum(*z.chunk(2, dim=1))",
-    "softmax": "torch.softmax(z, dim=1)",
-}
+def _source(name: str, language: str) -> str:
+    """The export source of activation `name` (a hidden layer's or the output's) in "numpy" or
+    "torch": each entry of engine.activations.ACTIVATIONS and engine.losses.OUTPUTS carries it."""
+    entry = ACTIVATIONS.get(name) or OUTPUTS[name]
+    return getattr(entry, language)
 
 
-def _activation_branches(desc: Mapping[str, Any], table: Mapping[str, str], indent: str) -> str:
+def _activation_branches(desc: Mapping[str, Any], language: str, indent: str) -> str:
     """An if/elif chain over the activation names this network uses (and only those)."""
     lines, used = [], []
     for name in desc["activations"]:
         if name not in used:
             used.append(name)
     for i, name in enumerate(used):
-        body = table[name].format(slope=desc["leaky_slope"])
+        body = _source(name, language).format(slope=desc["leaky_slope"])
         lines.append(f"{indent}{'if' if i == 0 else 'elif'} name == {name!r}:\n{indent}    return {body}")
     lines.append(f"{indent}raise ValueError(name)")
     return "\n".join(lines)
@@ -274,7 +248,7 @@ def features(xy):
 
 
 def activate(name, z):
-{_activation_branches(desc, NUMPY_ACTIVATIONS, "    ")}
+{_activation_branches(desc, "numpy", "    ")}
 
 
 def predict(xy):
@@ -309,7 +283,7 @@ ACTIVATIONS = {desc["activations"]!r}  # one per layer; the last is the output's
 {_parameters(desc)}
 
 def activate(name, z):
-{_activation_branches(desc, TORCH_ACTIVATIONS, "    ")}
+{_activation_branches(desc, "torch", "    ")}
 
 
 class PlaygroundNet(nn.Module):

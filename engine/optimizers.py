@@ -15,6 +15,7 @@ from typing import Optional
 
 import numpy as np
 
+from .errors import ConfigError
 from .regularization import Penalty
 
 EPS = 1e-8
@@ -149,5 +150,6 @@ def make_optimizer(name: str, size: int, **settings) -> Optimizer:
     try:
         cls = OPTIMIZERS[name]
     except KeyError:
-        raise ValueError(f"optimizer: {name!r} is not allowed; allowed: {', '.join(OPTIMIZERS)}") from None
+        raise ConfigError("optimizer", f"{name!r} is not allowed; allowed: {', '.join(OPTIMIZERS)}",
+                          allowed=", ".join(OPTIMIZERS)) from None
     return cls(size, **settings)

@@ -26,18 +26,10 @@ class Route:
 
     model: type[Message]
     handle: Callable[[Session, Any], Awaitable[None] | None]
-    error_code: str | Callable[[ConfigError], str] = "invalid_value"  # for a ConfigError it raises
+    error_code: str | None = None  # for a ConfigError it raises: this code, or None for the error's own
 
     def code_for(self, exc: ConfigError) -> str:
-        return self.error_code(exc) if callable(self.error_code) else self.error_code
-
-
-def _points_error(exc: ConfigError) -> str:
-    return "too_many_points" if exc.key == "points" and "too many" in exc.message else "invalid_value"
-
-
-def _lesson_error(exc: ConfigError) -> str:
-    return "unknown_lesson" if exc.key == "id" else "invalid_value"
+        return self.error_code or exc.code
 
 
 HANDLERS: dict[str, Route] = {
@@ -48,13 +40,12 @@ HANDLERS: dict[str, Route] = {
     "reset": Route(ResetMessage, lambda s, m: s.reset()),
     "regenerate": Route(RegenerateMessage, lambda s, m: s.regenerate()),
     "snapshot": Route(SnapshotMessage, lambda s, m: s.want_frame()),
-    "points": Route(PointsMessage, lambda s, m: s.edit_points(m.add, m.remove, m.clear, m.train),
-                    _points_error),
+    "points": Route(PointsMessage, lambda s, m: s.edit_points(m.add, m.remove, m.clear, m.train)),
     "set_weight": Route(SetWeightMessage, lambda s, m: s.set_parameter("set_weight", m.layer, m.i, m.j, m.value)),
     "set_bias": Route(SetBiasMessage, lambda s, m: s.set_parameter("set_bias", m.layer, m.j, m.value)),
     "export": Route(ExportMessage, lambda s, m: exports.export(s, m.format, m.class_names)),
     "load_model": Route(LoadModelMessage, lambda s, m: exports.load(s, m.model), "invalid_model"),
-    "lesson": Route(LessonMessage, lambda s, m: insight.lesson(s, m.id, m.side), _lesson_error),
+    "lesson": Route(LessonMessage, lambda s, m: insight.lesson(s, m.id, m.side)),
     "hidden_space": Route(HiddenSpaceMessage, lambda s, m: insight.hidden_space(s, m.layer, m.units)),
     "gradient_check": Route(GradientCheckMessage, lambda s, m: insight.gradient_check(s)),
 }
@@ -71,5 +62,4 @@ async def dispatch(session: Session, text: str) -> None:
         if inspect.isawaitable(result):
             await result
     except ConfigError as exc:
-        raise ProtocolError(route.code_for(exc), exc.message if exc.message.startswith(exc.key) else f"{exc.key}: {exc.message}",
-                            field=exc.key) from None
+        raise ProtocolError(route.code_for(exc), str(exc), field=exc.key) from None

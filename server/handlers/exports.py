@@ -2,8 +2,8 @@
 
 Exports are built from the session's trainer under its lock, in a thread (a big network's
 weights as text take a while), and go back as one `export` reply whose `content` the page
-turns into a download. `load_model` replaces the session's trainer with one built from a
-model file (engine.export.load_model checks everything before building anything).
+turns into a download. `load_model` replaces the session's trainer with the one
+engine.export.trainer_from_model builds from a model file (nothing changes unless it is complete).
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ import asyncio
 import json
 from typing import Any, Callable
 
-from engine import Trainer
 from engine.csvdata import to_csv
-from engine.export import load_model, model_to_dict, numpy_script, pytorch_code
+from engine.export import model_to_dict, numpy_script, pytorch_code, trainer_from_model
 
 from ..live.session import Session
 from ..wire import replies
@@ -44,13 +43,5 @@ async def load(session: Session, model: dict[str, Any]) -> None:
 
     The run continues from the file's epoch; playing or paused stays as it was.
     """
-    await session.replace_trainer(lambda live: (loaded_trainer(live, model), ["data", "network", "optimizer"]))
-
-
-def loaded_trainer(live: Trainer, model: dict[str, Any]) -> Trainer:
-    """A new trainer as the model file describes it (same points limit as `live`, which is
-    not changed); ConfigError("model", ...) if the file is invalid."""
-    # engine.export.load_model fills the trainer it is given: give it a new one, not the live one
-    fresh = Trainer(max_points=live.max_points)
-    load_model(fresh, model)
-    return fresh
+    await session.replace_trainer(
+        lambda live: (trainer_from_model(model, max_points=live.max_points), ["data", "network", "optimizer"]))

@@ -4,11 +4,10 @@ messages. Compare mode is the page's: it opens a second session for the right si
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Mapping
 
-from engine import ConfigError, Trainer
+from engine import ConfigError
 from engine.gradcheck import PASS_THRESHOLD
-from engine.lessons import apply_lesson
+from engine.lessons import lesson_trainer
 from engine.trainer import GRADCHECK_PARAMS, GRADCHECK_POINTS
 
 from ..live.hidden_view import HiddenView
@@ -19,28 +18,18 @@ from ..wire import replies
 async def lesson(session: Session, lesson_id: str, side: str) -> None:
     """Set the session to one side of a lesson; its pacing (play, epochs, early stopping) too.
 
-    Unknown ids raise ConfigError("id") (error code unknown_lesson); a right side asked of a
-    lesson without compare raises ConfigError("side") (engine.lessons.apply_lesson), and the
-    session stays as it was: the lesson's trainer is built beside the live one.
+    Unknown ids raise ConfigError("id", code="unknown_lesson"); a right side asked of a
+    lesson without compare raises ConfigError("side") (engine.lessons.lesson_trainer, which
+    builds the new trainer beside the live one: the session stays as it was).
     """
     chosen = session.lessons.get(lesson_id)
     if chosen is None:
-        raise ConfigError("id", f"unknown lesson {lesson_id!r}; allowed: {', '.join(session.lessons) or 'none'}")
+        ids = ", ".join(session.lessons) or "none"
+        raise ConfigError("id", f"unknown lesson {lesson_id!r}; allowed: {ids}", code="unknown_lesson", allowed=ids)
     start = LessonStart(lesson_id, side, play=bool(chosen["play"]), epochs=chosen["epochs"],
                         early_stopping=chosen["early_stopping"] or 0)
-    await session.replace_trainer(lambda live: lesson_trainer(live, chosen, side), start)
-
-
-def lesson_trainer(live: Trainer, chosen: Mapping[str, Any], side: str) -> tuple[Trainer, list[str]]:
-    """A new trainer set up for one side of `chosen`, and the parts that differ from `live`'s
-    (as apply_lesson reports them); `live` is not changed.
-
-    It starts from `live`'s config: apply_lesson lists "data" only when the data keys
-    changed, and a lesson that keeps them keeps their (generated) points. Custom points
-    never carry over: a lesson on "custom" data brings its own (engine.lessons checks that).
-    """
-    fresh = Trainer(live.config, max_points=live.max_points)
-    return fresh, apply_lesson(fresh, chosen, side)
+    await session.replace_trainer(
+        lambda live: lesson_trainer(chosen, side, previous=live.config, max_points=live.max_points), start)
 
 
 async def hidden_space(session: Session, layer: int | None, units: list[int] | None) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from engine import Trainer
+from engine.snapshot import Snapshot
 
 from ..wire import frames
 from ..wire.numbers import finite
@@ -64,23 +65,23 @@ class FrameContent:
         # after any change the client sees its effect on units and weights at once
         with_extras = self.built % self._extras_every == 0 or self.features_stale or version != self._extras_version
         if self.features_stale:
-            arrays.append(frames.grid("features", snap["features"]))
+            arrays.append(frames.grid("features", snap.features))
             self.features_stale = False
         if with_extras:
             extras = []
-            if snap["units"]:
-                extras.append(frames.grid("units", np.concatenate(snap["units"]), *units_range(snap)))
-            extras += [frames.floats(f"weights.{i}", w) for i, w in enumerate(snap["weights"])]
-            extras += [frames.floats(f"biases.{i}", b) for i, b in enumerate(snap["biases"])]
+            if snap.units:
+                extras.append(frames.grid("units", np.concatenate(snap.units), *units_range(snap)))
+            extras += [frames.floats(f"weights.{i}", w) for i, w in enumerate(snap.weights)]
+            extras += [frames.floats(f"biases.{i}", b) for i, b in enumerate(snap.biases)]
             size = sum(len(a.data) for a in extras)
             # send units and weights only as often as their share of the bandwidth allows
             self._extras_every = max(1, math.ceil(size * fps / EXTRAS_BYTES_PER_SECOND))
             arrays += extras
             self._extras_version = version
-        header = {"type": "frame", "epoch": snap["epoch"], "iteration": snap["iteration"],
-                  "version": version, "history": self._history, "output_kind": snap["output_kind"],
-                  "problem": snap["problem"], "n_classes": snap["n_classes"], "metrics": metrics(snap),
-                  "diverged": bool(snap["diverged"]), "early_stopping": early_stopping}
+        header = {"type": "frame", "epoch": snap.epoch, "iteration": snap.iteration,
+                  "version": version, "history": self._history, "output_kind": snap.output_kind,
+                  "problem": snap.problem, "n_classes": snap.n_classes, "metrics": metrics(snap),
+                  "diverged": bool(snap.diverged), "early_stopping": early_stopping}
         if hidden is not None:
             header["hidden_space"], hidden_arrays = hidden.encode(trainer)
             arrays += hidden_arrays
@@ -90,37 +91,37 @@ class FrameContent:
         return frame
 
 
-def output_grid(snap: dict[str, Any]) -> frames.EncodedArray:
+def output_grid(snap: Snapshot) -> frames.EncodedArray:
     """The output array with the fixed range of its kind (so colours mean the same always)."""
-    kind = snap["output_kind"]
+    kind = snap.output_kind
     if kind == "binary":
-        return frames.grid("output", snap["output"], -1.0, 1.0)
+        return frames.grid("output", snap.output, -1.0, 1.0)
     if kind == "multiclass":
-        return frames.grid("output", snap["output"], 0.0, 1.0)
-    lo, hi = snap["output_range"]
-    return frames.grid("output", snap["output"], lo, hi)
+        return frames.grid("output", snap.output, 0.0, 1.0)
+    lo, hi = snap.output_range
+    return frames.grid("output", snap.output, lo, hi)
 
 
-def units_range(snap: dict[str, Any]) -> tuple[float, float]:
+def units_range(snap: Snapshot) -> tuple[float, float]:
     """One range over all layers (the protocol has one lo/hi per array)."""
-    ranges = [r for r in snap["unit_ranges"] if r is not None]
+    ranges = [r for r in snap.unit_ranges if r is not None]
     if not ranges:
         return (-1.0, 1.0)
     return (min(float(r[0]) for r in ranges), max(float(r[1]) for r in ranges))
 
 
-def metrics(snap: dict[str, Any]) -> dict[str, Any]:
+def metrics(snap: Snapshot) -> dict[str, Any]:
     """The frame header's `metrics`: plain JSON numbers, null where undefined or not finite."""
     def num(v: Any) -> float | None:
         return None if v is None else finite(v)
 
-    class_acc = snap.get("class_accuracy")
+    class_acc = snap.class_accuracy
     return {
-        "train_loss": num(snap["train_loss"]), "test_loss": num(snap["test_loss"]),
-        "train_accuracy": num(snap["train_accuracy"]), "test_accuracy": num(snap["test_accuracy"]),
+        "train_loss": num(snap.train_loss), "test_loss": num(snap.test_loss),
+        "train_accuracy": num(snap.train_accuracy), "test_accuracy": num(snap.test_accuracy),
         "class_accuracy": None if class_acc is None else [num(a) for a in class_acc],
-        "penalty": num(snap["penalty"]), "dead_fraction": num(snap["dead_fraction"]),
-        "dead_units": [np.asarray(d, dtype=bool).tolist() for d in snap["dead_units"]],
-        "grad_norms": [num(g) for g in snap["grad_norms"]],
-        "diverged_epoch": snap["diverged_epoch"] if snap["diverged"] else None,
+        "penalty": num(snap.penalty), "dead_fraction": num(snap.dead_fraction),
+        "dead_units": [np.asarray(d, dtype=bool).tolist() for d in snap.dead_units],
+        "grad_norms": [num(g) for g in snap.grad_norms],
+        "diverged_epoch": snap.diverged_epoch if snap.diverged else None,
     }

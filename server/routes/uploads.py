@@ -27,7 +27,6 @@ log = logging.getLogger("nn_playground.uploads")
 router = APIRouter()
 
 PROBLEMS = ("classification", "regression")
-_LINE = re.compile(r"^line (\d+):")
 
 
 def error_response(status: int, code: str, field: str, message: str, line: int | None = None) -> JSONResponse:
@@ -68,7 +67,7 @@ async def upload_csv(request: Request, settings: Settings = Depends(get_settings
     try:
         problem, n_classes = _query(request)
     except ConfigError as exc:
-        return error_response(400, "invalid_value", exc.key, f"{exc.key}: {exc.message}")
+        return error_response(400, exc.code, exc.key, str(exc))
     limit = settings.max_upload_bytes
     try:
         data = await _read_body(request, limit)
@@ -83,8 +82,7 @@ async def upload_csv(request: Request, settings: Settings = Depends(get_settings
         parsed = await asyncio.to_thread(parse_csv, data, problem=problem, n_classes=n_classes,
                                          max_bytes=limit, max_points=settings.max_points)
     except ConfigError as exc:
-        found = _LINE.match(exc.message)
-        return error_response(400, "bad_csv", "csv", exc.message, int(found.group(1)) if found else None)
+        return error_response(400, exc.code, exc.key, exc.message, exc.line)
     return JSONResponse(replies.uploaded_points(
         points=parsed.points.tolist(), problem=problem, n_classes=parsed.n_classes, class_names=parsed.class_names,
         scale=parsed.scale, messages=parsed.messages, split=None if parsed.split is None else parsed.split.tolist()))

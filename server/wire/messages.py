@@ -118,7 +118,7 @@ class ExportMessage(Message):
 
 class LoadModelMessage(Message):
     type: Literal["load_model"]
-    model: dict[str, Any]  # a model file's JSON; engine.export.load_model checks its contents
+    model: dict[str, Any]  # a model file's JSON; engine.export.trainer_from_model checks its contents
 
 
 class LessonMessage(Message):
