@@ -79,6 +79,7 @@ def test_trainers_drawing_in_shared_scratch_memory_do_not_disturb_each_other():
     assert np.array_equal(trainers[0].snapshot(grid=12, unit_grid=4).output, expected[0].output)
 
 
+@pytest.mark.slow
 def test_only_small_picture_passes_share_scratch_memory():
     from engine import scratch
 

@@ -55,6 +55,7 @@ def test_zero_init_keeps_every_unit_of_a_layer_identical():
         assert np.allclose(w, w[:, :1], rtol=1e-12, atol=0)  # ...but every unit's column alike
 
 
+@pytest.mark.slow
 def test_same_seed_same_training_bit_for_bit():
     config = {"dataset": "spiral", "hidden": [5, 3], "dropout": 0.2, "input_noise": 0.1, "optimizer": "adam",
               "regularization": "l2", "reg_rate": 0.001, "seed": 42}

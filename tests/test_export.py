@@ -132,6 +132,7 @@ def test_bad_custom_points_are_refused():
 # --- code exports ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", SETTINGS)
+@pytest.mark.slow
 def test_numpy_script_run_as_a_program_prints_the_network_predictions(name, tmp_path):
     trainer = trained(name)
     script = tmp_path / "model.py"

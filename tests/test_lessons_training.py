@@ -14,6 +14,8 @@ from engine import Snapshot, Trainer
 from engine.insight import EarlyStopping, gradient_ratio
 from engine.lessons import lesson_by_id, lesson_trainer, load_lessons
 
+pytestmark = pytest.mark.slow  # each test trains networks for hundreds of epochs
+
 LESSONS = load_lessons()
 
 

@@ -11,7 +11,7 @@ import urllib.request
 
 import numpy as np
 import pytest
-from test_server_wire import Client, run
+from support.client import Client, run
 
 from engine.datasets import grid_points
 
@@ -78,6 +78,7 @@ def test_bad_csv_gets_a_400_naming_the_line_and_the_problem(server, body, line, 
     assert text in error["message"]
 
 
+@pytest.mark.slow
 def test_csv_too_big_is_refused_with_413(make_server):
     small = make_server("--max-upload-bytes", "2000")
     status, reply = post_csv(small, b"1,2,0\n" * 1000)  # 6000 bytes
@@ -271,6 +272,7 @@ def test_a_bad_model_file_is_refused_and_changes_nothing(server):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_exported_numpy_script_prints_the_servers_predictions(server, tmp_path):
     async def scenario():
         async with Client(server.ws_url) as c:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_server_wire import Client, run
+from support.client import Client, run
 
 from engine.lessons import load_lessons
 
@@ -140,6 +140,7 @@ def test_bad_lesson_messages_are_refused_and_change_nothing(server, message, cod
     run(scenario())
 
 
+@pytest.mark.slow
 def test_two_sessions_on_the_two_sides_of_a_compare_lesson_share_one_dataset(server):
     async def scenario():
         assert len(SHARED) >= 8
@@ -156,6 +157,7 @@ def test_two_sessions_on_the_two_sides_of_a_compare_lesson_share_one_dataset(ser
     run(scenario())
 
 
+@pytest.mark.slow
 def test_a_lessons_epochs_pause_training_exactly_there(server):
     async def scenario():
         async with Client(server.ws_url) as c:
@@ -348,6 +350,7 @@ def test_gradient_check_of_the_default_network_passes(server):
 
 # ---- lessons folder -----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_lessons_dir_setting_and_an_invalid_lesson_stops_startup(tmp_path, make_server, server_process):
     folder = tmp_path / "lessons"
     folder.mkdir()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from starlette.datastructures import Headers
-from test_server_wire import decode_frame
+from support.frames import decode_frame
 
 from engine.config import ConfigError
 from server.cli import banner, build_parser, resolve_settings

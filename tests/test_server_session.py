@@ -6,7 +6,7 @@ import typing
 
 import numpy as np
 import pytest
-from test_server_wire import run
+from support.client import run
 
 from engine import ConfigError
 from engine.export import model_to_dict

@@ -11,11 +11,12 @@ import time
 import urllib.request
 
 import pytest
-from test_server_wire import Client, run
+from support.client import Client, run
 
 from server import balancer
 
-pytestmark = pytest.mark.skipif(not balancer.supported(), reason="this platform cannot pass sockets")
+pytestmark = [pytest.mark.skipif(not balancer.supported(), reason="this platform cannot pass sockets"),
+              pytest.mark.slow]  # several server processes each
 
 
 def sessions_by_worker(server, probes: int = 30) -> dict[int, int]:

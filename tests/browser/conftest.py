@@ -36,6 +36,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)  # a real browser: seconds a test
 
 
 @pytest.fixture(scope="session")
