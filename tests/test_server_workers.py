@@ -1,4 +1,4 @@
-"""`--workers 2` (server.balancer): sessions spread evenly, a dead worker is replaced, and
+"""`--workers 2` (server.process.balancer): sessions spread evenly, a dead worker is replaced, and
 stopping the server stops every worker. Real processes, real sockets."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 from test_server_wire import Client, run
 
-from server import balancer
+from server.process import balancer
 
 pytestmark = pytest.mark.skipif(not balancer.supported(), reason="this platform cannot pass sockets")
 

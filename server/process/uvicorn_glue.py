@@ -19,7 +19,7 @@ SEND_BUFFER_BYTES = 32 * 1024  # the kernel doubles it; a LAN's bandwidth-delay 
 
 
 class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
-    """Selected with uvicorn's `ws="server.wsprotocol:BoundedWebSocketProtocol"` (server.cli)."""
+    """Selected with uvicorn's `ws="server.process.uvicorn_glue:BoundedWebSocketProtocol"` (server.cli)."""
 
     def connection_made(self, transport: BaseTransport) -> None:
         super().connection_made(transport)

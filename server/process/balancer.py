@@ -167,7 +167,7 @@ class _Worker:
 
 def _worker_main(channel: socket.socket, options: dict[str, Any]) -> None:
     """A worker process: the app (settings from the NNP_* environment) served over handed sockets."""
-    from .app import create_app
+    from ..app import create_app
 
     # Ctrl-C reaches every process of the terminal: uvicorn shuts the worker down gracefully
     # either way, and with SIGINT ignored outside its handler it does not then re-raise it as
