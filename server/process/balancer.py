@@ -8,15 +8,20 @@ sessions: the fuller worker's clients got 15 frames a second while the other cor
 to spare. Here the parent accepts, picks the worker with the lowest load (the open
 connections it last reported plus those handed over that it had not yet taken; ties take
 turns) and passes the socket over a Unix socket pair (SCM_RIGHTS). The worker's uvicorn
-serves it as if it had accepted it itself. A worker that dies is started again; a worker
-whose parent is gone shuts down. Windows cannot pass sockets this way, so there uvicorn's
-workers serve (server.cli).
+serves it as if it had accepted it itself (server.process.uvicorn_glue.HandedServer).
+
+Health, as uvicorn's own supervisor keeps it: the parent pings each worker over the same
+socket pair every PING_SECONDS, and the worker answers from its event loop with its counts
+(so one answer is both its load and its sign of life). A worker whose ping has gone
+unanswered for UNRESPONSIVE_SECONDS (frozen, or its loop blocked) gets no new connections;
+one silent for REPLACE_SECONDS is killed and started again, as is a worker that dies. A
+worker whose parent is gone shuts down. Windows cannot pass sockets this way, so there
+uvicorn's workers serve (server.cli).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import multiprocessing
 import selectors
@@ -26,15 +31,19 @@ import struct
 import time
 from typing import Any
 
-import uvicorn
-
+from . import uvicorn_glue
 
 log = logging.getLogger("nn_playground.balancer")
 
 _REPORT = struct.Struct("<II")  # worker -> parent: open connections, connections taken so far
-REPORT_SECONDS = 0.25  # a worker also reports this often when its count changed (closes)
+HAND = b"c"  # parent -> worker, carrying one connection's descriptor
+PING = b"p"  # parent -> worker: answer with your counts
+PING_SECONDS = 0.25  # how often the parent asks; also how fresh the loads it balances by are
+UNRESPONSIVE_SECONDS = 2.0  # a ping unanswered this long: no new connections for that worker
+REPLACE_SECONDS = 10.0  # unanswered this long: the worker is killed and another started
+STARTUP_SECONDS = 60.0  # a new worker answers once its app has started; a slow machine gets this long
 ACCEPTS_PER_WAKEUP = 64  # a classroom connecting at once is served in bursts, not one per select
-STOP_SECONDS = 10.0  # how long workers get to close their sessions before they are killed
+STOP_SECONDS = 10.0  # how long the workers get to close their sessions before they are killed
 
 
 def supported() -> bool:
@@ -47,16 +56,14 @@ def serve(options: dict[str, Any], workers: int) -> None:
 
     `options` are uvicorn.Config's keyword arguments with `app` an import string and
     `factory=True`; the parent uses them only to bind the socket the way uvicorn does."""
-    config = uvicorn.Config(**options)
-    listener = config.bind_socket()
-    listener.listen(config.backlog)
-    listener.setblocking(False)
+    listener = uvicorn_glue.bind_listener(options)
     context = multiprocessing.get_context("spawn")
-    pool = [_Worker(context, options) for _ in range(workers)]
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ)
-    for worker in pool:
-        selector.register(worker.channel, selectors.EVENT_READ, worker)
+    pool: list[_Worker] = []
+    for _ in range(workers):
+        pool.append(_Worker(context, options))
+        selector.register(pool[-1].channel, selectors.EVENT_READ, pool[-1])
     stopping = False
 
     def stop(signum: int, frame: Any) -> None:
@@ -67,33 +74,56 @@ def serve(options: dict[str, Any], workers: int) -> None:
     turn = 0
     try:
         while not stopping:
-            for key, _ in selector.select(timeout=0.5):
+            events = selector.select(timeout=PING_SECONDS)
+            # the workers' answers first: who gets a connection is judged by them
+            for key, _ in sorted(events, key=lambda event: event[0].data is None):
                 if key.data is None:
                     turn = _accept(listener, pool, turn)
                 elif not key.data.read_reports():  # its end closed: it died, or is dying
                     selector.unregister(key.data.channel)
                     key.data.gone = True
+            now = time.monotonic()
             for i, worker in enumerate(pool):
-                if not stopping and (worker.gone or not worker.process.is_alive()):
-                    worker.process.kill()  # no-op if it has exited; a worker that lost its end cannot serve
-                    worker.process.join()
-                    log.warning("worker %s exited (code %s); starting another", worker.process.pid,
-                                worker.process.exitcode)
-                    if not worker.gone:
-                        selector.unregister(worker.channel)
-                    worker.channel.close()
-                    pool[i] = _Worker(context, options)
-                    selector.register(pool[i].channel, selectors.EVENT_READ, pool[i])
+                if stopping:
+                    break
+                if worker.gone or not worker.process.is_alive() or worker.hung(now):
+                    pool[i] = _replace(worker, selector, context, options, now)
+                else:
+                    worker.check(now)
     finally:
         listener.close()
         for worker in pool:
             worker.channel.close()  # end of file: the worker shuts down gracefully
+        now = time.monotonic()
+        deadline = now + STOP_SECONDS
         for worker in pool:
-            worker.process.join(STOP_SECONDS)
-            if worker.process.is_alive():
-                worker.process.kill()
+            if worker.responsive(now):  # a frozen or still starting worker would only make us wait
+                worker.process.join(max(0.0, deadline - time.monotonic()))
+            worker.process.kill()  # no-op once it has exited
+            worker.process.join()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _replace(worker: "_Worker", selector: selectors.BaseSelector, context: Any,
+             options: dict[str, Any], now: float) -> "_Worker":
+    """Kill `worker` (a no-op if it has exited: one that lost its end cannot serve) and start
+    another in its place; returns the new one, registered with `selector`."""
+    hung = not worker.gone and worker.process.is_alive() and worker.hung(now)
+    worker.process.kill()
+    worker.process.join()
+    if hung:
+        log.warning("worker %s did not answer for %.0f s; killed it and started another",
+                    worker.process.pid, worker.silent_for(now))
+    else:
+        log.warning("worker %s exited (code %s); starting another", worker.process.pid,
+                    worker.process.exitcode)
+    if not worker.gone:
+        selector.unregister(worker.channel)
+    worker.channel.close()
+    fresh = _Worker(context, options)
+    selector.register(fresh.channel, selectors.EVENT_READ, fresh)
+    return fresh
 
 
 def _accept(listener: socket.socket, pool: list["_Worker"], turn: int) -> int:
@@ -108,10 +138,14 @@ def _accept(listener: socket.socket, pool: list["_Worker"], turn: int) -> int:
             time.sleep(0.1)
             break
         with conn:
+            now = time.monotonic()
             order = pool[turn % len(pool):] + pool[:turn % len(pool)]
             turn += 1
-            for worker in sorted(order, key=lambda w: w.load):  # stable: ties keep the turn order
-                if not worker.gone and worker.hand(conn):
+            # Only workers that answer; if none does (all still starting), any that is there:
+            # its connection then waits in the socket pair until it takes it.
+            candidates = [w for w in order if w.responsive(now)] or [w for w in order if not w.gone]
+            for worker in sorted(candidates, key=lambda w: w.load):  # stable: ties keep the turn order
+                if worker.hand(conn):
                     break
             else:
                 log.warning("no worker took a connection; closed it")
@@ -119,7 +153,7 @@ def _accept(listener: socket.socket, pool: list["_Worker"], turn: int) -> int:
 
 
 class _Worker:
-    """One worker process, seen from the parent: its socket pair end and its load."""
+    """One worker process, seen from the parent: its socket pair end, its load and its health."""
 
     def __init__(self, context: Any, options: dict[str, Any]):
         self.channel, child = socket.socketpair()
@@ -131,24 +165,55 @@ class _Worker:
         self.taken = 0  # connections the worker had taken by then
         self.handed = 0  # connections handed over in all
         self.gone = False  # its end of the pair closed
+        self.answered = False  # it has reported at least once: its app is serving
+        self.asked_at: float | None = None  # when the ping it has not answered yet was sent
+        self.last_ping = float("-inf")
+        self.flagged = False  # reported as unresponsive in the log
         self._partial = b""
+        self.check(time.monotonic())  # the first ping waits in the pair until its app has started
 
     @property
     def load(self) -> int:
         """Its open connections: a session is one, and a page's HTTP requests are short."""
         return self.open + (self.handed - self.taken) % 2**32  # the worker counts modulo 2**32
 
+    def silent_for(self, now: float) -> float:
+        """Seconds since the ping it has not answered (0 when it has answered them all)."""
+        return 0.0 if self.asked_at is None else now - self.asked_at
+
+    def responsive(self, now: float) -> bool:
+        """Whether it gets new connections: it serves, and answered its pings in time."""
+        return not self.gone and self.answered and self.silent_for(now) < UNRESPONSIVE_SECONDS
+
+    def hung(self, now: float) -> bool:
+        """Silent for so long that it is replaced (a starting worker has longer)."""
+        return self.silent_for(now) >= (REPLACE_SECONDS if self.answered else STARTUP_SECONDS)
+
+    def check(self, now: float) -> None:
+        """Ping it when its last ping was answered and PING_SECONDS have passed; log changes
+        of health once each."""
+        if self.asked_at is None and now - self.last_ping >= PING_SECONDS:
+            try:
+                self.channel.send(PING)
+            except OSError:  # its buffer is full: it is not reading, which the silence shows
+                pass
+            self.asked_at = self.last_ping = now
+        if self.answered and not self.responsive(now) and not self.flagged:
+            log.warning("worker %s has not answered for %.0f s; it gets no new connections",
+                        self.process.pid, self.silent_for(now))
+            self.flagged = True
+
     def hand(self, conn: socket.socket) -> bool:
         """Pass `conn` to the worker (the parent's copy is closed by the caller)."""
         try:
-            socket.send_fds(self.channel, [b"c"], [conn.fileno()])
+            socket.send_fds(self.channel, [HAND], [conn.fileno()])
         except OSError:  # its buffer is full (stuck) or it has gone
             return False
         self.handed += 1
         return True
 
     def read_reports(self) -> bool:
-        """Take the counts the worker sent; False once it has gone."""
+        """Take the counts the worker sent (its answer to a ping); False once it has gone."""
         try:
             data = self.channel.recv(4096)
         except (BlockingIOError, InterruptedError):
@@ -161,6 +226,10 @@ class _Worker:
         whole = len(data) - len(data) % _REPORT.size
         if whole:
             self.open, self.taken = _REPORT.unpack_from(data, whole - _REPORT.size)  # only the newest matters
+            self.answered, self.asked_at = True, None
+            if self.flagged:
+                log.warning("worker %s answers again; it gets new connections", self.process.pid)
+                self.flagged = False
         self._partial = data[whole:]
         return True
 
@@ -174,41 +243,31 @@ def _worker_main(channel: socket.socket, options: dict[str, Any]) -> None:
     # a KeyboardInterrupt traceback per worker. The parent's stop ends the worker too.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     worker_options = {k: v for k, v in options.items() if k not in ("app", "factory")}
-    _HandedServer(uvicorn.Config(create_app(), **worker_options), channel).run(sockets=[])
+    server = uvicorn_glue.HandedServer(create_app(), worker_options)
+    link = _ParentLink(channel, server)
+    server.run(on_start=link.start, on_stop=link.stop)
 
 
-class _HandedServer(uvicorn.Server):
-    """uvicorn's server with no listening socket of its own: connections arrive over `channel`."""
+class _ParentLink:
+    """The worker's end of the socket pair: takes the connections handed to it and answers
+    every wakeup (a ping, or connections) with its counts."""
 
-    def __init__(self, config: uvicorn.Config, channel: socket.socket):
-        super().__init__(config)
+    def __init__(self, channel: socket.socket, server: uvicorn_glue.HandedServer):
         self.channel = channel
-        self._starting: set[asyncio.Task[Any]] = set()  # taken, not yet connected to a protocol
-        self._taken = 0
-        self._reported = (-1, -1)
+        self.server = server
+        self.taken = 0
 
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets=[])
-        # what uvicorn's startup builds for its listeners, for the sockets handed to us
-        self._protocol = functools.partial(self.config.http_protocol_class, config=self.config,
-                                           server_state=self.server_state, app_state=self.lifespan.state)
+    def start(self) -> None:
+        """Listen to the parent (called in the server's event loop once the app has started)."""
         self.channel.setblocking(False)
-        asyncio.get_running_loop().add_reader(self.channel.fileno(), self._take)
+        asyncio.get_running_loop().add_reader(self.channel.fileno(), self._read)
 
-    async def on_tick(self, counter: int) -> bool:
-        """uvicorn's main loop calls this every 0.1 s: report closed connections too."""
-        if counter % round(REPORT_SECONDS * 10) == 0:
-            self._report()
-        return await super().on_tick(counter)
-
-    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        loop = asyncio.get_running_loop()
+    def stop(self) -> None:
+        """Stop listening (the server is shutting down)."""
         if self.channel.fileno() >= 0:
-            loop.remove_reader(self.channel.fileno())
-        await super().shutdown(sockets=sockets)
+            asyncio.get_running_loop().remove_reader(self.channel.fileno())
 
-    def _take(self) -> None:
-        loop = asyncio.get_running_loop()
+    def _read(self) -> None:
         for _ in range(ACCEPTS_PER_WAKEUP):
             try:
                 message, fds, _, _ = socket.recv_fds(self.channel, 1, 1)
@@ -217,24 +276,17 @@ class _HandedServer(uvicorn.Server):
             except OSError:
                 message, fds = b"", []
             if not message and not fds:  # the parent has gone: stop taking and shut down
-                loop.remove_reader(self.channel.fileno())
-                self.should_exit = True
+                self.stop()
+                self.server.stop()
                 return
             for fd in fds:
-                conn = socket.socket(fileno=fd)
-                conn.setblocking(False)
-                task = loop.create_task(loop.connect_accepted_socket(self._protocol, conn))
-                self._starting.add(task)
-                task.add_done_callback(self._starting.discard)
-                self._taken += 1
-        self._report()  # at once: the parent counts what it handed over until then
+                self.server.serve_connection(socket.socket(fileno=fd))
+                self.taken += 1
+        self._report()  # at once: the parent counts what it handed over until then, and waits
 
     def _report(self) -> None:
-        counts = (len(self.server_state.connections) + len(self._starting), self._taken % 2**32)
-        if counts == self._reported:
-            return
+        counts = (self.server.open_connections(), self.taken % 2**32)
         try:
             self.channel.send(_REPORT.pack(*counts))
-            self._reported = counts
-        except OSError:  # the parent is not reading (or gone): the next report will do
+        except OSError:  # the parent is not reading (or gone): the next ping asks again
             pass
