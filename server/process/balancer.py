@@ -97,7 +97,7 @@ def serve(options: dict[str, Any], workers: int) -> None:
         now = time.monotonic()
         deadline = now + STOP_SECONDS
         for worker in pool:
-            if worker.responsive(now):  # a frozen or still starting worker would only make us wait
+            if worker.responsive(now):  # a frozen worker would only make us wait
                 worker.process.join(max(0.0, deadline - time.monotonic()))
             worker.process.kill()  # no-op once it has exited
             worker.process.join()
@@ -141,8 +141,8 @@ def _accept(listener: socket.socket, pool: list["_Worker"], turn: int) -> int:
             now = time.monotonic()
             order = pool[turn % len(pool):] + pool[:turn % len(pool)]
             turn += 1
-            # Only workers that answer; if none does (all still starting), any that is there:
-            # its connection then waits in the socket pair until it takes it.
+            # Only workers that answer (or are starting); if none does, any that is there: its
+            # connection then waits in the socket pair, and is served if the worker recovers.
             candidates = [w for w in order if w.responsive(now)] or [w for w in order if not w.gone]
             for worker in sorted(candidates, key=lambda w: w.load):  # stable: ties keep the turn order
                 if worker.hand(conn):
@@ -182,8 +182,10 @@ class _Worker:
         return 0.0 if self.asked_at is None else now - self.asked_at
 
     def responsive(self, now: float) -> bool:
-        """Whether it gets new connections: it serves, and answered its pings in time."""
-        return not self.gone and self.answered and self.silent_for(now) < UNRESPONSIVE_SECONDS
+        """Whether it gets new connections: it answers its pings in time, or is still starting.
+        (A starting worker takes what it is handed once its app runs; passing it over would
+        leave the worker that started first with more than its share for good.)"""
+        return not self.gone and (not self.answered or self.silent_for(now) < UNRESPONSIVE_SECONDS)
 
     def hung(self, now: float) -> bool:
         """Silent for so long that it is replaced (a starting worker has longer)."""
