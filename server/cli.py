@@ -22,7 +22,8 @@ import webbrowser  # noqa: E402
 from engine.config import ConfigError  # noqa: E402
 from engine.lessons import LessonError, load_lessons  # noqa: E402
 
-from . import __version__, balancer  # noqa: E402
+from . import __version__  # noqa: E402
+from .process import balancer, uvicorn_glue  # noqa: E402
 from .settings import SETTINGS_SCHEMA, Settings, env_name  # noqa: E402
 
 DEFAULT_HOST = "127.0.0.1"  # only this machine unless the teacher opts in with --host 0.0.0.0
@@ -126,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"
         threading.Timer(1.5, webbrowser.open, args=(url,)).start()
     options = dict(app="server.app:create_app", factory=True, host=args.host, port=args.port,
-                   ws="server.wsprotocol:BoundedWebSocketProtocol", ws_max_size=settings.max_frame_bytes,
+                   ws=uvicorn_glue.BoundedWebSocketProtocol, ws_max_size=settings.max_frame_bytes,
                    ws_per_message_deflate=False, log_level=args.log_level,
                    access_log=args.log_level in ("info", "debug"),
                    # X-Forwarded-For only from the proxies named; uvicorn would trust 127.0.0.1 by default
