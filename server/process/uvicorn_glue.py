@@ -59,8 +59,8 @@ _SansIOProtocol = _require(SANSIO_MODULE, SANSIO_CLASS)
 class BoundedWebSocketProtocol(_SansIOProtocol):  # type: ignore[misc, valid-type]
     """uvicorn's sans-I/O WebSocket protocol with small send buffers, selected with uvicorn's
     `ws=BoundedWebSocketProtocol` (server.cli; the class itself, not an import string, which
-    uvicorn reads only from 0.36 on). (Measured on loopback: a client that stopped reading for
-    1.5 s then read ~300 stale frames with the default buffers.)"""
+    uvicorn reads only from 0.36 on). With uvicorn's default buffers a client that stopped
+    reading for a moment then read hundreds of stale frames (docs/benchmarks.md)."""
 
     def connection_made(self, transport: BaseTransport) -> None:
         super().connection_made(transport)
