@@ -1,4 +1,4 @@
-"""Refused input as data (issue 17): one exception type whose fields say what went wrong.
+"""Refused input as data: one exception type whose fields say what went wrong.
 
 engine.config re-exports it; every engine module raises it for input a person or a file got
 wrong, so the server turns it into an error reply without reading the message.

@@ -16,6 +16,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from support.client import Client, run
 
 ROOT = Path(__file__).resolve().parent.parent
