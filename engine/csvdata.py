@@ -35,7 +35,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .config import ConfigError
+from .config import ConfigError, check_value
 from .datasets import DOMAIN, PointSet
 from .float_range import ALLOWED, in_float32_range
 
@@ -159,9 +159,7 @@ def parse_csv(data: bytes, *, problem: str, n_classes: int | None = None,
     fit that many classes; without, up to 5 are accepted. Raises ConfigError("csv", …) naming
     the line and the problem; nothing is partially returned.
     """
-    if problem not in ("classification", "regression"):
-        raise ConfigError("problem", f"{problem!r} is not allowed; allowed: classification, regression",
-                          allowed="classification, regression")
+    problem = check_value("problem", problem)  # the schema's choices, and its error
     if not isinstance(data, (bytes, bytearray)):
         raise _fail(None, "expected the file's bytes")
     if len(data) > max_bytes:

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
 from engine import ConfigError
+from engine.config import check_value
 from engine.csvdata import MAX_CLASSES, parse_csv
 
 from ..settings import Settings, get_settings
@@ -26,7 +27,6 @@ from ..wire import replies
 log = logging.getLogger("nn_playground.uploads")
 router = APIRouter()
 
-PROBLEMS = ("classification", "regression")
 
 
 def error_response(status: int, code: str, field: str, message: str, line: int | None = None) -> JSONResponse:
@@ -36,9 +36,7 @@ def error_response(status: int, code: str, field: str, message: str, line: int |
 
 def _query(request: Request) -> tuple[str, int | None]:
     """(problem, n_classes) from the query string; ConfigError naming the parameter."""
-    problem = request.query_params.get("problem")
-    if problem not in PROBLEMS:
-        raise ConfigError("problem", f"{problem!r} is not allowed; allowed: {', '.join(PROBLEMS)}")
+    problem = check_value("problem", request.query_params.get("problem"))  # the schema's choices
     raw = request.query_params.get("n_classes")
     if raw is None or problem == "regression":  # a regression target is a number, not a class
         return problem, None
