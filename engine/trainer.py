@@ -185,40 +185,75 @@ class Trainer:
 
     def _run(self, epochs: int = 0, batches: int = 0) -> History:
         history: History = []
-        data = self._data
-        n_train = data.n_train
-        if self.diverged or n_train == 0:
+        if not self.can_train():
             return history
-        size = min(self.config["batch_size"], n_train)
-        plans = self._plans
+        plans, size = self._plans, self.batch_length()
         with np.errstate(all="ignore"):  # overflow is caught as divergence, not as warnings
             done, goal = 0, epochs or batches
             while done < goal:
-                if self._cursor >= n_train:
-                    data.shuffle(self._rng)
-                    self._cursor = 0
-                start = self._cursor
+                start, end = self.next_batch()
                 plan = plans.get(start) or self._plan(start, size)
                 for function, args in plan:
                     function(*args)
-                end = min(start + size, n_train)
-                self._last_scale = 1.0 / (end - start)
-                self.iteration += 1
-                self._cursor = end
+                epoch_ended = self.finish_batch(start, end, history)
                 if batches:
                     done += 1
-                if end == n_train:
-                    self.epoch += 1
-                    evaluation = self.evaluate()
-                    history.append((self.epoch, evaluation.train_loss, evaluation.test_loss))
+                if epoch_ended:
                     if self.diverged:
                         break
                     done += not batches
-            if not self.diverged and not math.isfinite(float(self.network.params.sum())):
-                # caught between epoch ends: it went wrong in the epoch under way, not the last finished one
-                self._diverge(self.epoch + (self._cursor < n_train))
-        np.copyto(self._model.trained, self.network.params)
+            self.finish_training()
         return history
+
+    # ---- the steps' bookkeeping (shared with engine.stack, which runs the products itself) --------
+
+    def can_train(self) -> bool:
+        """False when a step would do nothing (diverged, or no training points)."""
+        return not self.diverged and self._data.n_train > 0
+
+    def batch_length(self) -> int:
+        """Points in a full mini-batch (the batch size, at most the training points)."""
+        return min(self.config["batch_size"], self._data.n_train)
+
+    def next_batch(self) -> tuple[int, int]:
+        """(start, end) of the next mini-batch in this epoch's order; a new epoch first draws
+        its order from the trainer's own random stream (engine.training_data)."""
+        n_train = self._data.n_train
+        if self._cursor >= n_train:
+            self._data.shuffle(self._rng)
+            self._cursor = 0
+        start = self._cursor
+        return start, min(start + self.config["batch_size"], n_train)
+
+    def finish_batch(self, start: int, end: int, history: History) -> bool:
+        """Count the step on [start, end) that just ran; at an epoch's end evaluate, append to
+        `history` and return True (the parameters must be the trained ones by then)."""
+        self._last_scale = 1.0 / (end - start)
+        self.iteration += 1
+        self._cursor = end
+        if end != self._data.n_train:
+            return False
+        self.epoch += 1
+        evaluation = self.evaluate()
+        history.append((self.epoch, evaluation.train_loss, evaluation.test_loss))
+        return True
+
+    def finish_training(self) -> None:
+        """After a run of steps: catch a divergence between epoch ends, keep the trained parameters."""
+        if not self.diverged and not math.isfinite(float(self.network.params.sum())):
+            # caught between epoch ends: it went wrong in the epoch under way, not the last finished one
+            self._diverge(self.epoch + (self._cursor < self._data.n_train))
+        np.copyto(self._model.trained, self.network.params)
+
+    @property
+    def optimizer(self) -> Optimizer:
+        """The update rule with its state (engine.optimizers)."""
+        return self._optimizer
+
+    @property
+    def random_stream(self) -> np.random.Generator:
+        """The trainer's own random stream: epoch orders, dropout masks, input noise."""
+        return self._rng
 
     def _plan(self, start: int, size: int) -> list[Call]:
         """The calls of one training step on the batch starting at `start` of the epoch's order.
