@@ -56,11 +56,10 @@ class StackKey:
     @classmethod
     def of(cls, trainer: Trainer) -> Optional["StackKey"]:
         """The trainer's key, or None when it trains only alone: nothing to train, dropout or
-        input noise (per-session random draws inside the step), an optimizer other than plain
-        SGD, or several outputs (softmax reduces over the output axis)."""
+        input noise (per-session random draws inside the step), or an optimizer other than plain
+        SGD."""
         cfg, net = trainer.config, trainer.network
-        if (not trainer.can_train() or cfg["optimizer"] != "sgd" or cfg["dropout"] or cfg["input_noise"]
-                or net.sizes[-1] != 1):
+        if not trainer.can_train() or cfg["optimizer"] != "sgd" or cfg["dropout"] or cfg["input_noise"]:
             return None
         penalty = trainer.penalty
         leaky = cfg["leaky_slope"] if "leaky_relu" in net.activations else None  # baked into the calls
@@ -122,7 +121,9 @@ class TrainerStack:
         x, t = self.x_batch[:k], self.t_batch[:k]
         p, grad, g, tmp = self.params[:k], self.grad[:k], self.g[:k], self.tmp[:k]
         calls = [(np.add, (self.base[:k], self.offsets, self.index[:k])),
-                 (np.take, (flat_x, self.index[:k], 0, x)), (np.take, (flat_t, self.index[:k], 0, t))]
+                 (np.take, (flat_x, self.index[:k], 0, x, "clip")), (np.take, (flat_t, self.index[:k], 0, t, "clip")),
+                 (np.add, (self.base[:k], key.batch, self.base[:k]))]  # each row's next batch (rows of
+        # finished trainers left in the prefix compute garbage until the prefix shrinks: "clip")
         blocks = net.layout.blocks(p)
         xt, tt = x.swapaxes(-1, -2), t.swapaxes(-1, -2)
         calls += net.forward_calls(ws, xt, blocks, derivatives=True)
@@ -154,64 +155,89 @@ class TrainerStack:
         np.copyto(self.t_epoch[i], data.t_epoch)
 
     def _run(self, members: list[Trainer], owed: list[int], histories: dict[Trainer, History]) -> None:
+        """The stacked rounds. Python looks at a row only at its events (an epoch's end, a short
+        last batch, its last owed batch): between them the calls advance its batch themselves."""
         if len(members) > self._size or self._net.layout.shapes != members[0].network.layout.shapes:
             self._allocate(max(len(members), self._size), members[0].network)
         for i, trainer in enumerate(members):
             self._load(i, trainer)
-        n_train, b = self.key.n_train, self.key.batch
-        stacked = [0] * len(members)  # stacked steps per row (an SGD step with a penalty counts in t)
-        fresh = [False] * len(members)  # does the row's gradient belong to the trainer's last step?
-        done = [False] * len(members)
-        spans: list[tuple[int, int]] = [(0, 0)] * len(members)
-        k = len(members)
+        rows = _Rows(members, owed, histories)
+        k, now = len(members), 0
         with np.errstate(all="ignore"):
+            for i in range(k):
+                self._begin(rows, i, now)
             while k:
-                for i in range(k):
-                    if done[i]:
-                        continue
-                    trainer = members[i]
-                    start, end = trainer.next_batch()
-                    if start == 0:
-                        self._load_epoch(i, trainer)
-                    if end - start != b:  # the epoch's short last batch: the trainer's own path
-                        np.copyto(trainer.network.params, self.params[i])
-                        histories[trainer] += trainer.step(1)
-                        np.copyto(self.params[i], trainer.network.params)
-                        fresh[i], owed[i] = False, owed[i] - 1
-                        if owed[i] == 0 or trainer.diverged:
-                            done[i] = True
-                            self._retire(i, trainer, stacked[i], fresh[i], finish=False)
-                            continue
-                        start, end = trainer.next_batch()
-                        self._load_epoch(i, trainer)
-                    spans[i] = (start, end)
-                    self.base[i, 0] = i * n_train + start
-                run(self._step_calls(k))
-                for i in range(k):
-                    if done[i]:
-                        continue
-                    trainer, (start, end) = members[i], spans[i]
-                    stacked[i] += 1
-                    fresh[i] = True
-                    if end == n_train:  # the epoch-end evaluation reads the trainer's parameters
-                        np.copyto(trainer.network.params, self.params[i])
-                    trainer.finish_batch(start, end, histories[trainer])
-                    owed[i] -= 1
-                    if owed[i] == 0 or trainer.diverged:
-                        done[i] = True
-                        self._retire(i, trainer, stacked[i], fresh[i])
-                while k and done[k - 1]:
+                while k and rows.done[k - 1]:
                     k -= 1
+                if not k:
+                    break
+                run(self._step_calls(k))
+                now += 1
+                for i in rows.events.pop(now, ()):
+                    self._event(rows, i, now)
 
-    def _retire(self, i: int, trainer: Trainer, stacked: int, fresh: bool, finish: bool = True) -> None:
+    def _begin(self, rows: "_Rows", i: int, now: int) -> None:
+        """Row i's next stacked batch (after its trainer's own path for a short last batch), and
+        the round of its next event; or its retirement."""
+        trainer, b, n_train = rows.members[i], self.key.batch, self.key.n_train
+        start, end = trainer.next_batch()
+        if start == 0:
+            self._load_epoch(i, trainer)
+        if end - start != b:  # the epoch's short last batch: the trainer's own path
+            np.copyto(trainer.network.params, self.params[i])
+            rows.histories[trainer] += trainer.step(1)
+            np.copyto(self.params[i], trainer.network.params)
+            rows.fresh[i], rows.owed[i] = False, rows.owed[i] - 1
+            if rows.owed[i] == 0 or trainer.diverged:
+                self._retire(rows, i, finish=False)  # step() finished it
+                return
+            start, end = trainer.next_batch()
+            self._load_epoch(i, trainer)
+        rows.start[i], rows.since[i] = start, now
+        self.base[i, 0] = i * n_train + start
+        ahead = min(rows.owed[i], (n_train - start) // b)  # up to the epoch's last full batch
+        rows.events.setdefault(now + ahead, []).append(i)
+
+    def _event(self, rows: "_Rows", i: int, now: int) -> None:
+        """Row i ran `now - since` stacked batches since its last event: count them."""
+        trainer, b = rows.members[i], self.key.batch
+        count = now - rows.since[i]
+        end = rows.start[i] + count * b
+        rows.stacked[i] += count
+        rows.fresh[i] = True
+        rows.owed[i] -= count
+        if end == self.key.n_train:  # the epoch-end evaluation reads the trainer's parameters
+            np.copyto(trainer.network.params, self.params[i])
+        trainer.finish_batch(end - b, end, rows.histories[trainer], count)
+        if rows.owed[i] == 0 or trainer.diverged:
+            self._retire(rows, i)
+        else:
+            self._begin(rows, i, now)
+
+    def _retire(self, rows: "_Rows", i: int, finish: bool = True) -> None:
         """Row i's trainer is done for this call: its parameters and last gradient go back."""
+        trainer = rows.members[i]
+        rows.done[i] = True
         np.copyto(trainer.network.params, self.params[i])
-        if fresh:
+        if rows.fresh[i]:
             np.copyto(trainer.last_gradient()[0], self.grad[i])
         if self.key.penalty != "none":
-            trainer.optimizer.t += stacked  # Optimizer.step counts the steps it takes
+            trainer.optimizer.t += rows.stacked[i]  # Optimizer.step counts the steps it takes
         if finish:
             trainer.finish_training()
+
+
+class _Rows:
+    """One `TrainerStack.step` call's rows: trainer, batches still owed, the start of the batch
+    at the row's last event and that event's round, stacked steps taken, whether the stacked
+    gradient is the trainer's last, done; `events` round -> rows to look at after it."""
+
+    def __init__(self, members: list[Trainer], owed: list[int], histories: dict[Trainer, History]):
+        n = len(members)
+        self.members, self.owed, self.histories = members, owed, histories
+        self.start, self.since, self.stacked = [0] * n, [0] * n, [0] * n
+        self.fresh, self.done = [False] * n, [False] * n
+        self.events: dict[int, list[int]] = {}
 
 
 class StackPool:

@@ -1,18 +1,12 @@
 """A training session: data, network and optimizer built from one config dict, no I/O.
 
 The server drives it in small slices (`step`), a notebook in whole epochs (`train`); both
-run the same loop. One epoch is one pass over the training points in a fresh seeded order;
-the shuffled points are gathered once per epoch so every mini-batch is a contiguous slice
-(engine.training_data), and each batch size has its own preallocated buffers, so a step is a
-fixed list of ufunc calls. Pictures and metrics are engine.snapshot's; the epoch-end losses
-engine.evaluation's.
-
-Every change is built whole before anything is replaced (`update`, the point edits), so a
-refused change leaves the trainer as it was; `from_state` builds a trainer with given
-weights, points and counters (loading a model, starting a lesson).
-
-Labels: the points hold class indices (or real targets); the network's head encodes them
-(±1 for tanh + squared and hinge, 0/1 for sigmoid + cross-entropy, one-hot for K classes).
+run the same loop, whose bookkeeping (`next_batch`, `finish_batch`) engine.stack shares. One
+epoch is one pass over the training points in a fresh seeded order, gathered once so every
+mini-batch is a contiguous slice (engine.training_data); each batch size has preallocated
+buffers, so a step is a fixed list of ufunc calls. Every change is built whole before anything
+is replaced (`update`, the point edits), so a refused change leaves the trainer as it was.
+Labels: class indices (or real targets); the network's head encodes them.
 """
 
 from __future__ import annotations
@@ -207,17 +201,14 @@ class Trainer:
 
     # ---- the steps' bookkeeping (shared with engine.stack, which runs the products itself) --------
 
-    def can_train(self) -> bool:
-        """False when a step would do nothing (diverged, or no training points)."""
+    def can_train(self) -> bool:  # False when a step would do nothing
         return not self.diverged and self._data.n_train > 0
 
-    def batch_length(self) -> int:
-        """Points in a full mini-batch (the batch size, at most the training points)."""
+    def batch_length(self) -> int:  # points in a full mini-batch
         return min(self.config["batch_size"], self._data.n_train)
 
     def next_batch(self) -> tuple[int, int]:
-        """(start, end) of the next mini-batch in this epoch's order; a new epoch first draws
-        its order from the trainer's own random stream (engine.training_data)."""
+        """(start, end) of the next mini-batch; a new epoch first draws its order."""
         n_train = self._data.n_train
         if self._cursor >= n_train:
             self._data.shuffle(self._rng)
@@ -225,11 +216,11 @@ class Trainer:
         start = self._cursor
         return start, min(start + self.config["batch_size"], n_train)
 
-    def finish_batch(self, start: int, end: int, history: History) -> bool:
-        """Count the step on [start, end) that just ran; at an epoch's end evaluate, append to
-        `history` and return True (the parameters must be the trained ones by then)."""
+    def finish_batch(self, start: int, end: int, history: History, count: int = 1) -> bool:
+        """Count `count` steps ending with the one on [start, end); at an epoch's end evaluate
+        into `history` and return True."""
         self._last_scale = 1.0 / (end - start)
-        self.iteration += 1
+        self.iteration += count
         self._cursor = end
         if end != self._data.n_train:
             return False
@@ -239,20 +230,18 @@ class Trainer:
         return True
 
     def finish_training(self) -> None:
-        """After a run of steps: catch a divergence between epoch ends, keep the trained parameters."""
+        """After steps: catch a divergence between epoch ends, keep the trained parameters."""
         if not self.diverged and not math.isfinite(float(self.network.params.sum())):
             # caught between epoch ends: it went wrong in the epoch under way, not the last finished one
             self._diverge(self.epoch + (self._cursor < self._data.n_train))
         np.copyto(self._model.trained, self.network.params)
 
     @property
-    def optimizer(self) -> Optimizer:
-        """The update rule with its state (engine.optimizers)."""
+    def optimizer(self) -> Optimizer:  # the update rule with its state
         return self._optimizer
 
     @property
-    def random_stream(self) -> np.random.Generator:
-        """The trainer's own random stream: epoch orders, dropout masks, input noise."""
+    def random_stream(self) -> np.random.Generator:  # epoch orders, dropout masks, input noise
         return self._rng
 
     def _plan(self, start: int, size: int) -> list[Call]:

@@ -22,6 +22,9 @@ SHAPES = {
     "cross-entropy": {"loss": "cross_entropy", "dataset": "xor", "features": ["x1", "x2", "x1x2", "sin_x1"]},
     "hinge": {"loss": "hinge", "dataset": "spiral", "hidden": [16, 16]},
     "regression": {"problem": "regression", "dataset": "plane", "activation": "linear", "batch_size": 30},
+    "softmax squared": {"dataset": "blobs", "n_classes": 4},
+    "softmax cross-entropy": {"dataset": "spiral", "n_classes": 3, "loss": "cross_entropy", "hidden": [8, 8]},
+    "multiclass hinge": {"dataset": "blobs", "n_classes": 5, "loss": "hinge", "batch_size": 4},
     "wide single output": {"hidden": [64], "batch_size": 3, "features": ["x1", "x2", "x1_sq"]},
 }
 
@@ -114,11 +117,11 @@ def test_keys_share_only_same_call_lists() -> None:
     for patch in same:
         assert StackKey.of(Trainer({"seed": 3, **patch})) == base, patch
     different = [{"hidden": [4, 3]}, {"activation": "relu"}, {"batch_size": 20}, {"train_ratio": 60},
-                 {"features": ["x1", "x2", "x1x2"]}, {"loss": "cross_entropy"}, {"regularization": "l1", "reg_rate": 0.1},
+                 {"features": ["x1", "x2", "x1x2"]}, {"loss": "cross_entropy"}, {"dataset": "blobs", "n_classes": 3}, {"regularization": "l1", "reg_rate": 0.1},
                  {"n_samples": 400}]
     for patch in different:
         assert StackKey.of(Trainer({"seed": 3, **patch})) != base, patch
-    alone = [{"optimizer": "adam"}, {"dropout": 0.2}, {"input_noise": 0.1}, {"dataset": "blobs", "n_classes": 3}]
+    alone = [{"optimizer": "adam"}, {"dropout": 0.2}, {"input_noise": 0.1}]
     for patch in alone:
         assert StackKey.of(Trainer({"seed": 3, **patch})) is None, patch
     slope = [StackKey.of(Trainer({"activation": "leaky_relu", "leaky_slope": s})) for s in (0.01, 0.2)]
