@@ -164,7 +164,7 @@ class Network:
     # run. The trainer keeps the lists of each mini-batch and replays them every epoch, so a
     # step costs its NumPy calls and almost nothing else; one-off passes build and run at once.
 
-    def forward_calls(self, ws: Workspace, x: np.ndarray, blocks: Sequence[np.ndarray], dropout: float = 0.0,
+    def forward_calls(self, ws: Workspace, x: np.ndarray, blocks: Sequence[np.ndarray], dropout: Any = 0.0,
                       rng: Optional[np.random.Generator] = None, derivatives: bool = False) -> list[Call]:
         """The forward pass of inputs `x` (inputs + 1, n; last row ones) through `blocks` into `ws`
         (output in ws.o), as a list of calls.
@@ -176,7 +176,7 @@ class Network:
         slope, product = self.leaky_slope, _product(ws)
         calls: list[Call] = [(ones.fill, (1,)) for ones in ws.ones()] if ws.shared else []
         inputs = x
-        masks = ws.dropout_buffers() if dropout else None
+        masks = ws.dropout_buffers() if np.any(dropout) else None  # a float, or a stack's column
         for l, act in enumerate(self._acts):
             z = ws.z[l]
             calls.append((product, (blocks[l], inputs, z)))

@@ -29,6 +29,7 @@ from typing import Mapping, Optional
 import numpy as np
 
 from .network import Call, Network, run
+from .passes import StackStreams, training_passes
 from .trainer import History, Trainer
 from .workspace import Workspace
 
@@ -52,20 +53,21 @@ class StackKey:
     optimizer: str
     penalty: str
     leaky_slope: Optional[float]
+    dropout: bool
+    input_noise: bool
 
     @classmethod
     def of(cls, trainer: Trainer) -> Optional["StackKey"]:
-        """The trainer's key, or None when it trains only alone: nothing to train, dropout or
-        input noise (per-session random draws inside the step), or an optimizer other than plain
-        SGD."""
+        """The trainer's key, or None when it trains only alone: nothing to train, or an
+        optimizer other than plain SGD (not stacked yet)."""
         cfg, net = trainer.config, trainer.network
-        if not trainer.can_train() or cfg["optimizer"] != "sgd" or cfg["dropout"] or cfg["input_noise"]:
+        if not trainer.can_train() or cfg["optimizer"] != "sgd":
             return None
         penalty = trainer.penalty
         leaky = cfg["leaky_slope"] if "leaky_relu" in net.activations else None  # baked into the calls
         return cls(tuple(net.sizes), tuple(net.activations), net.loss_name, net.output_activation,
                    trainer.batch_length(), trainer.training_data.n_train, cfg["optimizer"],
-                   penalty.kind if penalty is not None else "none", leaky)
+                   penalty.kind if penalty is not None else "none", leaky, cfg["dropout"] > 0, cfg["input_noise"] > 0)
 
 
 class TrainerStack:
@@ -108,6 +110,10 @@ class TrainerStack:
         self.offsets = np.arange(b, dtype=np.intp)
         self.coef, self.scale = np.zeros((size, 1)), np.zeros((size, 1))
         self.neg_lr, self.rate = np.zeros((size, 1)), np.zeros((size, 1))
+        self.dropout, self.noise = np.zeros((size, 1, 1)), np.zeros((size, 1, 1))
+        # each row's own random stream, and which rows are done in this call (StackStreams reads both)
+        self.streams: list[Optional[np.random.Generator]] = [None] * size
+        self.done = [False] * size
 
     def _step_calls(self, k: int) -> list[Call]:
         """One stacked step of rows [0, k): gather each row's batch, forward, backward, update."""
@@ -126,8 +132,9 @@ class TrainerStack:
         # finished trainers left in the prefix compute garbage until the prefix shrinks: "clip")
         blocks = net.layout.blocks(p)
         xt, tt = x.swapaxes(-1, -2), t.swapaxes(-1, -2)
-        calls += net.forward_calls(ws, xt, blocks, derivatives=True)
-        calls += net.backward_calls(ws, xt, tt, net.layout.blocks(grad), blocks=blocks)
+        calls += training_passes(net, ws, xt, tt, blocks, net.layout.blocks(grad),
+                                 self.dropout[:k] if key.dropout else 0.0, self.noise[:k] if key.input_noise else 0.0,
+                                 StackStreams(self.streams, self.done, k))
         if key.penalty == "none":  # Optimizer.calls: g = grad·(-lr·scale); p += g
             calls += [(np.multiply, (grad, self.coef[:k], g)), (np.add, (p, g, p))]
         else:  # Optimizer.step with a Penalty, in its order
@@ -148,6 +155,9 @@ class TrainerStack:
         self.coef[i, 0], self.scale[i, 0], self.neg_lr[i, 0] = -lr * scale, scale, -lr
         penalty = trainer.penalty
         self.rate[i, 0] = penalty.rate if penalty is not None else 0.0
+        self.dropout[i], self.noise[i] = trainer.config["dropout"], trainer.config["input_noise"]
+        self.streams[i] = trainer.random_stream
+        self.done[i] = False
 
     def _load_epoch(self, i: int, trainer: Trainer) -> None:
         data = trainer.training_data
@@ -161,7 +171,7 @@ class TrainerStack:
             self._allocate(max(len(members), self._size), members[0].network)
         for i, trainer in enumerate(members):
             self._load(i, trainer)
-        rows = _Rows(members, owed, histories)
+        rows = _Rows(members, owed, histories, self.done)
         k, now = len(members), 0
         with np.errstate(all="ignore"):
             for i in range(k):
@@ -232,11 +242,12 @@ class _Rows:
     at the row's last event and that event's round, stacked steps taken, whether the stacked
     gradient is the trainer's last, done; `events` round -> rows to look at after it."""
 
-    def __init__(self, members: list[Trainer], owed: list[int], histories: dict[Trainer, History]):
+    def __init__(self, members: list[Trainer], owed: list[int], histories: dict[Trainer, History],
+                 done: list[bool]):
         n = len(members)
-        self.members, self.owed, self.histories = members, owed, histories
+        self.members, self.owed, self.histories, self.done = members, owed, histories, done
         self.start, self.since, self.stacked = [0] * n, [0] * n, [0] * n
-        self.fresh, self.done = [False] * n, [False] * n
+        self.fresh = [False] * n
         self.events: dict[int, list[int]] = {}
 
 

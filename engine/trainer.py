@@ -22,11 +22,12 @@ from .arguments import count, whole
 from .config import apply_patch, resets_for, validate_config
 from .evaluation import Evaluation, Evaluator
 from .float_range import float32_value
-from .gradcheck import gradient_check
+from .gradcheck import GRADCHECK_PARAMS, GRADCHECK_POINTS, check_training_data
 from .model import Model
 from .network import Call, Network
 from .optimizers import Optimizer, make_optimizer
-from .regularization import Penalty, add_input_noise, make_penalty
+from .passes import training_passes
+from .regularization import Penalty, make_penalty
 from .snapshot import Snapshot, Snapshotter
 from .training_data import TrainingData
 
@@ -35,17 +36,12 @@ __all__ = ["GRADCHECK_PARAMS", "GRADCHECK_POINTS", "History", "Trainer"]
 History = list[tuple[int, float, float]]
 
 _SHUFFLE_STREAM = 2  # the trainer's own random stream (order, dropout, input noise) per seed
-GRADCHECK_POINTS = 20
-GRADCHECK_PARAMS = 500  # beyond, an evenly spread sample, so the largest network's check stays short
 
 
 class Trainer:
-    """Trains one network on one data set as the config says; see the module docstring.
-
-    Attributes: `config` (the full, checked config; a random seed is fixed in it),
-    `network`, `points` (datasets.PointSet), `epoch`, `iteration` (mini-batch steps),
-    `diverged`, `diverged_epoch`, `max_points`.
-    """
+    """Trains one network on one data set as the config says (see the module docstring).
+    Attributes: `config` (full, checked, its seed fixed), `network`, `points` (datasets.PointSet),
+    `epoch`, `iteration` (mini-batch steps), `diverged`, `diverged_epoch`, `max_points`."""
 
     def __init__(self, config: Optional[Mapping[str, Any]] = None, *, max_points: int = 5000):
         self.max_points = int(max_points)
@@ -259,18 +255,10 @@ class Trainer:
 
     def _list_passes(self, start: int, end: int) -> list[Call]:
         """The forward and backward calls of a step on the batch [start, end) (see `_plan`)."""
-        cfg, net, model = self.config, self.network, self._model
-        ws = model.workspace(end - start)
+        cfg, model = self.config, self._model
         x, t = self._data.x_epoch[start:end].T, self._data.t_epoch[start:end].T
-        calls: list[Call] = []
-        if cfg["input_noise"]:
-            noisy = ws.input_buffer(x.shape[0])
-            calls += [(np.copyto, (noisy, x)),
-                      (add_input_noise, (self._rng, noisy[:-1], cfg["input_noise"], np.empty((x.shape[0] - 1, end - start))))]
-            x = noisy
-        dropout = cfg["dropout"]
-        calls += net.forward_calls(ws, x, net.blocks, dropout, self._rng, derivatives=True)
-        calls += net.backward_calls(ws, x, t, model.grads, dropout > 0)
+        calls = training_passes(self.network, model.workspace(end - start), x, t, self.network.blocks, model.grads,
+                                cfg["dropout"], cfg["input_noise"], self._rng)
         self._passes[start] = calls
         return calls
 
@@ -304,13 +292,10 @@ class Trainer:
 
     def update(self, patch: Mapping[str, Any]) -> list[str]:
         """Apply a partial config live; returns the parts rebuilt among "data", "network", "optimizer".
-
-        Atomic: the new parts are built before anything is replaced, so an invalid patch (or
-        a part that cannot be built) raises and changes nothing. Learning rate, batch size,
-        regularization, momentum, dropout and input noise keep weights and optimizer state;
-        a new optimizer resets its state only; data, shape, features, activation, loss and
-        init changes rebuild what engine.config's `resets` says.
-        """
+        Atomic: everything is built before anything is replaced, so an invalid patch (or a part
+        that cannot be built) raises and changes nothing. Rates, batch size, regularization,
+        momentum, dropout and input noise keep weights and optimizer state; a new optimizer resets
+        its state only; other keys rebuild what engine.config's `resets` says."""
         new, changed = apply_patch(self.config, patch)
         parts = resets_for(changed)
         points = point_edits.for_config(self.points, self.config, new) if "data" in parts else self.points
@@ -409,12 +394,6 @@ class Trainer:
                 "train": rows[pts.train].tolist(), "test": rows[~pts.train].tolist()}
 
     def gradient_check(self) -> float:
-        """engine.gradcheck on the current network, up to GRADCHECK_POINTS training points (all
-        points if there are no training points) and up to GRADCHECK_PARAMS parameters; the
-        largest relative error."""
-        data = self._data
-        n = data.n_train or data.n
-        take = slice(0, min(n, GRADCHECK_POINTS))
-        if n == 0:
-            return 0.0
-        return gradient_check(self.network, data.x[:-1, take].T, data.labels[take], max_params=GRADCHECK_PARAMS)
+        """engine.gradcheck on the current network and up to GRADCHECK_POINTS training points
+        (`check_training_data`); the largest relative error."""
+        return check_training_data(self.network, self._data)

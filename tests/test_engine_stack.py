@@ -25,6 +25,9 @@ SHAPES = {
     "softmax squared": {"dataset": "blobs", "n_classes": 4},
     "softmax cross-entropy": {"dataset": "spiral", "n_classes": 3, "loss": "cross_entropy", "hidden": [8, 8]},
     "multiclass hinge": {"dataset": "blobs", "n_classes": 5, "loss": "hinge", "batch_size": 4},
+    "dropout": {"dropout": 0.3, "hidden": [6, 5], "batch_size": 8},
+    "input noise maxout": {"input_noise": 0.4, "activation": "maxout"},
+    "dropout and noise, batch of one": {"dropout": 0.1, "input_noise": 0.2, "batch_size": 1, "n_samples": 30},
     "wide single output": {"hidden": [64], "batch_size": 3, "features": ["x1", "x2", "x1_sq"]},
 }
 
@@ -52,7 +55,10 @@ def pair(config: dict) -> tuple[Trainer, Trainer]:
 
 def configs(shape: dict, count: int) -> list[dict]:
     # different seeds and rates: the data, the weights and the per-session columns differ
-    return [{**shape, "seed": 10 + i, "learning_rate": [0.03, 0.1, 0.3, 0.01][i % 4]} for i in range(count)]
+    rates = [0.03, 0.1, 0.3, 0.01]
+    return [{**shape, "seed": 10 + i, "learning_rate": rates[i % 4],
+             **{k: shape[k] * (1 + i / 10) for k in ("dropout", "input_noise", "reg_rate") if k in shape}}
+            for i in range(count)]
 
 
 @pytest.mark.parametrize("name", sorted(SHAPES))
@@ -117,13 +123,15 @@ def test_keys_share_only_same_call_lists() -> None:
     for patch in same:
         assert StackKey.of(Trainer({"seed": 3, **patch})) == base, patch
     different = [{"hidden": [4, 3]}, {"activation": "relu"}, {"batch_size": 20}, {"train_ratio": 60},
-                 {"features": ["x1", "x2", "x1x2"]}, {"loss": "cross_entropy"}, {"dataset": "blobs", "n_classes": 3}, {"regularization": "l1", "reg_rate": 0.1},
-                 {"n_samples": 400}]
+                 {"features": ["x1", "x2", "x1x2"]}, {"loss": "cross_entropy"}, {"dataset": "blobs", "n_classes": 3},
+                 {"dropout": 0.1}, {"input_noise": 0.5}, {"regularization": "l1", "reg_rate": 0.1}, {"n_samples": 400}]
     for patch in different:
         assert StackKey.of(Trainer({"seed": 3, **patch})) != base, patch
-    alone = [{"optimizer": "adam"}, {"dropout": 0.2}, {"input_noise": 0.1}]
+    alone = [{"optimizer": "adam"}, {"optimizer": "momentum"}]
     for patch in alone:
         assert StackKey.of(Trainer({"seed": 3, **patch})) is None, patch
+    rates = [StackKey.of(Trainer({"dropout": p, "input_noise": p, "seed": 1})) for p in (0.1, 0.4)]
+    assert rates[0] == rates[1]  # on in both: same stack, each its own rate
     slope = [StackKey.of(Trainer({"activation": "leaky_relu", "leaky_slope": s})) for s in (0.01, 0.2)]
     assert slope[0] != slope[1]
 
