@@ -76,7 +76,9 @@ class TrainerStack:
     def __init__(self, key: StackKey):
         self.key = key
         self._size = 0  # sessions the buffers hold
-        self._calls: dict[int, list[Call]] = {}  # per prefix length: the step of rows [0, k)
+        # the step of rows [0, k) for k a power of two or all rows (rows of trainers done or absent
+        # compute garbage, which nobody reads): few workspaces, at most twice the largest
+        self._calls: dict[int, list[Call]] = {}
 
     def step(self, owed: Mapping[Trainer, int]) -> dict[Trainer, History]:
         """Train each trainer its own number of mini-batches; returns each one's history (as
@@ -167,10 +169,15 @@ class TrainerStack:
     def _run(self, members: list[Trainer], owed: list[int], histories: dict[Trainer, History]) -> None:
         """The stacked rounds. Python looks at a row only at its events (an epoch's end, a short
         last batch, its last owed batch): between them the calls advance its batch themselves."""
-        if len(members) > self._size or self._net.layout.shapes != members[0].network.layout.shapes:
-            self._allocate(max(len(members), self._size), members[0].network)
+        if len(members) > self._size:
+            self._allocate(len(members), members[0].network)
+        # lists are built from a current member's network: a former member's may since have
+        # another leaky slope (and another key)
+        self._net = members[0].network
         for i, trainer in enumerate(members):
             self._load(i, trainer)
+        for i in range(len(members), self._size):
+            self.done[i] = True  # rows without a trainer in this call draw nothing
         rows = _Rows(members, owed, histories, self.done)
         k, now = len(members), 0
         with np.errstate(all="ignore"):
@@ -181,7 +188,7 @@ class TrainerStack:
                     k -= 1
                 if not k:
                     break
-                run(self._step_calls(k))
+                run(self._step_calls(min(self._size, 1 << (k - 1).bit_length())))
                 now += 1
                 for i in rows.events.pop(now, ()):
                     self._event(rows, i, now)
