@@ -87,8 +87,8 @@ def _elu(z, out, slope):
 
 
 def _maxout(z, out, slope):
-    units = out.shape[0]
-    return np.maximum(z[:units], z[units:], out=out)
+    units = out.shape[-2]  # (units, n), or (S, units, n) in a stack
+    return np.maximum(z[..., :units, :], z[..., units:, :], out=out)
 
 
 # --- fast approximations for pictures -----------------------------------------------------------
@@ -160,8 +160,8 @@ def _d_elu(a, out, slope):
 
 def maxout_mask(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     """1 where maxout's first piece won (it gets the gradient), else 0; `out` is (units, n)."""
-    units = out.shape[0]
-    return np.greater_equal(z[:units], z[units:], out=out)
+    units = out.shape[-2]
+    return np.greater_equal(z[..., :units, :], z[..., units:, :], out=out)
 
 
 # Each entry carries what the exports write for it (engine.export): NumPy and PyTorch source of

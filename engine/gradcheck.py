@@ -18,6 +18,8 @@ FLOOR = 1e-4
 # gradient-check button reports as passed): well above float64 rounding (~1e-7 here), well below
 # what a wrong derivative gives (~1e-1 and up).
 PASS_THRESHOLD = 1e-4
+GRADCHECK_POINTS = 20  # what a trainer's check uses (Trainer.gradient_check)
+GRADCHECK_PARAMS = 500  # beyond, an evenly spread sample, so the largest network's check stays short
 
 
 def gradient_check(network: Any, X: Any, Y: Any, eps: float = 1e-5, max_params: int | None = None) -> float:
@@ -45,3 +47,14 @@ def gradient_check(network: Any, X: Any, Y: Any, eps: float = 1e-5, max_params: 
         numeric[k] = (up - down) / (2 * eps)
     scale = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), FLOOR)
     return float(np.max(np.abs(analytic - numeric) / scale)) if analytic.size else 0.0
+
+
+def check_training_data(network: Any, data: Any) -> float:
+    """`gradient_check` of `network` on the first GRADCHECK_POINTS training points of a
+    TrainingData (its first points of any kind without training points; 0.0 without points),
+    over at most GRADCHECK_PARAMS parameters."""
+    n = data.n_train or data.n
+    if n == 0:
+        return 0.0
+    take = slice(0, min(n, GRADCHECK_POINTS))
+    return gradient_check(network, data.x[:-1, take].T, data.labels[take], max_params=GRADCHECK_PARAMS)

@@ -23,8 +23,10 @@ class Layout:
         self.size = self.offsets[-1]
 
     def blocks(self, flat: np.ndarray) -> list[np.ndarray]:
-        """The per-layer 2-D views of `flat` (any dtype)."""
-        return [flat[a:b].reshape(shape) for a, b, shape in zip(self.offsets, self.offsets[1:], self.shapes)]
+        """The per-layer 2-D views of `flat` (any dtype); of a stack of vectors (S, size), the
+        (S, width, fan_in + 1) views (engine.stack)."""
+        lead = flat.shape[:-1]
+        return [flat[..., a:b].reshape(lead + shape) for a, b, shape in zip(self.offsets, self.offsets[1:], self.shapes)]
 
     def pack(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> np.ndarray:
         """Per-layer weights (fan_in, fan_out) and biases as one flat vector in this layout."""

@@ -60,10 +60,11 @@ def _sigmoid(z, out):
 
 
 def softmax(z, out):
-    """Softmax over the outputs (axis 0), shifted so the largest logit is 0: exp never overflows."""
-    np.subtract(z, z.max(axis=0), out=out)
+    """Softmax over the outputs (axis -2: (outputs, n), or (S, outputs, n) in a stack), shifted
+    so the largest logit is 0: exp never overflows."""
+    np.subtract(z, z.max(axis=-2, keepdims=True), out=out)
     np.exp(out, out=out)
-    return np.divide(out, out.sum(axis=0), out=out)
+    return np.divide(out, out.sum(axis=-2, keepdims=True), out=out)
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def _squared_sigmoid_delta(z, o, t, out, tmp):
 def _squared_softmax_delta(z, o, t, out, tmp):
     # The softmax Jacobian times g = o - t: o (g - Σ_k g_k o_k).
     np.subtract(o, t, out=tmp)
-    np.subtract(tmp, np.einsum("ij,ij->j", tmp, o), out=out)
+    np.subtract(tmp, np.einsum("...ij,...ij->...j", tmp, o)[..., None, :], out=out)
     return np.multiply(out, o, out=out)
 
 
@@ -164,8 +165,9 @@ def _multi_hinge_losses(z, o, t):
 
 
 def _multi_hinge_delta(z, o, t, out, tmp):
-    np.greater(_multi_hinge_margins(z, t), 0.0, out=out)
-    return np.subtract(out, np.multiply(t, out.sum(axis=0), out=tmp), out=out)
+    margins = np.maximum(0.0, z - np.einsum("...ij,...ij->...j", z, t)[..., None, :] + 1.0) * (1.0 - t)
+    np.greater(margins, 0.0, out=out)  # the margins as _multi_hinge_margins, over a stack too
+    return np.subtract(out, np.multiply(t, out.sum(axis=-2, keepdims=True), out=tmp), out=out)
 
 
 def _squared(output: str, n_out: int) -> Head:

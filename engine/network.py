@@ -37,6 +37,17 @@ def run(calls: Sequence[Call]) -> None:
         function(*args)
 
 
+def _product(ws: Workspace) -> Callable[..., Any]:
+    """The matrix product of a pass: np.dot for one session; for a stack (S, rows, n),
+    np.matmul, which runs the same BLAS product per session (tests/test_engine_stack.py)."""
+    return np.dot if ws.stack is None else np.matmul
+
+
+def _transposed(a: np.ndarray) -> np.ndarray:
+    """The transposed view of a matrix, or of each matrix of a stack."""
+    return a.swapaxes(-1, -2)
+
+
 def check_sizes(sizes: Sequence[int]) -> list[int]:
     """Check layer sizes [inputs, hidden..., outputs]; ConfigError("hidden") beyond the limits."""
     try:
@@ -153,7 +164,7 @@ class Network:
     # run. The trainer keeps the lists of each mini-batch and replays them every epoch, so a
     # step costs its NumPy calls and almost nothing else; one-off passes build and run at once.
 
-    def forward_calls(self, ws: Workspace, x: np.ndarray, blocks: Sequence[np.ndarray], dropout: float = 0.0,
+    def forward_calls(self, ws: Workspace, x: np.ndarray, blocks: Sequence[np.ndarray], dropout: Any = 0.0,
                       rng: Optional[np.random.Generator] = None, derivatives: bool = False) -> list[Call]:
         """The forward pass of inputs `x` (inputs + 1, n; last row ones) through `blocks` into `ws`
         (output in ws.o), as a list of calls.
@@ -162,15 +173,15 @@ class Network:
         `dropout` > 0 each hidden activation is multiplied by a fresh inverted-dropout mask
         from `rng` (after its derivative is taken).
         """
-        slope = self.leaky_slope
+        slope, product = self.leaky_slope, _product(ws)
         calls: list[Call] = [(ones.fill, (1,)) for ones in ws.ones()] if ws.shared else []
         inputs = x
-        masks = ws.dropout_buffers() if dropout else None
+        masks = ws.dropout_buffers() if np.any(dropout) else None  # a float, or a stack's column
         for l, act in enumerate(self._acts):
             z = ws.z[l]
-            calls.append((np.dot, (blocks[l], inputs, z)))
+            calls.append((product, (blocks[l], inputs, z)))
             if ws.picture and act.picture is not None:
-                rows = z.shape[0]
+                rows = z.shape[-2]
                 calls.append((act.picture, (z, ws.a[l], slope, ws.scratch[0][:rows], ws.scratch[1][:rows])))
             else:
                 calls.append((act.forward, (z, ws.a[l], slope)))
@@ -180,7 +191,7 @@ class Network:
                 calls.append((dropout_mask, (rng, masks[l], dropout)))
                 calls.append((np.multiply, (ws.a[l], masks[l], ws.a[l])))
             inputs = ws.inputs[l]
-        calls.append((np.dot, (blocks[-1], inputs, ws.z[-1])))
+        calls.append((product, (blocks[-1], inputs, ws.z[-1])))
         fast = act_table.ACTIVATIONS.get(self.head.output)
         if ws.picture and fast is not None and fast.picture is not None:
             rows = ws.o.shape[0]
@@ -199,40 +210,40 @@ class Network:
             lo, hi = max(lo, first), min(hi, stop)
             if lo < hi:
                 rows = slice(ws.rows[lo][0], ws.rows[hi - 1][1])
-                calls.append((act.derivative, (ws.s[rows], ws.f[rows], self.leaky_slope)))
+                calls.append((act.derivative, (ws.s[..., rows, :], ws.f[..., rows, :], self.leaky_slope)))
         for l in range(first, min(stop, len(self._acts))):
             if self._acts[l].pieces == 2:
                 calls.append((act_table.maxout_mask, (ws.z[l], ws.fa[l])))
         return calls
 
     def backward_calls(self, ws: Workspace, x: np.ndarray, t: np.ndarray, grads: Sequence[np.ndarray],
-                       dropout: bool = False) -> list[Call]:
-        """The backward pass after a training forward pass (`derivatives=True`) over
-        `self.blocks`: writes into `grads` (blocks of a flat gradient vector) the data loss's
-        gradient *summed* over the batch."""
-        d = ws.d
+                       dropout: bool = False, blocks: Optional[Sequence[np.ndarray]] = None) -> list[Call]:
+        """The backward pass after a training forward pass (`derivatives=True`) over `blocks`
+        (default `self.blocks`): writes into `grads` (blocks of a flat gradient vector) the data
+        loss's gradient *summed* over the batch."""
+        d, product, blocks = ws.d, _product(ws), self.blocks if blocks is None else blocks
         if self._out_act is not None:  # squared loss: (o - t) f'(o), f' taken in the forward pass
             calls: list[Call] = [(np.subtract, (ws.o, t, d[-1])), (np.multiply, (d[-1], ws.fo, d[-1]))]
         else:
             calls = [(self.head.delta, (ws.z[-1], ws.o, t, d[-1], ws.tmp))]
-        for l in range(len(self.blocks) - 1, 0, -1):
-            calls.append((np.dot, (d[l], ws.inputs[l - 1].T, grads[l])))
+        for l in range(len(blocks) - 1, 0, -1):
+            calls.append((product, (d[l], _transposed(ws.inputs[l - 1]), grads[l])))
             act, below = self._acts[l - 1], d[l - 1]
-            back = self.blocks[l].T  # (fan_in + 1, width): W and the bias row, F-contiguous
+            back = _transposed(blocks[l])  # (fan_in + 1, width): W and the bias row, F-contiguous
             if act.pieces == 2:  # maxout: the winning piece takes the whole gradient
-                da, units = ws.da[l - 1], ws.da[l - 1].shape[0]
-                calls.append((np.dot, (back, d[l], da.base)))
+                da, units = ws.da[l - 1], ws.da[l - 1].shape[-2]
+                calls.append((product, (back, d[l], da.base)))
                 if dropout:
                     calls.append((np.multiply, (da, ws.mask[l - 1], da)))
-                calls.append((np.multiply, (da, ws.fa[l - 1], below[:units])))
-                calls.append((np.subtract, (da, below[:units], below[units:])))
+                calls.append((np.multiply, (da, ws.fa[l - 1], below[..., :units, :])))
+                calls.append((np.subtract, (da, below[..., :units, :], below[..., units:, :])))
                 continue
-            calls.append((np.dot, (back, d[l], below.base)))
+            calls.append((product, (back, d[l], below.base)))
             if dropout:
                 calls.append((np.multiply, (below, ws.mask[l - 1], below)))
             if act.derivative is not None:
                 calls.append((np.multiply, (below, ws.fa[l - 1], below)))
-        calls.append((np.dot, (d[0], x.T, grads[0])))
+        calls.append((product, (d[0], _transposed(x), grads[0])))
         return calls
 
     def run_forward(self, ws: Workspace, x: np.ndarray, blocks: Sequence[np.ndarray], dropout: float = 0.0,

@@ -1,18 +1,12 @@
 """A training session: data, network and optimizer built from one config dict, no I/O.
 
 The server drives it in small slices (`step`), a notebook in whole epochs (`train`); both
-run the same loop. One epoch is one pass over the training points in a fresh seeded order;
-the shuffled points are gathered once per epoch so every mini-batch is a contiguous slice
-(engine.training_data), and each batch size has its own preallocated buffers, so a step is a
-fixed list of ufunc calls. Pictures and metrics are engine.snapshot's; the epoch-end losses
-engine.evaluation's.
-
-Every change is built whole before anything is replaced (`update`, the point edits), so a
-refused change leaves the trainer as it was; `from_state` builds a trainer with given
-weights, points and counters (loading a model, starting a lesson).
-
-Labels: the points hold class indices (or real targets); the network's head encodes them
-(±1 for tanh + squared and hinge, 0/1 for sigmoid + cross-entropy, one-hot for K classes).
+run the same loop, whose bookkeeping (`next_batch`, `finish_batch`) engine.stack shares. One
+epoch is one pass over the training points in a fresh seeded order, gathered once so every
+mini-batch is a contiguous slice (engine.training_data); each batch size has preallocated
+buffers, so a step is a fixed list of ufunc calls. Every change is built whole before anything
+is replaced (`update`, the point edits), so a refused change leaves the trainer as it was.
+Labels: class indices (or real targets); the network's head encodes them.
 """
 
 from __future__ import annotations
@@ -28,11 +22,12 @@ from .arguments import count, whole
 from .config import apply_patch, resets_for, validate_config
 from .evaluation import Evaluation, Evaluator
 from .float_range import float32_value
-from .gradcheck import gradient_check
+from .gradcheck import GRADCHECK_PARAMS, GRADCHECK_POINTS, check_training_data
 from .model import Model
 from .network import Call, Network
 from .optimizers import Optimizer, make_optimizer
-from .regularization import Penalty, add_input_noise, make_penalty
+from .passes import training_passes
+from .regularization import Penalty, make_penalty
 from .snapshot import Snapshot, Snapshotter
 from .training_data import TrainingData
 
@@ -41,17 +36,12 @@ __all__ = ["GRADCHECK_PARAMS", "GRADCHECK_POINTS", "History", "Trainer"]
 History = list[tuple[int, float, float]]
 
 _SHUFFLE_STREAM = 2  # the trainer's own random stream (order, dropout, input noise) per seed
-GRADCHECK_POINTS = 20
-GRADCHECK_PARAMS = 500  # beyond, an evenly spread sample, so the largest network's check stays short
 
 
 class Trainer:
-    """Trains one network on one data set as the config says; see the module docstring.
-
-    Attributes: `config` (the full, checked config; a random seed is fixed in it),
-    `network`, `points` (datasets.PointSet), `epoch`, `iteration` (mini-batch steps),
-    `diverged`, `diverged_epoch`, `max_points`.
-    """
+    """Trains one network on one data set as the config says (see the module docstring).
+    Attributes: `config` (full, checked, its seed fixed), `network`, `points` (datasets.PointSet),
+    `epoch`, `iteration` (mini-batch steps), `diverged`, `diverged_epoch`, `max_points`."""
 
     def __init__(self, config: Optional[Mapping[str, Any]] = None, *, max_points: int = 5000):
         self.max_points = int(max_points)
@@ -185,40 +175,70 @@ class Trainer:
 
     def _run(self, epochs: int = 0, batches: int = 0) -> History:
         history: History = []
-        data = self._data
-        n_train = data.n_train
-        if self.diverged or n_train == 0:
+        if not self.can_train():
             return history
-        size = min(self.config["batch_size"], n_train)
-        plans = self._plans
+        plans, size = self._plans, self.batch_length()
         with np.errstate(all="ignore"):  # overflow is caught as divergence, not as warnings
             done, goal = 0, epochs or batches
             while done < goal:
-                if self._cursor >= n_train:
-                    data.shuffle(self._rng)
-                    self._cursor = 0
-                start = self._cursor
+                start, end = self.next_batch()
                 plan = plans.get(start) or self._plan(start, size)
                 for function, args in plan:
                     function(*args)
-                end = min(start + size, n_train)
-                self._last_scale = 1.0 / (end - start)
-                self.iteration += 1
-                self._cursor = end
+                epoch_ended = self.finish_batch(start, end, history)
                 if batches:
                     done += 1
-                if end == n_train:
-                    self.epoch += 1
-                    evaluation = self.evaluate()
-                    history.append((self.epoch, evaluation.train_loss, evaluation.test_loss))
+                if epoch_ended:
                     if self.diverged:
                         break
                     done += not batches
-            if not self.diverged and not math.isfinite(float(self.network.params.sum())):
-                # caught between epoch ends: it went wrong in the epoch under way, not the last finished one
-                self._diverge(self.epoch + (self._cursor < n_train))
-        np.copyto(self._model.trained, self.network.params)
+            self.finish_training()
         return history
+
+    # ---- the steps' bookkeeping (shared with engine.stack, which runs the products itself) --------
+
+    def can_train(self) -> bool:  # False when a step would do nothing
+        return not self.diverged and self._data.n_train > 0
+
+    def batch_length(self) -> int:  # points in a full mini-batch
+        return min(self.config["batch_size"], self._data.n_train)
+
+    def next_batch(self) -> tuple[int, int]:
+        """(start, end) of the next mini-batch; a new epoch first draws its order."""
+        n_train = self._data.n_train
+        if self._cursor >= n_train:
+            self._data.shuffle(self._rng)
+            self._cursor = 0
+        start = self._cursor
+        return start, min(start + self.config["batch_size"], n_train)
+
+    def finish_batch(self, start: int, end: int, history: History, count: int = 1) -> bool:
+        """Count `count` steps ending with the one on [start, end); at an epoch's end evaluate
+        into `history` and return True."""
+        self._last_scale = 1.0 / (end - start)
+        self.iteration += count
+        self._cursor = end
+        if end != self._data.n_train:
+            return False
+        self.epoch += 1
+        evaluation = self.evaluate()
+        history.append((self.epoch, evaluation.train_loss, evaluation.test_loss))
+        return True
+
+    def finish_training(self) -> None:
+        """After steps: catch a divergence between epoch ends, keep the trained parameters."""
+        if not self.diverged and not math.isfinite(float(self.network.params.sum())):
+            # caught between epoch ends: it went wrong in the epoch under way, not the last finished one
+            self._diverge(self.epoch + (self._cursor < self._data.n_train))
+        np.copyto(self._model.trained, self.network.params)
+
+    @property
+    def optimizer(self) -> Optimizer:  # the update rule with its state
+        return self._optimizer
+
+    @property
+    def random_stream(self) -> np.random.Generator:  # epoch orders, dropout masks, input noise
+        return self._rng
 
     def _plan(self, start: int, size: int) -> list[Call]:
         """The calls of one training step on the batch starting at `start` of the epoch's order.
@@ -235,18 +255,10 @@ class Trainer:
 
     def _list_passes(self, start: int, end: int) -> list[Call]:
         """The forward and backward calls of a step on the batch [start, end) (see `_plan`)."""
-        cfg, net, model = self.config, self.network, self._model
-        ws = model.workspace(end - start)
+        cfg, model = self.config, self._model
         x, t = self._data.x_epoch[start:end].T, self._data.t_epoch[start:end].T
-        calls: list[Call] = []
-        if cfg["input_noise"]:
-            noisy = ws.input_buffer(x.shape[0])
-            calls += [(np.copyto, (noisy, x)),
-                      (add_input_noise, (self._rng, noisy[:-1], cfg["input_noise"], np.empty((x.shape[0] - 1, end - start))))]
-            x = noisy
-        dropout = cfg["dropout"]
-        calls += net.forward_calls(ws, x, net.blocks, dropout, self._rng, derivatives=True)
-        calls += net.backward_calls(ws, x, t, model.grads, dropout > 0)
+        calls = training_passes(self.network, model.workspace(end - start), x, t, self.network.blocks, model.grads,
+                                cfg["dropout"], cfg["input_noise"], self._rng)
         self._passes[start] = calls
         return calls
 
@@ -280,13 +292,10 @@ class Trainer:
 
     def update(self, patch: Mapping[str, Any]) -> list[str]:
         """Apply a partial config live; returns the parts rebuilt among "data", "network", "optimizer".
-
-        Atomic: the new parts are built before anything is replaced, so an invalid patch (or
-        a part that cannot be built) raises and changes nothing. Learning rate, batch size,
-        regularization, momentum, dropout and input noise keep weights and optimizer state;
-        a new optimizer resets its state only; data, shape, features, activation, loss and
-        init changes rebuild what engine.config's `resets` says.
-        """
+        Atomic: everything is built before anything is replaced, so an invalid patch (or a part
+        that cannot be built) raises and changes nothing. Rates, batch size, regularization,
+        momentum, dropout and input noise keep weights and optimizer state; a new optimizer resets
+        its state only; other keys rebuild what engine.config's `resets` says."""
         new, changed = apply_patch(self.config, patch)
         parts = resets_for(changed)
         points = point_edits.for_config(self.points, self.config, new) if "data" in parts else self.points
@@ -385,12 +394,6 @@ class Trainer:
                 "train": rows[pts.train].tolist(), "test": rows[~pts.train].tolist()}
 
     def gradient_check(self) -> float:
-        """engine.gradcheck on the current network, up to GRADCHECK_POINTS training points (all
-        points if there are no training points) and up to GRADCHECK_PARAMS parameters; the
-        largest relative error."""
-        data = self._data
-        n = data.n_train or data.n
-        take = slice(0, min(n, GRADCHECK_POINTS))
-        if n == 0:
-            return 0.0
-        return gradient_check(self.network, data.x[:-1, take].T, data.labels[take], max_params=GRADCHECK_PARAMS)
+        """engine.gradcheck on the current network and up to GRADCHECK_POINTS training points
+        (`check_training_data`); the largest relative error."""
+        return check_training_data(self.network, self._data)
