@@ -25,6 +25,7 @@ import { CsvIO, ownPointsMessages } from "./csv-io.js";
 import { Exports } from "./exports.js";
 import { FailureWatch } from "./failure-watch.js";
 import { bindHelp } from "./help.js";
+import { bindCollapse } from "./collapse.js";
 import { PresentMode } from "./present.js";
 import { ViewState } from "./view-state.js";
 
@@ -168,6 +169,7 @@ const present = new PresentMode($("present"), () => view.onChange());
 view.add("present", () => present.on, (on) => present.set(on));
 view.read();
 bindHelp();
+bindCollapse();
 bindKeys({ togglePlay, step, reset, present: () => present.toggle() });
 
 function showPlayState() {

@@ -365,4 +365,5 @@ export default {
   "figure.title": "{dataset} · epoch {epoch} · test loss {loss}",
   "figure.train": "training points",
   "figure.test": "test points",
+  "panel.collapse": "Fold or unfold this panel",
 };

@@ -365,4 +365,5 @@ export default {
   "figure.title": "{dataset} · 第 {epoch} 轮 · 测试损失 {loss}",
   "figure.train": "训练点",
   "figure.test": "测试点",
+  "panel.collapse": "折叠或展开此面板",
 };
