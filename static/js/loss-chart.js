@@ -71,10 +71,8 @@ export class LossChart {
       // No tick labels before the first epoch: an empty chart's made-up range ("0.001, 0.001, 0")
       // reads as data. Numbers go through fmtNum like every number on the page.
       axes: [
-        { size: 24, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 },
-          values: (u, vals) => vals.map((v) => (this.empty ? "" : fmtNum(v, 3))) },
-        { size: 40, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 },
-          values: (u, vals) => vals.map((v) => (this.empty ? "" : fmtNum(v, 2))) },
+        { size: 24, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 }, values: (u, vals) => this.tickLabels(0, vals, 3) },
+        { size: 40, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 }, values: (u, vals) => this.tickLabels(1, vals, 2) },
       ],
       plugins: this.plugins || [],
       series: [
@@ -95,6 +93,13 @@ export class LossChart {
     this.showKey(opts.series.slice(1));
     this.plot.root.setAttribute("aria-label", t(this.b ? "compare.chart_aria" : "chart.aria"));
     this.plot.root.setAttribute("role", "img");
+  }
+
+  /** The tick labels of axis `axis` (0: epochs, 1: loss), kept for the test hook as drawn. */
+  tickLabels(axis, values, digits) {
+    const labels = values.map((v) => (this.empty ? "" : fmtNum(v, digits)));
+    (this.ticks ||= [[], []])[axis] = labels;
+    return labels;
   }
 
   /** True while no side has a point to draw. */

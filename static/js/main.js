@@ -3,7 +3,7 @@
 
 import { Connection, sessionUrl } from "./connection.js";
 import { CompareMode } from "./compare.js";
-import { Controls } from "./controls.js";
+import { Controls, optionLabel } from "./controls.js";
 import { DataPanel } from "./data-panel.js";
 import { ValueEditor } from "./editor.js";
 import { FeaturesPanel, FEATURE_LABELS, setFeatureInfo } from "./features-panel.js";
@@ -15,7 +15,7 @@ import { LossChart } from "./loss-chart.js";
 import { NetworkView } from "./network-view.js";
 import { OutputPanel } from "./output-panel.js";
 import { groupsBy, loadSchema } from "./schema.js";
-import { showMetrics } from "./metrics-view.js";
+import { fmtLoss, showMetrics } from "./metrics-view.js";
 import { ConfigRestore } from "./restore.js";
 import { makeUrlWriter, readUrl } from "./state.js";
 import { loadThumbnails } from "./thumbnails.js";
@@ -112,8 +112,16 @@ const output = new OutputPanel({
 const chart = new LossChart($("loss-chart"), $("log-scale"), $("chart-key"));
 // Own data and taking results away (issue 5): drawing on the plane, CSV in/out, exports.
 const pointsEditor = new PointsEditor($("draw-tools"), output, (m) => send(m));
-const exportsUi = new Exports($("export-tools"), { heatmap: $("output-heatmap"), points: $("output-points") },
-  { send: (m) => send(m), limits: schema.limits });
+const exportsUi = new Exports($("export-tools"), { heatmap: $("output-heatmap"), points: $("output-points") }, {
+  send: (m) => send(m), limits: schema.limits,
+  figureInfo: () => ({
+    title: t("figure.title", {
+      dataset: optionLabel("dataset", app.config?.dataset), epoch: app.epoch, loss: fmtLoss(app.lastHeader?.metrics?.test_loss),
+    }),
+    heatmap: $("output-heatmap"), data: output.data, showTest: $("show-test").checked, key: output.figureKey(),
+    labels: { train: t("figure.train"), test: t("figure.test") },
+  }),
+});
 const csvIo = new CsvIO($("csv-tools"), document.querySelector(".plot"), {
   send: (m) => send(m), sendPatch: (p) => sendPatch(p), problem: () => app.config?.problem || "classification",
   limits: schema.limits, onClassNames: (names) => pointsEditor.setClassNames(names),
@@ -377,6 +385,8 @@ window.__nnp = {
   get renderSamples() { return app.renderTimes.length; },
   get chartPoints() { return chart.epochs.length; },
   get chartSeries() { return chart.seriesCount; },
+  /** The loss chart's tick labels as last drawn: [epoch axis, loss axis]. */
+  get chartTicks() { return chart.ticks; },
   /** The failure states the page shows now ("diverged", "dead_layer", "flat_output", "stuck"). */
   get diagnosis() { return failures.codes; },
   /** The last data message ({problem, n_classes, train, test}). */

@@ -111,6 +111,15 @@ export class OutputPanel {
     if (this.els.showTest.checked) draw(this.data.test, "#000");
   }
 
+  /** The colour key a figure of the output needs (figure.js): the classes, or the value range. */
+  figureKey() {
+    if (this.kind === "regression" && this.output) {
+      return { kind: "range", lo: this.output.lo, hi: this.output.hi, label: t("output.legend_value") };
+    }
+    const k = this.output?.shape.length === 3 ? this.output.shape[0] : 2;
+    return { kind: "classes", names: Array.from({ length: k }, (_, c) => this.className(c)), colors: CLASS_COLORS.slice(0, k) };
+  }
+
   /** The colour legend: a gradient with its range, or one swatch per class. */
   drawLegend(kind, lo, hi) {
     const k = this.output?.shape.length === 3 ? this.output.shape[0] : 2;
