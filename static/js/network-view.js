@@ -7,8 +7,7 @@ import { css, diverging } from "./colors.js";
 import { drawClassGrid, drawGrid, drawOutput } from "./heatmap.js";
 import { t, onLanguage } from "./i18n.js";
 import { optionLabel } from "./controls.js";
-import { FEATURE_LABELS } from "./features-panel.js";
-import { fmtNum } from "./format.js";
+import { biasLabel, linkName, targetName, weightLabel } from "./network-names.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const MAX_FOCUSABLE_LINKS = 64; // beyond this, tabbing through links would be a trap
@@ -251,7 +250,7 @@ export class NetworkView {
         const el = document.createElement("button");
         el.type = "button";
         el.className = "bias";
-        const card = (ev) => this.cb.onValueHover?.({ kind: "bias", name: this.targetName(L, j), value: this.biasValues[L]?.[j] ?? 0 }, ev);
+        const card = (ev) => this.cb.onValueHover?.({ kind: "bias", name: targetName(this.config, this.outputs, L, j), value: this.biasValues[L]?.[j] ?? 0 }, ev);
         el.addEventListener("mouseenter", card);
         el.addEventListener("mousemove", card);
         el.addEventListener("mouseleave", () => this.cb.onValueHover?.(null));
@@ -286,34 +285,19 @@ export class NetworkView {
     });
   }
 
-  /** What a link's source is called: a feature ("X₁") or "neuron 2 of layer 1". */
-  sourceName(L, i) {
-    if (L === 0) {
-      const name = this.config.features[i];
-      return FEATURE_LABELS[name] || name;
-    }
-    return t("network.neuron_name", { layer: L, n: i + 1 });
-  }
-
-  /** What a link's target (or a bias's node) is called: a neuron, or the output (class k). */
-  targetName(L, j) {
-    if (L < this.config.hidden.length) return t("network.neuron_name", { layer: L + 1, n: j + 1 });
-    return this.outputs === 1 ? t("network.output_name") : t("network.output_class", { n: j + 1 });
-  }
-
   linkName(link) {
-    return t("network.link_name", { from: this.sourceName(link.layer, link.i), to: this.targetName(link.layer, link.j) });
+    return linkName(this.config, this.outputs, link.layer, link.i, link.j);
   }
 
   /** The accessible name: "weight from X₁ to neuron 1 of layer 1: 0.42" (the value once known). */
   nameLink(link) {
-    const value = this.weights[link.layer] ? fmtNum(this.weightOf(link), 2) : "—";
-    link.el.setAttribute("aria-label", t("network.weight_name", { name: this.linkName(link), value }));
+    const value = this.weights[link.layer] ? this.weightOf(link) : undefined;
+    link.el.setAttribute("aria-label", weightLabel(this.linkName(link), value));
   }
 
   nameBias(b) {
-    const v = this.biasValues[b.layer]?.[b.j];
-    b.el.setAttribute("aria-label", t("network.bias_name", { name: this.targetName(b.layer, b.j), value: v === undefined ? "—" : fmtNum(v, 2) }));
+    const name = targetName(this.config, this.outputs, b.layer, b.j);
+    b.el.setAttribute("aria-label", biasLabel(name, this.biasValues[b.layer]?.[b.j]));
   }
 
   editLink(link) {
@@ -484,7 +468,7 @@ export class NetworkView {
       h.select.setAttribute("aria-label", h.select.title);
     });
     this.unitNodes?.forEach((nodes, L) => nodes.forEach((node, j) => this.labelUnit(node, L, j)));
-    this.outputNodes?.forEach((node, k) => node.setAttribute("aria-label", this.targetName(this.config.hidden.length, k)));
+    this.outputNodes?.forEach((node, k) => node.setAttribute("aria-label", targetName(this.config, this.outputs, this.config.hidden.length, k)));
     for (const b of this.biases) this.nameBias(b);
     for (const link of this.links) this.nameLink(link);
     for (const btn of this.root.parentElement.querySelectorAll("[data-i18n-title]")) {

@@ -114,7 +114,7 @@ def test_help_cards_and_the_explanation_in_both_languages(page_at, server):
     assert "What am I looking at?" in about.inner_text() and "overfitting" in about.inner_text()
     pw.locator("#language").select_option("zh")
     assert "我在看什么" in about.inner_text()
-    pw.locator("#output-heading button.help").click()
+    pw.locator(".output-column .section-head button.help").click()
     card.wait_for(state="visible")
     assert "损失" in card.inner_text()
     assert not page.errors, page.errors
