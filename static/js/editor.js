@@ -80,8 +80,10 @@ export class ValueEditor {
     hint.textContent = t("card.click");
     this.tip.replaceChildren(title, name, hint);
     this.tip.hidden = false;
-    this.tip.style.left = `${ev.clientX + 12}px`; // the tooltip is position: fixed
-    this.tip.style.top = `${ev.clientY + 12}px`;
+    // position: fixed, beside the pointer, kept inside the window (a link near the right edge)
+    const { width, height } = this.tip.getBoundingClientRect();
+    this.tip.style.left = `${Math.max(4, Math.min(ev.clientX + 12, window.innerWidth - width - 8))}px`;
+    this.tip.style.top = `${Math.max(4, Math.min(ev.clientY + 12, window.innerHeight - height - 8))}px`;
   }
 
   place(el, rect) {
