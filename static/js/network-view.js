@@ -236,6 +236,7 @@ export class NetworkView {
         el.addEventListener("mouseenter", card);
         el.addEventListener("mousemove", card);
         el.addEventListener("mouseleave", () => this.cb.onValueHover?.(null));
+        el.addEventListener("focus", () => this.nameLink(link)); // the value now, even mid-training
         el.addEventListener("click", () => this.editLink(link));
         el.addEventListener("keydown", (ev) => {
           if (ev.key !== "Enter" && ev.key !== " ") return;
@@ -421,12 +422,10 @@ export class NetworkView {
       b.el.style.background = css(diverging(v));
       b.el.dataset.value = v.toFixed(3);
     }
-    // Names carry the values: renamed only when new weights came (they travel every k-th frame).
-    if (this.namesStale) {
-      this.namesStale = false;
-      if (this.links.length <= MAX_NAMED_LINKS) this.links.forEach((link) => this.nameLink(link));
-      this.biases.forEach((b) => this.nameBias(b));
-    }
+    // Names carry the values: renamed when new weights came, but not while training plays
+    // (hundreds of attribute writes 30 times a second tripled the render time); a focused
+    // link is renamed on focus, and pausing renames them all.
+    if (this.namesStale && !this.playing) this.renameAll();
     if (this.dead) {
       this.unitNodes.forEach((nodes, L) => nodes.forEach((n, j) => {
         const dead = !!this.dead[L]?.[j];
@@ -449,6 +448,15 @@ export class NetworkView {
   /** Show "flowing" links while training (CSS animation, only for small networks). */
   setPlaying(playing) {
     this.svg.classList.toggle("flowing", playing);
+    this.playing = playing;
+    if (!playing && this.namesStale) this.renameAll();
+  }
+
+  /** Put the current weights and biases into the accessible names (see redraw). */
+  renameAll() {
+    this.namesStale = false;
+    if (this.links.length <= MAX_NAMED_LINKS) this.links.forEach((link) => this.nameLink(link));
+    this.biases.forEach((b) => this.nameBias(b));
   }
 
   relabel() {
