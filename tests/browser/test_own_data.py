@@ -261,10 +261,11 @@ def test_model_download_load_and_png(page, server, tmp_path):
     assert all(isinstance(v, float) for v in model["weights"][0][0])
 
     with page.pw.expect_download() as info:
-        page.pw.get_by_role("button", name="Picture (PNG)").click()
+        page.pw.get_by_role("button", name="Figure (PNG)").click()
     png = open(info.value.path(), "rb").read()
     assert info.value.suggested_filename == "nn-playground-output.png"
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == 600
+    # a figure now (issue 14): the 540 px plane with axes, key and title around it
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == 794
 
     with page.pw.expect_download() as info:
         page.pw.get_by_role("button", name="Loss history (CSV)").click()
