@@ -108,3 +108,18 @@ def make_server():
     yield make
     for proc in started:
         proc.stop()
+
+
+@pytest.fixture(scope="module")
+def make_server_module():
+    """Like make_server, for a server a whole test module shares (stopped after the module)."""
+    started: list[ServerProcess] = []
+
+    def make(*args: str, **kwargs) -> ServerProcess:
+        proc = ServerProcess(*args, **kwargs).start()
+        started.append(proc)
+        return proc
+
+    yield make
+    for proc in started:
+        proc.stop()
