@@ -234,6 +234,7 @@ def test_end_class_forgets_the_roster_and_disconnects_nobody(class_server):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_join_attempts_are_rate_limited_per_address(make_server):
     server = make_server("--teacher-key", TEACHER_KEY)
     klass = new_class(server.url)
