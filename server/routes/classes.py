@@ -1,4 +1,5 @@
-"""`POST /api/classes`: a teacher (holding the key the server printed at startup) starts a class."""
+"""`POST /api/classes`: a teacher (holding the key the server printed at startup) starts a class;
+`GET /teach`: the dashboard page (templates/teach.html, static/js/teach/)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import hmac
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from ..live.hub import Hub, get_hub
 from ..settings import Settings, get_settings
 from ..wire import replies
+from .pages import templates
 
 router = APIRouter()
 
@@ -49,3 +51,9 @@ async def create_class(request: Request, settings: Settings = Depends(get_settin
     base = str(request.base_url)
     return {"code": record.code, "teacher_token": token, "join_url": join_url(base, record.code),
             "teacher_url": teacher_url(base, record.code, token)}
+
+
+@router.get("/teach", response_class=HTMLResponse)
+async def teach(request: Request) -> Response:
+    """The teacher dashboard; the key or the class token travel in the URL's fragment."""
+    return templates.TemplateResponse(request, "teach.html", {})

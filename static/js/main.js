@@ -23,6 +23,7 @@ import { createStatus } from "./status.js";
 import { PointsEditor } from "./points-editor.js";
 import { CsvIO, ownPointsMessages } from "./csv-io.js";
 import { Exports } from "./exports.js";
+import { ClassroomSeat } from "./classroom.js";
 
 const $ = (id) => document.getElementById(id);
 const schema = loadSchema();
@@ -290,6 +291,7 @@ function applyConfig(config, version, reset, byUser = false) {
   }
 }
 
+new ClassroomSeat({ send: (message) => connection.send(message), controls }).attach(handlers);
 const connection = new Connection(sessionUrl(), handlers, (state, detail) => {
   app.connection = state;
   status.connection(state, detail, () => connection.retryNow());
