@@ -55,7 +55,8 @@ class Student:
         self.id = None
 
     async def run(self, ready: asyncio.Event, stop: asyncio.Event) -> None:
-        async with connect(self.base.replace("http", "ws") + "/ws", max_size=None, compression=None) as ws:
+        async with connect(self.base.replace("http", "ws") + "/ws", max_size=None, compression=None,
+                           open_timeout=120) as ws:
             await ws.send(json.dumps({"type": "join", "class": self.code, "name": self.name}))
             await ws.send(json.dumps({"type": "play"}))
             while not stop.is_set():
@@ -91,7 +92,11 @@ async def bench(base: str, n: int, seconds: float) -> dict:
     stop = asyncio.Event()
     students = [Student(base, klass["code"], i) for i in range(n)]
     readies = [asyncio.Event() for _ in students]
-    tasks = [asyncio.create_task(s.run(r, stop)) for s, r in zip(students, readies)]
+    tasks = []
+    for i, (s, r) in enumerate(zip(students, readies)):  # ten at a time: a class does not join in one instant
+        tasks.append(asyncio.create_task(s.run(r, stop)))
+        if i % 10 == 9:
+            await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies[:i + 1])), 120)
     await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 120)
     await asyncio.sleep(3)  # the class settles into its pace
     fps_alone = await frame_rate(students, seconds)

@@ -93,6 +93,9 @@ def test_teacher_sees_the_roster_with_thumbnails_and_a_reload_is_the_same_studen
             assert rejoined["student"] == joined_a["student"]
             roster = await roster_with(t, 2)
             assert {s["name"] for s in roster["students"]} == {"Ada", "Ben"}
+            async with teacher(class_server.url, klass) as late:  # a reloaded dashboard: paused students'
+                while len({h["student"] for h, _ in late.frames if h["type"] == "thumbnail"}) < 2:  # pictures
+                    await late.recv()                                                        # come again
             await again.ws.close()
             await b.ws.close()
     run(scenario())

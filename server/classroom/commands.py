@@ -27,6 +27,10 @@ async def apply_command(room: LocalClass, command: dict[str, Any]) -> bool:
         for seat in _chosen(room, None):
             _post(seat, replies.locked(sorted(room.locks)))
         return False
+    if kind == "refresh":  # a dashboard connected: it has no thumbnails yet
+        for seat in _chosen(room, None):
+            seat.resend_thumbnail()
+        return False
     if kind == "spotlight":
         room.spotlight = command["student"]
         return False

@@ -96,6 +96,7 @@ class RespBroker:
         self._subscribers = Subscribers()
         self._listener: asyncio.Task[None] | None = None
         self._sub_writer: asyncio.StreamWriter | None = None
+        self._confirming: dict[str, list[asyncio.Future[None]]] = {}  # channel -> subscribe() calls waiting
         self._closed = False
 
     async def call(self, *parts: str | bytes) -> Any:
@@ -136,10 +137,19 @@ class RespBroker:
 
     async def subscribe(self, channel: str, handler: Handler) -> Unsubscribe:
         first = self._subscribers.add(channel, handler)
+        if first:
+            # wait until the broker confirms: a command published right after a join must arrive
+            confirmed = asyncio.get_running_loop().create_future()
+            self._confirming.setdefault(channel, []).append(confirmed)
         if self._listener is None or self._listener.done():
             self._listener = asyncio.get_running_loop().create_task(self._listen())
         elif first and self._sub_writer is not None:
             self._sub_writer.write(encode_command("SUBSCRIBE", channel))
+        if first:
+            try:
+                await asyncio.wait_for(asyncio.shield(confirmed), CONNECT_TIMEOUT)
+            except asyncio.TimeoutError:
+                log.warning("broker did not confirm the subscription to %s (yet)", channel)
 
         async def unsubscribe() -> None:
             if self._subscribers.remove(channel, handler) and self._sub_writer is not None:
@@ -159,7 +169,11 @@ class RespBroker:
                 delay = 0.1
                 while True:
                     reply = await read_reply(reader)
-                    if isinstance(reply, list) and len(reply) == 3 and reply[0] == b"message":
+                    if isinstance(reply, list) and len(reply) == 3 and reply[0] == b"subscribe":
+                        for waiting in self._confirming.pop(reply[1].decode(), []):
+                            if not waiting.done():
+                                waiting.set_result(None)
+                    elif isinstance(reply, list) and len(reply) == 3 and reply[0] == b"message":
                         try:
                             self._subscribers.deliver(reply[1].decode(), reply[2])
                         except Exception:  # a handler's bug must not end the subscriptions

@@ -71,6 +71,11 @@ class Seat:
         self._thumb_at = now
         return thumbnail(self._header, self._blobs, self.id)
 
+    def resend_thumbnail(self) -> None:
+        """Send the current picture with the next roster (a dashboard just connected)."""
+        self._thumb_due = self._seen_frame is not None
+        self._thumb_at = 0.0
+
     def _score(self, header: dict[str, Any]) -> None:
         challenge = self.room.challenge
         if not challenge:

@@ -55,8 +55,7 @@ class Session:
 
     def __init__(self, settings: Settings, on_training_change: Callable[[], None] = lambda: None,
                  on_frame_sent: Callable[[], None] = lambda: None, clock: Callable[[], float] = time.monotonic,
-                 lessons: Mapping[str, dict[str, Any]] | None = None, classroom: Any = None,
-                 address: str = ""):
+                 lessons: Mapping[str, dict[str, Any]] | None = None, classroom: Any = None, address: str = ""):
         self.max_points = settings.max_points
         self.lessons: Mapping[str, dict[str, Any]] = lessons or {}  # id -> lesson (engine.lessons)
         self.run = RunControl()  # run history, early stopping, a lesson's epoch target
@@ -76,13 +75,7 @@ class Session:
         self.pacer = Pacer(clock, self.batches_per_epoch)
         self.pace: dict[str, Any] = {}  # the session keys (server.live.session_config)
         self._set_pace(default_session_config())
-        # Classroom mode (server.classroom): this process's Classroom, the client's address (join
-        # attempts are limited per address), the seat once joined, and the frame last built (the
-        # teacher's roster and thumbnails read it instead of taking snapshots of their own).
-        self.classroom = classroom
-        self.address = address
-        self.class_seat: Any = None
-        self.last_frame: bytes | None = None
+        self.classroom, self.address, self.class_seat, self.last_frame = classroom, address, None, None  # classroom
 
     # ---- what the client sees -------------------------------------------------------------
 

@@ -62,6 +62,7 @@ async def teacher_socket(websocket: WebSocket, settings: Settings = Depends(get_
         await broker.subscribe(channel("thumbs", record.code), thumbs.append),
         await broker.subscribe(channel("spot", record.code), spot.append),
     ]
+    await broker.publish(channel("cmd", record.code), b'{"type": "refresh"}')  # every student's picture, now
     sender = asyncio.get_running_loop().create_task(_send_loop(websocket, view, thumbs, spot, orders))
     try:
         await websocket.send_text(json.dumps(orders.state()))
