@@ -2,8 +2,9 @@
 
 Measures, with real sockets against `python -m server --workers 2`:
 - students' frame rate with no dashboard, then with the dashboard open (the drop, %);
-- roster staleness: how old the epoch a roster reports for a playing student is, i.e. the
-  time since that student was first sent a frame with that epoch (p50/p95);
+- roster staleness: how far a roster lags behind what a playing student already sees: the
+  time since the student first received a frame newer than the epoch the roster reports
+  (0 when the roster shows the student's latest frame) (p50/p95);
 - the teacher socket's bandwidth (bytes a second, roster plus thumbnails);
 - push latency: from the teacher sending `push` until each student has the new config (p50/p95).
 
@@ -114,9 +115,11 @@ async def bench(base: str, n: int, seconds: float) -> dict:
                     if message["type"] == "roster":
                         now = time.monotonic()
                         for entry in message["students"]:
-                            seen = by_id[entry["id"]].first_seen.get(entry["epoch"]) if entry["id"] in by_id else None
-                            if seen is not None and entry["state"] == "playing":
-                                staleness.append(now - seen)
+                            student = by_id.get(entry["id"])
+                            if student is None or entry["state"] != "playing":
+                                continue
+                            newer = [t for e, t in student.first_seen.items() if e > entry["epoch"]]
+                            staleness.append(now - min(newer) if newer else 0.0)
         watcher = asyncio.create_task(watch())
         await asyncio.sleep(2)
         start_bytes, start = received, time.monotonic()

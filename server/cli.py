@@ -112,9 +112,10 @@ def banner(host: str, port: int, settings: Settings) -> str:
         lines.append(f"On this machine: http://127.0.0.1:{port}/")
     else:
         lines.append(f"Open http://{'[' + host + ']' if ':' in host else host}:{port}/")
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else ('[' + host + ']' if ':' in host else host)
-    lines.append(f"Teacher (start a class; keep this link to yourself): "
-                 f"http://{shown}:{port}/teach#key={settings.teacher_key}")
+    if settings.teacher_key:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else ('[' + host + ']' if ':' in host else host)
+        lines.append(f"Teacher (start a class; keep this link to yourself): "
+                     f"http://{shown}:{port}/teach#key={settings.teacher_key}")
     return "\n".join(lines)
 
 

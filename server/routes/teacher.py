@@ -124,6 +124,8 @@ async def _receive_loop(websocket: WebSocket, settings: Settings, orders: Orders
                 return
         except ProtocolError as exc:
             await websocket.send_text(json.dumps(exc.reply()))
+        except WebSocketDisconnect:
+            raise
         except Exception:  # a server bug or the broker down: report, keep the socket
             log.exception("handling a teacher message failed")
             await websocket.send_text(json.dumps(replies.error("internal", "the server failed to handle this "
