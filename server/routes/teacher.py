@@ -17,7 +17,7 @@ from collections import deque
 from typing import Any
 
 from fastapi import APIRouter, Depends, WebSocket
-from starlette.websockets import WebSocketDisconnect
+from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from ..classroom.codes import normal_code
 from ..classroom.orders import Orders
@@ -126,7 +126,9 @@ async def _receive_loop(websocket: WebSocket, settings: Settings, orders: Orders
             await websocket.send_text(json.dumps(exc.reply()))
         except WebSocketDisconnect:
             raise
-        except Exception:  # a server bug or the broker down: report, keep the socket
-            log.exception("handling a teacher message failed")
+        except Exception:  # noqa: BLE001 - reported below, the socket stays
+            if websocket.application_state != WebSocketState.CONNECTED:
+                return  # the teacher left while we answered (the sender noticed first)
+            log.exception("handling a teacher message failed")  # a server bug or the broker down
             await websocket.send_text(json.dumps(replies.error("internal", "the server failed to handle this "
                                                                            "message (see the server log)")))
