@@ -16,7 +16,7 @@ from engine.lessons import load_lessons
 
 from . import __version__
 from .live.hub import Hub
-from .routes import pages, reference, socket, uploads
+from .routes import classes, pages, reference, socket, teacher, uploads
 from .routes.guard import AllowedHosts, HostGuard, SecurityHeaders, api_docs_routes, origin_hosts
 from .settings import Settings
 
@@ -43,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(uploads.router)
     app.include_router(reference.router)
     app.include_router(socket.router)
+    app.include_router(classes.router)
+    app.include_router(teacher.router)
     app.mount("/static", StaticFiles(directory=str(pages.ROOT / "static"), check_dir=False), name="static")
     if settings.api_docs:
         api_docs_routes(app)

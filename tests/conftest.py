@@ -26,9 +26,8 @@ def server_process():
     return ServerProcess
 
 
-@pytest.fixture
-def make_server():
-    """A factory for private servers with their own flags; all are stopped after the test."""
+def _server_factory():
+    """A factory for private servers with their own flags, and a way to stop them all."""
     started: list[ServerProcess] = []
 
     def make(*args: str, **kwargs) -> ServerProcess:
@@ -36,13 +35,31 @@ def make_server():
         started.append(proc)
         return proc
 
+    def stop_all() -> None:
+        for proc in started:
+            proc.stop()
+
+    return make, stop_all
+
+
+@pytest.fixture
+def make_server():
+    """Private servers with their own flags; all are stopped after the test."""
+    make, stop_all = _server_factory()
     yield make
-    for proc in started:
-        proc.stop()
+    stop_all()
+
+
+@pytest.fixture(scope="module")
+def make_server_module():
+    """Like make_server, for a server a whole test module shares (stopped after the module)."""
+    make, stop_all = _server_factory()
+    yield make
+    stop_all()
 
 
 def pytest_collection_modifyitems(items):
     """A test that starts servers of its own waits seconds for them: it counts as slow."""
     for item in items:
-        if {"make_server", "server_process"} & set(getattr(item, "fixturenames", ())):
+        if {"make_server", "make_server_module", "server_process"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)

@@ -17,7 +17,8 @@ from ..wire.messages import (ConfigMessage, ExportMessage, GradientCheckMessage,
                              LoadModelMessage, Message, PauseMessage, PlayMessage, PointsMessage, ProtocolError,
                              RegenerateMessage, ResetMessage, SetBiasMessage, SetWeightMessage, SnapshotMessage,
                              StepMessage, parse_message)
-from . import exports, insight
+from ..wire.class_messages import TEACHER_MODELS, JoinMessage
+from . import classroom, exports, insight
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Route:
 
 
 HANDLERS: dict[str, Route] = {
-    "config": Route(ConfigMessage, lambda s, m: s.apply_config(m.patch), "invalid_config"),
+    "config": Route(ConfigMessage, lambda s, m: classroom.config(s, m.patch), "invalid_config"),
     "play": Route(PlayMessage, lambda s, m: s.play()),
     "pause": Route(PauseMessage, lambda s, m: s.pause()),
     "step": Route(StepMessage, lambda s, m: s.step(m.epochs)),
@@ -44,10 +45,14 @@ HANDLERS: dict[str, Route] = {
     "set_weight": Route(SetWeightMessage, lambda s, m: s.set_parameter("set_weight", m.layer, m.i, m.j, m.value)),
     "set_bias": Route(SetBiasMessage, lambda s, m: s.set_parameter("set_bias", m.layer, m.j, m.value)),
     "export": Route(ExportMessage, lambda s, m: exports.export(s, m.format, m.class_names)),
-    "load_model": Route(LoadModelMessage, lambda s, m: exports.load(s, m.model), "invalid_model"),
-    "lesson": Route(LessonMessage, lambda s, m: insight.lesson(s, m.id, m.side)),
+    "load_model": Route(LoadModelMessage, classroom.unless_locked(lambda s, m: exports.load(s, m.model)),
+                        "invalid_model"),
+    "lesson": Route(LessonMessage, classroom.unless_locked(lambda s, m: insight.lesson(s, m.id, m.side))),
     "hidden_space": Route(HiddenSpaceMessage, lambda s, m: insight.hidden_space(s, m.layer, m.units)),
     "gradient_check": Route(GradientCheckMessage, lambda s, m: insight.gradient_check(s)),
+    "join": Route(JoinMessage, lambda s, m: classroom.join(s, m)),
+    # a student's socket refuses the teacher's messages by name (they belong on /ws/teacher)
+    **{kind: Route(model, classroom.teacher_only) for kind, model in TEACHER_MODELS.items()},
 }
 
 MODELS: dict[str, type[Message]] = {kind: route.model for kind, route in HANDLERS.items()}

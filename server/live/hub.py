@@ -12,6 +12,8 @@ from typing import Any, Coroutine
 
 from starlette.requests import HTTPConnection
 
+from ..classroom.broker import open_broker
+from ..classroom.room import Classroom
 from ..settings import Settings
 from .clients import ClientKey, ClientLimit
 from .scheduler import Scheduler
@@ -30,16 +32,18 @@ class Hub:
         self.scheduler = Scheduler()
         self.clients = ClientLimit(settings.max_sessions_per_client)
         self._scheduler_task: asyncio.Task[None] | None = None
+        self.classroom = Classroom(open_broker(settings))  # classroom mode (server.classroom)
 
     @property
     def full(self) -> bool:
         return len(self.sessions) >= self.settings.sessions_per_worker
 
-    def open_session(self, client: ClientKey | None = None) -> Session:
-        """A new session; `client` (None: exempt from the per-client limit) is counted until it closes."""
+    def open_session(self, client: ClientKey | None = None, address: str = "") -> Session:
+        """A new session; `client` (None: exempt from the per-client limit) is counted until it
+        closes; `address` is the client's (classroom joins are limited per address)."""
         session = Session(self.settings, on_training_change=lambda: self.scheduler.update(session),
                           on_frame_sent=lambda: self.scheduler.needs_progress(session),
-                          lessons=self._lessons_by_id)
+                          lessons=self._lessons_by_id, classroom=self.classroom, address=address)
         self.sessions.add(session)
         if client is not None:
             self.clients.add(session, client)
@@ -47,6 +51,7 @@ class Hub:
 
     def close_session(self, session: Session) -> None:
         session.close()
+        self.classroom.leave(session)
         self.scheduler.remove(session)
         self.sessions.discard(session)
         self.clients.discard(session)
@@ -61,6 +66,7 @@ class Hub:
     def start(self) -> None:
         """Start the scheduler (app startup)."""
         self._scheduler_task = asyncio.get_running_loop().create_task(self.scheduler.run())
+        self.classroom.start()
 
     async def stop(self) -> None:
         """Stop the scheduler and every session task (app shutdown)."""
@@ -68,6 +74,7 @@ class Hub:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+        await self.classroom.stop()
 
     def health(self) -> dict[str, Any]:
         return {"pid": os.getpid(), "sessions": len(self.sessions),

@@ -55,7 +55,7 @@ class Session:
 
     def __init__(self, settings: Settings, on_training_change: Callable[[], None] = lambda: None,
                  on_frame_sent: Callable[[], None] = lambda: None, clock: Callable[[], float] = time.monotonic,
-                 lessons: Mapping[str, dict[str, Any]] | None = None):
+                 lessons: Mapping[str, dict[str, Any]] | None = None, classroom: Any = None, address: str = ""):
         self.max_points = settings.max_points
         self.lessons: Mapping[str, dict[str, Any]] = lessons or {}  # id -> lesson (engine.lessons)
         self.run = RunControl()  # run history, early stopping, a lesson's epoch target
@@ -75,6 +75,7 @@ class Session:
         self.pacer = Pacer(clock, self.batches_per_epoch)
         self.pace: dict[str, Any] = {}  # the session keys (server.live.session_config)
         self._set_pace(default_session_config())
+        self.classroom, self.address, self.class_seat, self.last_frame = classroom, address, None, None  # classroom
 
     # ---- what the client sees -------------------------------------------------------------
 
@@ -390,6 +391,7 @@ class Session:
             else:
                 frame, elapsed = cpu_timed(self._encode_frame)
             self.pacer.snapshot_done(elapsed)
+            self.last_frame = frame
             return frame
 
     def _encode_frame(self) -> bytes:

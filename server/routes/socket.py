@@ -104,7 +104,7 @@ async def live_session(websocket: WebSocket, settings: Settings = Depends(get_se
                            f"--max-sessions-per-client")))
         await websocket.close(code=CLOSE_POLICY, reason="too many pages from this address")
         return
-    session = hub.open_session(client)
+    session = hub.open_session(client, address=websocket.client.host if websocket.client else "")
     sender = hub.spawn(send_loop(session, websocket.send_text, websocket.send_bytes, hub.scheduler))
     try:
         session.post(hello_message(session, settings))

@@ -90,8 +90,28 @@ class GradientCheckReply(TypedDict):
     epoch: int
 
 
+# "class" is a Python keyword, so these two are written in TypedDict's functional form
+JoinedReply = TypedDict("JoinedReply", {"type": Literal["joined"], "class": str, "student": str, "name": str,
+                                        "token": str, "locked": list[str]})
+ClassEndedReply = TypedDict("ClassEndedReply", {"type": Literal["class_ended"], "class": str})
+
+
+class LockedReply(TypedDict):
+    type: Literal["locked"]
+    keys: list[str]
+
+
+NoticeKind = Literal["push", "pause_all", "play_all", "reset_all", "challenge"]
+
+
+class NoticeReply(TypedDict):
+    type: Literal["notice"]
+    kind: NoticeKind
+    message: str
+
+
 Reply = (HelloReply | ConfigReply | DataReply | StateReply | ErrorReply | ExportReply | LessonReply
-         | HiddenSpaceReply | GradientCheckReply)
+         | HiddenSpaceReply | GradientCheckReply | JoinedReply | LockedReply | NoticeReply | ClassEndedReply)
 
 
 def hello(*, protocol: int, server_version: str, config: dict[str, Any], version: int,
@@ -147,6 +167,46 @@ def gradient_check(error: float, *, threshold: float, parameters: int, points: i
     shown = finite(error)
     return {"type": "gradient_check", "max_relative_error": shown, "passed": shown is not None and error < threshold,
             "threshold": threshold, "parameters": parameters, "points": points, "epoch": epoch}
+
+
+# ---- classroom mode: to a student ---------------------------------------------------------------
+
+
+def joined(code: str, student: str, name: str, token: str, locked: list[str]) -> JoinedReply:
+    """The session sits in class `code` as `student`; `token` brings the same student back
+    (send it with the next join); `locked` are the keys the teacher locked."""
+    return {"type": "joined", "class": code, "student": student, "name": name, "token": token, "locked": locked}
+
+
+def locked(keys: list[str]) -> LockedReply:
+    """The teacher locked these config keys (the page disables their controls); [] unlocks."""
+    return {"type": "locked", "keys": keys}
+
+
+def notice(kind: NoticeKind, message: str) -> NoticeReply:
+    """The teacher changed this session (the page shows `message`)."""
+    return {"type": "notice", "kind": kind, "message": message}
+
+
+def class_ended(code: str) -> ClassEndedReply:
+    """The teacher ended the class: the session goes on alone."""
+    return {"type": "class_ended", "class": code}
+
+
+# ---- classroom mode: to the teacher --------------------------------------------------------------
+
+
+def roster(students: list[dict[str, Any]], ranking: list[str] | None) -> dict[str, Any]:
+    """Every student of the class (entries as docs/protocol.md lists them); `ranking`: the
+    challenge's student ids by test loss within the budget, best first (null: no challenge)."""
+    return {"type": "roster", "students": students, "ranking": ranking}
+
+
+def class_state(code: str, *, join_url: str, locks: list[str], challenge: dict[str, Any] | None,
+                setup: dict[str, Any] | None, spotlight: str | None) -> dict[str, Any]:
+    """The class as the teacher set it (sent on connect and after every command)."""
+    return {"type": "class", "class": code, "join_url": join_url, "locks": locks, "challenge": challenge,
+            "setup": setup, "spotlight": spotlight}
 
 
 # ---- HTTP: POST /api/csv ------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import { bindHelp } from "./help.js";
 import { bindCollapse } from "./collapse.js";
 import { PresentMode } from "./present.js";
 import { ViewState } from "./view-state.js";
+import { ClassroomSeat } from "./classroom.js";
 
 const $ = (id) => document.getElementById(id);
 const schema = loadSchema();
@@ -318,6 +319,7 @@ function applyConfig(config, version, reset, byUser = false) {
   }
 }
 
+new ClassroomSeat({ send: (message) => connection.send(message), controls }).attach(handlers);
 const connection = new Connection(sessionUrl(), handlers, (state, detail) => {
   app.connection = state;
   status.connection(state, detail, () => connection.retryNow());
