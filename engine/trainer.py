@@ -46,7 +46,7 @@ class _Evaluation:
     version: int
     epoch: int
     params: np.ndarray
-    ws: Workspace
+    ws: Optional[Workspace]  # None once released (Trainer.release_memory): numbers are then worked out
     losses: np.ndarray
     train_loss: float
     test_loss: float
@@ -135,6 +135,7 @@ class Trainer:
         if passes_key != getattr(self, "_passes_key", None):
             self._passes_key = passes_key
             self._passes = {}
+            self._workspaces = {}  # a workspace per batch size ever used would pile up
             self._eval_ws = None
 
     def _prepare_data(self) -> None:
@@ -243,6 +244,19 @@ class Trainer:
     def _workspace(self, n: int) -> Workspace:
         ws = self._workspaces[n] = Workspace(self.network, n, train=True)
         return ws
+
+    def release_memory(self) -> None:
+        """Drop the training, evaluation and picture workspaces (rebuilt on next use, with the
+        same results). For a paused session of a big network they are most of its memory: a
+        16×64 maxout network on 2,000 points holds ~270 MB in them, ~5 MB without."""
+        ev = getattr(self, "_eval", None)
+        if ev is not None and ev.ws is not None:
+            if ev.numbers is None:  # worked out now, while the pass it needs is still there
+                ev.numbers = {**self._accuracies(ev), **self._dead_units(ev)}
+            ev.ws = None
+        self._workspaces, self._passes, self._plans = {}, {}, {}
+        self._eval_ws = self._grid_ws = None
+        self._grid_key = self._grid_calls = None
 
     def _diverge(self, epoch: Optional[int] = None) -> None:
         self.diverged = True

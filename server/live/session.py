@@ -26,7 +26,10 @@ from ..settings import Settings
 from ..wire import replies
 from ..wire.numbers import finite
 from .frame_content import FrameContent
+from . import allocator
 from .hidden_view import HiddenView
+from .memory_budget import check_patch as check_memory
+from .memory_budget import estimate as estimate_memory
 from .outbox import Outbox, SlowClient
 from .pacing import Pacer, cpu_timed
 from .point_edit import PointEdit
@@ -36,6 +39,7 @@ from .wakeup import Wakeup
 
 # Builds the trainer that replaces the live one, from it (without changing it): (new trainer,
 # the parts rebuilt, as a `config` reply's `reset` lists them). Raises ConfigError to refuse.
+RELEASE_ABOVE_BYTES = 16 * 1024 * 1024
 TrainerBuild = Callable[[Trainer], tuple[Trainer, list[str]]]
 
 
@@ -57,6 +61,7 @@ class Session:
                  on_frame_sent: Callable[[], None] = lambda: None, clock: Callable[[], float] = time.monotonic,
                  lessons: Mapping[str, dict[str, Any]] | None = None):
         self.max_points = settings.max_points
+        self.max_memory_mb = settings.max_memory_mb
         self.lessons: Mapping[str, dict[str, Any]] = lessons or {}  # id -> lesson (engine.lessons)
         self.run = RunControl()  # run history, early stopping, a lesson's epoch target
         self.hidden: HiddenView | None = None  # the hidden-space subscription
@@ -126,6 +131,7 @@ class Session:
         new_pace = check_session_patch(self.pace, session_patch)
         async with self.lock:
             was_diverged = self.trainer.diverged
+            check_memory(self.trainer, engine_patch, self.max_memory_mb)
             reset = self.trainer.update(engine_patch) if engine_patch else []
             self._set_pace(new_pace)
             self._changed(costs=bool(reset) or "batch_size" in engine_patch)
@@ -390,7 +396,16 @@ class Session:
             else:
                 frame, elapsed = cpu_timed(self._encode_frame)
             self.pacer.snapshot_done(elapsed)
+            if not self.wants_training and self._holds_much_memory():
+                self.trainer.release_memory()  # a paused big network: tens of MB nobody needs now
+                allocator.trim()
             return frame
+
+    def _holds_much_memory(self) -> bool:
+        """Whether the trainer's workspaces are big enough to drop while paused (rebuilding a
+        small network's costs more than it saves)."""
+        points = len(self.trainer.points.label)
+        return estimate_memory(self.trainer.config, points, self.trainer.n_classes) > RELEASE_ABOVE_BYTES
 
     def _encode_frame(self) -> bytes:
         return self.content.encode(self.trainer, version=self.version, fps=self.pace["fps"],

@@ -1,0 +1,229 @@
+"""Soak a real server: long-lived clients, connection churn, the largest sessions, a deaf client.
+
+Starts its own `python -m server` on a free loopback port and watches its resident memory
+(RSS, from /proc) while it runs these rounds:
+
+- **patch**: N clients for T seconds, each playing and sending a config patch a second;
+  RSS every 30 s, errors and closes counted.
+- **churn**: cycles of connect/disconnect, a quarter each clean, abrupt mid-play,
+  abrupt mid-`step 1000`, abrupt mid-`export` (three rounds).
+- **largest**: 8 sessions of the largest allowed network (16×64 maxout, 9 features, 2,000
+  samples, batch 2,000) and a gradient check each, RSS while open, then all closed (three rounds).
+- **deaf**: a raw socket that asks for 300 numpy exports and never reads: seconds until the
+  server closes it, and RSS after it left.
+
+    python bench/soak.py                                  # every round, issue 12's sizes
+    python bench/soak.py --rounds largest --largest-rounds 3
+    python bench/soak.py --clients 20 --seconds 120 --churn 1000
+
+The scenarios are plain functions the tests reuse (tests/test_server_reliability.py) with
+smaller sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Callable
+
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+LARGEST = {"hidden": [64] * 16, "activation": "maxout", "n_samples": 2000, "batch_size": 2000,
+           "train_ratio": 90, "features": ["x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2",
+                                           "cos_x1", "cos_x2"]}
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (VmRSS)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def health(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(url + "/healthz", timeout=5) as r:
+        return json.loads(r.read())
+
+
+async def _until(ws: Any, kind: str, timeout: float = 60.0) -> dict[str, Any]:
+    """Read until a JSON message of type `kind` (frames are skipped)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        data = await asyncio.wait_for(ws.recv(), max(0.01, deadline - loop.time()))
+        if isinstance(data, str):
+            message = json.loads(data)
+            if message["type"] == kind:
+                return message
+            if message["type"] == "error" and kind != "error":
+                raise RuntimeError(f"server error: {message}")
+
+
+async def _frame(ws: Any, timeout: float = 60.0) -> dict[str, Any]:
+    """The header of the next binary frame."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        data = await asyncio.wait_for(ws.recv(), max(0.01, deadline - loop.time()))
+        if isinstance(data, bytes):
+            (n,) = struct.unpack("<I", data[:4])
+            return json.loads(data[4:4 + n])
+
+
+async def open_largest(ws_url: str) -> Any:
+    """A session switched to the largest allowed network that has run a gradient check."""
+    ws = await connect(ws_url, max_size=None, compression=None, open_timeout=30)
+    await _until(ws, "hello")
+    await ws.send(json.dumps({"type": "config", "patch": LARGEST}))
+    await _until(ws, "config")
+    await ws.send(json.dumps({"type": "step", "epochs": 1}))
+    await ws.send(json.dumps({"type": "gradient_check"}))
+    await _until(ws, "gradient_check", timeout=300)
+    return ws
+
+
+async def largest_round(ws_url: str, pid: int, sessions: int = 8) -> tuple[float, float]:
+    """Open `sessions` largest sessions (one after another), then close them all:
+    (RSS with all open, RSS after all closed and the server counted 0 sessions)."""
+    opened = [await open_largest(ws_url) for _ in range(sessions)]
+    peak = rss_mb(pid)
+    for ws in opened:
+        await ws.close()
+    await wait_sessions(ws_url, 0)
+    return peak, rss_mb(pid)
+
+
+async def wait_sessions(ws_url: str, count: int, timeout: float = 30.0) -> None:
+    """Wait until the server reports `count` sessions and no session tasks."""
+    url = ws_url.replace("ws://", "http://").rsplit("/ws", 1)[0]
+    deadline = time.monotonic() + timeout
+    while True:
+        h = await asyncio.to_thread(health, url)
+        if h["sessions"] == count and (count or h["tasks"] == 0):
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server still reports {h}")
+        await asyncio.sleep(0.1)
+
+
+def _abort(ws: Any) -> None:
+    """Drop the TCP connection without a closing handshake (a tab killed, a cable pulled)."""
+    ws.transport.abort()
+
+
+async def churn_cycle(ws_url: str, kind: int) -> None:
+    """One connection: 0 clean close, 1 abort mid-play, 2 abort mid-`step 1000`, 3 abort mid-export."""
+    ws = await connect(ws_url, max_size=None, compression=None, open_timeout=30)
+    await _until(ws, "hello")
+    if kind == 0:
+        await _frame(ws)
+        await ws.close()
+        return
+    message = ({"type": "play"}, {"type": "step", "epochs": 1000}, {"type": "export", "format": "numpy"})[kind - 1]
+    await ws.send(json.dumps(message))
+    await asyncio.sleep(0.005)
+    _abort(ws)
+
+
+async def churn(ws_url: str, cycles: int, parallel: int = 4) -> int:
+    """`cycles` connections, the four kinds in turn, `parallel` at a time; returns errors."""
+    errors = 0
+    queue = iter(range(cycles))
+
+    async def worker() -> None:
+        nonlocal errors
+        for i in queue:
+            try:
+                await churn_cycle(ws_url, i % 4)
+            except Exception:
+                errors += 1
+
+    await asyncio.gather(*(worker() for _ in range(parallel)))
+    await wait_sessions(ws_url, 0)
+    return errors
+
+
+def ws_handshake(port: int) -> socket.socket:
+    """A raw, blocking socket after a WebSocket handshake with /ws (no Origin: a script)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += sock.recv(1)
+    if b" 101 " not in answer.split(b"\r\n", 1)[0]:
+        raise RuntimeError(f"handshake refused: {answer!r}")
+    return sock
+
+
+def ws_text_frame(text: str) -> bytes:
+    """One masked client text frame."""
+    payload = text.encode()
+    mask = os.urandom(4)
+    n = len(payload)
+    head = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + struct.pack(">H", n)
+                            if n < 65536 else bytes([0x80 | 127]) + struct.pack(">Q", n))
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def deaf_client(port: int, requests: int = 300, log: Callable[[str], None] = lambda s: None) -> socket.socket:
+    """A client that sets the largest network, asks for `requests` numpy exports and then never
+    reads. Its receive buffer is kept tiny, so the server's replies pile up on the server."""
+    sock = ws_handshake(port)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.sendall(ws_text_frame(json.dumps({"type": "config", "patch": LARGEST})))
+    message = ws_text_frame(json.dumps({"type": "export", "format": "numpy"}))
+    sock.settimeout(30)
+    for _ in range(requests):
+        sock.sendall(message)
+    log(f"deaf client sent {requests} export requests")
+    return sock
+
+
+def server_closed(sock: socket.socket, timeout: float) -> float | None:
+    """Seconds until the server ended the connection (close frame sent or TCP reset), reading
+    nothing but the tail; None if it was still open after `timeout`. Reads only once the server
+    has given up, so the test does not itself drain the queue: it polls with MSG_PEEK."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        try:
+            with open("/proc/net/tcp") as f:  # the connection's state as the kernel sees it
+                pass
+            sock.settimeout(0.2)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            # A peer that aborted leaves ECONNRESET; one that closed gracefully leaves FIN after data.
+            _ = sock.recv(1, socket.MSG_PEEK)
+        except socket.timeout:
+            continue
+        except (ConnectionResetError, BrokenPipeError):
+            return time.monotonic() - start
+        time.sleep(0.2)
+    return None
+
+
+def start_server(port: int, *args: str) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(port), *args],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            health(f"http://127.0.0.1:{port}")
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("server did not start")
