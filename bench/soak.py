@@ -194,30 +194,29 @@ def deaf_client(port: int, requests: int = 300, log: Callable[[str], None] = lam
     return sock
 
 
-def server_closed(sock: socket.socket, timeout: float) -> float | None:
-    """Seconds until the server ended the connection (close frame sent or TCP reset), reading
-    nothing but the tail; None if it was still open after `timeout`. Reads only once the server
-    has given up, so the test does not itself drain the queue: it polls with MSG_PEEK."""
+def seconds_until_dropped(url: str, sock: socket.socket, timeout: float) -> float | None:
+    """Seconds until the server counts no session and the client's socket sees a reset or the
+    end of the stream (None if not within `timeout`). Reads nothing before: a deaf client."""
     start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        try:
-            with open("/proc/net/tcp") as f:  # the connection's state as the kernel sees it
-                pass
-            sock.settimeout(0.2)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            # A peer that aborted leaves ECONNRESET; one that closed gracefully leaves FIN after data.
-            _ = sock.recv(1, socket.MSG_PEEK)
-        except socket.timeout:
-            continue
-        except (ConnectionResetError, BrokenPipeError):
-            return time.monotonic() - start
-        time.sleep(0.2)
-    return None
+    while health(url)["sessions"]:
+        if time.monotonic() - start > timeout:
+            return None
+        time.sleep(0.1)
+    sock.settimeout(max(0.1, timeout - (time.monotonic() - start)))
+    try:
+        while sock.recv(1 << 20):  # whatever was delivered before the end
+            pass
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+    except socket.timeout:
+        return None
+    return time.monotonic() - start
 
 
-def start_server(port: int, *args: str) -> subprocess.Popen:
+def start_server(port: int, *args: str, log: Any = subprocess.DEVNULL) -> subprocess.Popen:
+    """`python -m server` on loopback `port`, once it answers /healthz."""
     proc = subprocess.Popen([sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(port), *args],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

@@ -22,6 +22,7 @@ from starlette.datastructures import Headers
 from starlette.websockets import WebSocketDisconnect
 
 from .. import PROTOCOL, __version__
+from .hard_close import close_or_abort
 from ..handlers import dispatch
 from ..live.clients import ClientKey
 from ..live.hub import Hub, get_hub
@@ -154,8 +155,8 @@ async def _receive_loop(websocket: WebSocket, session: Session, settings: Settin
             await dispatch(session, text)
         except ProtocolError as exc:
             _post(session, exc.reply())
-        except SlowClient:
-            await websocket.close(code=CLOSE_POLICY, reason="client does not read its messages")
+        except SlowClient as exc:
+            await close_or_abort(websocket, CLOSE_POLICY, f"the client does not read its replies ({exc})")
             return
         except Exception:  # a server bug: report, keep the session and the server
             log.exception("handling a message failed")
