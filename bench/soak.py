@@ -226,3 +226,97 @@ def start_server(port: int, *args: str, log: Any = subprocess.DEVNULL) -> subpro
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError("server did not start")
+
+
+async def patch_clients(ws_url: str, clients: int, seconds: float, pid: int,
+                        report: Callable[[str], None]) -> tuple[int, int]:
+    """`clients` playing sessions, each sending a learning-rate patch a second for `seconds`;
+    RSS reported every 30 s. Returns (errors received, connections closed by the server)."""
+    errors = closes = 0
+    stop = time.monotonic() + seconds
+
+    async def client(k: int) -> None:
+        nonlocal errors, closes
+        try:
+            async with connect(ws_url, max_size=None, compression=None, open_timeout=30) as ws:
+                await ws.send(json.dumps({"type": "play"}))
+                rates = (0.01, 0.03, 0.1)
+                i = 0
+                while time.monotonic() < stop:
+                    await ws.send(json.dumps({"type": "config", "patch": {"learning_rate": rates[i % 3]}}))
+                    i += 1
+                    until = time.monotonic() + 1.0
+                    while time.monotonic() < until:
+                        try:
+                            data = await asyncio.wait_for(ws.recv(), max(0.01, until - time.monotonic()))
+                        except asyncio.TimeoutError:
+                            break
+                        if isinstance(data, str) and json.loads(data)["type"] == "error":
+                            errors += 1
+        except Exception:
+            closes += 1
+
+    async def watch() -> None:
+        while time.monotonic() < stop:
+            await asyncio.sleep(min(30.0, max(0.0, stop - time.monotonic())))
+            report(f"  patch round: RSS {rss_mb(pid):.0f} MB, {errors} errors, {closes} closes")
+
+    await asyncio.gather(watch(), *(client(k) for k in range(clients)))
+    return errors, closes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", default="patch,churn,largest,deaf",
+                        help="comma-separated rounds to run, in this order")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--churn", type=int, default=1000, help="connect/disconnect cycles per churn round")
+    parser.add_argument("--churn-rounds", type=int, default=3)
+    parser.add_argument("--largest", type=int, default=8, help="largest sessions per round")
+    parser.add_argument("--largest-rounds", type=int, default=3)
+    parser.add_argument("--server-args", default="", help="extra flags for the server, space-separated")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from tests.conftest import free_port
+    port = free_port()
+    proc = start_server(port, *args.server_args.split())
+    url, ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws"
+    say = lambda text: print(text, flush=True)  # noqa: E731
+    try:
+        say(f"server pid {proc.pid}, RSS at start {rss_mb(proc.pid):.0f} MB")
+        for name in args.rounds.split(","):
+            if name == "patch":
+                errors, closes = asyncio.run(patch_clients(ws_url, args.clients, args.seconds, proc.pid, say))
+                asyncio.run(wait_sessions(ws_url, 0))
+                say(f"patch: {args.clients} clients x {args.seconds:g} s: {errors} errors, {closes} closes, "
+                    f"RSS after {rss_mb(proc.pid):.0f} MB")
+            elif name == "churn":
+                for r in range(args.churn_rounds):
+                    errors = asyncio.run(churn(ws_url, args.churn))
+                    say(f"churn round {r + 1}: {args.churn} cycles, {errors} errors, RSS after {rss_mb(proc.pid):.0f} MB")
+            elif name == "largest":
+                for r in range(args.largest_rounds):
+                    before = rss_mb(proc.pid)
+                    peak, after = asyncio.run(largest_round(ws_url, proc.pid, args.largest))
+                    say(f"largest round {r + 1}: RSS {before:.0f} -> {peak:.0f} MB with {args.largest} open "
+                        f"({(peak - before) / args.largest:.0f} MB each) -> {after:.0f} MB closed")
+            elif name == "deaf":
+                before = rss_mb(proc.pid)
+                sock = deaf_client(port)
+                started = time.monotonic()
+                dropped = seconds_until_dropped(url, sock, 300)
+                sock.close()
+                time.sleep(2)
+                say(f"deaf client: dropped {'never' if dropped is None else f'after {dropped:.1f} s'} "
+                    f"({time.monotonic() - started:.0f} s after its last request); RSS {before:.0f} -> "
+                    f"{rss_mb(proc.pid):.0f} MB after it left")
+            else:
+                raise SystemExit(f"unknown round {name!r}")
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+if __name__ == "__main__":
+    main()
