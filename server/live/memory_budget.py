@@ -5,7 +5,9 @@ would build is estimated (engine.memory.trainer_bytes: its workspaces, from the 
 shape, batch size and points) and added to what the process holds now (its RSS). Past the
 budget, the patch is refused as a whole with `invalid_config` naming the key that grew it,
 before anything is built. Patches that do not grow the trainer (a learning rate, a smaller
-network) always pass, so a session can always get back under the budget.
+network) always pass, so a session can always get back under the budget. Paused sessions of
+big networks drop their workspaces (release_if_big), so the budget is mostly spent by the
+sessions that train.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from engine import datasets
 from engine.config import apply_patch
 from engine.memory import trainer_bytes
 
+from . import allocator
+
 MB = 1024 * 1024
+RELEASE_ABOVE_BYTES = 16 * MB  # below, rebuilding a paused trainer's workspaces costs more than it saves
 # The keys that size a trainer, in the order the error names them (the first one in the patch).
 SIZING_KEYS = ("hidden", "activation", "features", "batch_size", "n_samples", "train_ratio", "dataset",
                "problem", "n_classes")
@@ -73,3 +78,11 @@ def check_patch(trainer: Trainer, patch: Mapping[str, Any], budget_mb: int) -> N
         raise ConfigError(sizing[0], f"this change needs about {after // MB} MB for its network and data, and the "
                                      f"server already uses {in_use // MB} MB of its {budget_mb} MB budget "
                                      f"(--max-memory-mb); choose a smaller network, batch or data set")  # the config route replies invalid_config
+
+
+def release_if_big(trainer: Trainer) -> None:
+    """Drop a paused trainer's workspaces when they are big (Trainer.release_memory: the same
+    results after), and hand the memory back to the system."""
+    if estimate(trainer.config, len(trainer.points.label), trainer.n_classes) > RELEASE_ABOVE_BYTES:
+        trainer.release_memory()
+        allocator.trim()

@@ -26,10 +26,9 @@ from ..settings import Settings
 from ..wire import replies
 from ..wire.numbers import finite
 from .frame_content import FrameContent
-from . import allocator
 from .hidden_view import HiddenView
 from .memory_budget import check_patch as check_memory
-from .memory_budget import estimate as estimate_memory
+from .memory_budget import release_if_big
 from .outbox import Outbox, SlowClient
 from .pacing import Pacer, cpu_timed
 from .point_edit import PointEdit
@@ -39,7 +38,6 @@ from .wakeup import Wakeup
 
 # Builds the trainer that replaces the live one, from it (without changing it): (new trainer,
 # the parts rebuilt, as a `config` reply's `reset` lists them). Raises ConfigError to refuse.
-RELEASE_ABOVE_BYTES = 16 * 1024 * 1024
 TrainerBuild = Callable[[Trainer], tuple[Trainer, list[str]]]
 
 
@@ -396,16 +394,9 @@ class Session:
             else:
                 frame, elapsed = cpu_timed(self._encode_frame)
             self.pacer.snapshot_done(elapsed)
-            if not self.wants_training and self._holds_much_memory():
-                self.trainer.release_memory()  # a paused big network: tens of MB nobody needs now
-                allocator.trim()
+            if not self.wants_training:
+                release_if_big(self.trainer)  # a paused big network: tens of MB nobody needs now
             return frame
-
-    def _holds_much_memory(self) -> bool:
-        """Whether the trainer's workspaces are big enough to drop while paused (rebuilding a
-        small network's costs more than it saves)."""
-        points = len(self.trainer.points.label)
-        return estimate_memory(self.trainer.config, points, self.trainer.n_classes) > RELEASE_ABOVE_BYTES
 
     def _encode_frame(self) -> bytes:
         return self.content.encode(self.trainer, version=self.version, fps=self.pace["fps"],

@@ -25,6 +25,7 @@ from .. import PROTOCOL, __version__
 from .hard_close import close_or_abort
 from ..handlers import dispatch
 from ..live.clients import ClientKey
+from ..live import allocator
 from ..live.hub import Hub, get_hub
 from ..live.outbox import SlowClient
 from ..live.ratelimit import TokenBucket
@@ -118,6 +119,8 @@ async def live_session(websocket: WebSocket, settings: Settings = Depends(get_se
         hub.close_session(session)
         sender.cancel()
         await asyncio.gather(sender, return_exceptions=True)
+        del session  # the last reference here: its trainer's memory is free only now
+        allocator.trim(force=True)
 
 
 async def _receive_loop(websocket: WebSocket, session: Session, settings: Settings,
