@@ -48,8 +48,9 @@ def test_a_client_that_stops_reading_is_dropped_and_its_memory_returned(make_ser
     assert dropped is not None, "the server kept a client that never reads"
     log = server.log.read_text()
     assert "with 1008" in log and "does not read its replies" in log
-    # The queue (16 MB) fills after ~7 exports of ~1.3 s each here; then at most the 2 s grace.
-    assert time.monotonic() - started < 45
+    # The queue (16 MB) fills after ~7 exports (~1.3 s each alone, several times that on a
+    # loaded machine); then at most the 2 s grace. Before: never closed until TCP gave up.
+    assert time.monotonic() - started < 80
     after = _settle(server, 2.0)
     assert after <= before + 50, (before, after)
     assert "Traceback" not in log
