@@ -28,7 +28,7 @@ class Evaluation:
     version: int
     epoch: int
     params: np.ndarray
-    ws: Workspace
+    ws: Optional[Workspace]  # None once released (Evaluator.release); its numbers were worked out before
     losses: np.ndarray
     train_loss: float
     test_loss: float
@@ -50,6 +50,12 @@ class Evaluator:
     def relist(self) -> None:
         """Rebuild the pass before the next evaluation (an activation setting changed)."""
         self._ws = None
+
+    def release(self) -> None:
+        """Drop the pass's buffers; the last evaluation keeps its losses (not its values)."""
+        self._ws, self._calls = None, []
+        if self.last is not None:
+            self.last.ws = None
 
     def evaluate(self, version: int, epoch: int, trained_params: np.ndarray,
                  epoch_end_will_do: bool = False) -> Evaluation:

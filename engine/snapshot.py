@@ -142,6 +142,14 @@ class Snapshotter:
             grad_norms=self._grad_norms(*trainer.last_gradient()),
             diverged=trainer.diverged, diverged_epoch=trainer.diverged_epoch)
 
+    def release(self, trainer: "Trainer", ev: Optional[Evaluation]) -> None:
+        """Before the trainer drops its last evaluation's values `ev`: work out their numbers
+        now, and drop this snapshotter's own drawing buffers (the thread's shared ones stay)."""
+        if ev is not None and ev.ws is not None:
+            self._point_numbers(trainer, ev)
+        if self._grid_ws is not None and not self._grid_ws.shared:
+            self._grid_ws, self._grid_key, self._grid_calls = None, None, []
+
     @property
     def draws_in_shared_memory(self) -> bool:
         """Whether the last drawing ran in the thread's shared scratch memory (engine.scratch);

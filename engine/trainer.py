@@ -140,8 +140,7 @@ class Trainer:
             self._passes_key = passes_key
             self._passes = {}
             self._evaluator.relist()
-
-    # ---- what the snapshotter and other readers use -----------------------------------------------
+            self._model.workspaces.clear()  # a workspace per batch size ever used would pile up
 
     @property
     def training_data(self) -> TrainingData:
@@ -162,8 +161,6 @@ class Trainer:
         """(the last step's data-loss gradient summed over its batch, 1 / that batch's size);
         read-only use: the next step overwrites it."""
         return self._model.grad, self._last_scale
-
-    # ---- training -----------------------------------------------------------------------------
 
     def train(self, epochs: int = 1) -> History:
         """Train `epochs` more epochs; returns [(epoch, train_loss, test_loss)] per epoch completed."""
@@ -262,6 +259,14 @@ class Trainer:
         self._passes[start] = calls
         return calls
 
+    def release_memory(self) -> None:
+        """Drop the training, evaluation and picture buffers (most of a paused big network's
+        memory); they are rebuilt on next use, with the same results."""
+        self._model.pictures.release(self, self._evaluator.last)  # works out its numbers first
+        self._evaluator.release()
+        self._model.workspaces.clear()
+        self._passes, self._plans = {}, {}
+
     def _diverge(self, epoch: Optional[int] = None) -> None:
         self.diverged = True
         self.diverged_epoch = self.epoch if epoch is None else epoch
@@ -279,16 +284,12 @@ class Trainer:
             self._diverge()
         return ev
 
-    # ---- pictures and numbers -------------------------------------------------------------------
-
     def snapshot(self, grid: int = 100, unit_grid: int = 25) -> Snapshot:
         """Everything a frame shows (engine.snapshot.Snapshot): output over a grid×grid image
         of the plane (row 0 is y = +6, column 0 x = -6), each hidden unit over
         unit_grid×unit_grid, the input features, parameters, losses, accuracies, penalty, dead
         units and gradient sizes."""
         return self._model.pictures.take(self, grid, unit_grid)
-
-    # ---- changing things ------------------------------------------------------------------------
 
     def update(self, patch: Mapping[str, Any]) -> list[str]:
         """Apply a partial config live; returns the parts rebuilt among "data", "network", "optimizer".
@@ -383,8 +384,6 @@ class Trainer:
             self.config = {**self.config, "dataset": "custom", "n_classes": max(2, self.n_classes)}
         self._use_data(points, data)
         return []
-
-    # ---- reading --------------------------------------------------------------------------------
 
     def data(self) -> dict[str, Any]:
         """{"problem", "n_classes", "train": [[x, y, label], …], "test": [...]} as plain floats."""

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from engine.lessons import load_lessons
 
 from . import __version__
+from .live import allocator
 from .live.hub import Hub
 from .routes import classes, pages, reference, socket, teacher, uploads
 from .routes.guard import AllowedHosts, HostGuard, SecurityHeaders, api_docs_routes, origin_hosts
@@ -24,6 +25,7 @@ from .settings import Settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; without `settings` they come from the NNP_* environment (workers)."""
     settings = settings or Settings.from_env()
+    allocator.tune()  # before any worker thread exists: the arena limit applies to new threads
     # Loaded and checked once: an invalid lesson file raises LessonError (naming the file and
     # key) here, so the server does not start with a lesson that would do something else.
     hub = Hub(settings, load_lessons(settings.lessons_dir))

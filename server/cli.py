@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     for key, f in SETTINGS_SCHEMA.items():
         p.add_argument("--" + key.replace("_", "-"), dest=key, type=int if f.kind == "int" else float,
                        default=None, metavar="N",
-                       help=f"{f.doc} (default {f.default}; {_bound(f.lo)}..{_bound(f.hi)}) [{env_name(key)}]")
+                       help=f"{f.doc} (default {f.default() if callable(f.default) else f.default}; {_bound(f.lo)}..{_bound(f.hi)}) [{env_name(key)}]")
     p.add_argument("--allowed-origins", default=None, metavar="URLS",
                    help="comma-separated extra origins allowed to open sessions, e.g. behind a proxy "
                         "[NNP_ALLOWED_ORIGINS]")

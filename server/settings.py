@@ -12,12 +12,14 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
 from starlette.requests import HTTPConnection
 
 from engine.config import ConfigError, Field, describe_schema, validate_config
+
+from .live.memory_budget import default_budget_mb
 
 ENV_PREFIX = "NNP_"
 CLASSROOM_KEYS = ("teacher_key", "redis", "broker")
@@ -41,6 +43,9 @@ SETTINGS_SCHEMA: dict[str, Field] = {
                                      doc="Open pages one client address may hold per worker (a compare "
                                          "page's two sessions count once); loopback is exempt when bound "
                                          "to loopback."),
+    "max_memory_mb": Field("int", default_budget_mb, lo=64, hi=100_000_000,
+                           doc="Memory budget of each server process in MB (default: a quarter of the "
+                               "machine's RAM); a config change that would exceed it is refused."),
 }
 
 
@@ -57,6 +62,7 @@ class Settings:
     workers: int = 1
     max_upload_bytes: int = 1_000_000
     max_sessions_per_client: int = 4
+    max_memory_mb: int = field(default_factory=default_budget_mb)
     # Folder of lesson files (None: the project's lessons/); checked at startup.
     lessons_dir: str | None = None
     # Origins allowed besides the page's own (e.g. "https://class.example.org" behind a proxy).

@@ -15,6 +15,7 @@ from starlette.requests import HTTPConnection
 from ..classroom.broker import open_broker
 from ..classroom.room import Classroom
 from ..settings import Settings
+from . import allocator
 from .clients import ClientKey, ClientLimit
 from .scheduler import Scheduler
 from .session import Session
@@ -55,6 +56,8 @@ class Hub:
         self.scheduler.remove(session)
         self.sessions.discard(session)
         self.clients.discard(session)
+        session.trainer.release_memory()  # the session object may live on a little (tasks ending)
+        allocator.trim(force=True)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Start a session task that /healthz counts until it ends."""

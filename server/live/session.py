@@ -27,6 +27,8 @@ from ..wire import replies
 from ..wire.numbers import finite
 from .frame_content import FrameContent
 from .hidden_view import HiddenView
+from .memory_budget import check_patch as check_memory
+from .memory_budget import release_if_big
 from .outbox import Outbox, SlowClient
 from .pacing import Pacer, cpu_timed
 from .point_edit import PointEdit
@@ -57,6 +59,7 @@ class Session:
                  on_frame_sent: Callable[[], None] = lambda: None, clock: Callable[[], float] = time.monotonic,
                  lessons: Mapping[str, dict[str, Any]] | None = None, classroom: Any = None, address: str = ""):
         self.max_points = settings.max_points
+        self.max_memory_mb = settings.max_memory_mb
         self.lessons: Mapping[str, dict[str, Any]] = lessons or {}  # id -> lesson (engine.lessons)
         self.run = RunControl()  # run history, early stopping, a lesson's epoch target
         self.hidden: HiddenView | None = None  # the hidden-space subscription
@@ -127,6 +130,7 @@ class Session:
         new_pace = check_session_patch(self.pace, session_patch)
         async with self.lock:
             was_diverged = self.trainer.diverged
+            check_memory(self.trainer, engine_patch, self.max_memory_mb)
             reset = self.trainer.update(engine_patch) if engine_patch else []
             self._set_pace(new_pace)
             self._changed(costs=bool(reset) or "batch_size" in engine_patch)
@@ -392,6 +396,8 @@ class Session:
                 frame, elapsed = cpu_timed(self._encode_frame)
             self.pacer.snapshot_done(elapsed)
             self.last_frame = frame
+            if not self.wants_training:
+                release_if_big(self.trainer)  # a paused big network: tens of MB nobody needs now
             return frame
 
     def _encode_frame(self) -> bytes:

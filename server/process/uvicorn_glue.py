@@ -13,6 +13,9 @@ What we take from uvicorn beyond its documented `uvicorn.run` / `Config` options
   on weak Wi-Fi would then watch frames seconds old. Capping both keeps at most a few frames
   in flight; beyond that the protocol's flow control (pause_writing) makes the sender wait,
   and the next frame it builds is current.
+- `live_transport`: the transport under a WebSocket (the ASGI `send` is uvicorn's protocol's
+  bound method), so that a connection whose client stopped reading can be aborted
+  (server.live.hard_close).
 - `bind_listener`: the listening socket uvicorn would bind (`Config.bind_socket`, `backlog`).
 - `HandedServer`: a uvicorn server with no listener that serves connections accepted by
   another process (server.process.balancer). It starts uvicorn with `sockets=[]`, and builds
@@ -29,7 +32,7 @@ import inspect
 import logging
 import socket
 from asyncio import BaseTransport
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import uvicorn
 
@@ -97,6 +100,16 @@ def _is_utf8(parts: list[bytes]) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def live_transport(websocket: Any) -> Optional[asyncio.BaseTransport]:
+    """The transport under a Starlette WebSocket that uvicorn serves (its ASGI `send` is the
+    protocol's bound method), or None once that connection is gone or is not uvicorn's."""
+    protocol = getattr(getattr(websocket, "_send", None), "__self__", None)
+    transport = getattr(protocol, "transport", None)
+    if transport is None or getattr(protocol, "disconnected", False):
+        return None
+    return transport
 
 
 def bind_listener(options: dict[str, Any]) -> socket.socket:

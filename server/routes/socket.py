@@ -24,6 +24,8 @@ from starlette.websockets import WebSocketDisconnect
 from .. import PROTOCOL, __version__
 from ..handlers import dispatch
 from ..live.clients import ClientKey
+from ..live import allocator
+from ..live.hard_close import close_or_abort
 from ..live.hub import Hub, get_hub
 from ..live.outbox import SlowClient
 from ..live.ratelimit import TokenBucket
@@ -117,6 +119,8 @@ async def live_session(websocket: WebSocket, settings: Settings = Depends(get_se
         hub.close_session(session)
         sender.cancel()
         await asyncio.gather(sender, return_exceptions=True)
+        del session  # the last reference here: its trainer's memory is free only now
+        allocator.trim(force=True)
 
 
 async def _receive_loop(websocket: WebSocket, session: Session, settings: Settings,
@@ -154,8 +158,8 @@ async def _receive_loop(websocket: WebSocket, session: Session, settings: Settin
             await dispatch(session, text)
         except ProtocolError as exc:
             _post(session, exc.reply())
-        except SlowClient:
-            await websocket.close(code=CLOSE_POLICY, reason="client does not read its messages")
+        except SlowClient as exc:
+            await close_or_abort(websocket, CLOSE_POLICY, f"the client does not read its replies ({exc})")
             return
         except Exception:  # a server bug: report, keep the session and the server
             log.exception("handling a message failed")
