@@ -36,11 +36,11 @@ from .regularization import Penalty, add_input_noise, make_penalty
 from .snapshot import Snapshot, Snapshotter
 from .training_data import TrainingData
 
-__all__ = ["GRADCHECK_PARAMS", "GRADCHECK_POINTS", "History", "Trainer"]
+__all__ = ["GRADCHECK_PARAMS", "GRADCHECK_POINTS", "History", "SHUFFLE_STREAM", "Trainer"]
 
 History = list[tuple[int, float, float]]
 
-_SHUFFLE_STREAM = 2  # the trainer's own random stream (order, dropout, input noise) per seed
+SHUFFLE_STREAM = 2  # the trainer's own random stream (order, dropout, input noise) per seed
 GRADCHECK_POINTS = 20
 GRADCHECK_PARAMS = 500  # beyond, an evenly spread sample, so the largest network's check stays short
 
@@ -115,7 +115,7 @@ class Trainer:
         self.iteration = 0
         self.diverged = False
         self.diverged_epoch: Optional[int] = None
-        self._rng = np.random.default_rng([self.config["seed"], _SHUFFLE_STREAM])
+        self._rng = np.random.default_rng([self.config["seed"], SHUFFLE_STREAM])
         self._passes: dict[int, list[Call]] = {}  # dropout and input noise draw from the old stream
         self._plans: dict[int, list[Call]] = {}
         self._optimizer = optimizer
