@@ -318,17 +318,22 @@ def train(epochs=EPOCHS):
 '''
 
 
-def _parts(trainer: Any, start: Start, epochs: int) -> tuple[Any, str, str]:
-    """(the network description to embed, the header's state words, the settings block)."""
+def _parts(trainer: Any, start: Start, epochs: int | None) -> tuple[Any, str, str]:
+    """(the network description to embed, the header's state words, the settings block).
+
+    `epochs` None: as many as the run has trained when retraining it from the start, else
+    DEFAULT_EPOCHS."""
     if start not in ("initial", "current"):
         raise ValueError(f"start: {start!r} is not allowed; allowed: initial, current")
+    if epochs is None:
+        epochs = int(trainer.epoch) if start == "initial" and trainer.epoch else DEFAULT_EPOCHS
     network = Model.build(trainer.config).network if start == "initial" else None
     state = ("from its initial weights (epoch 0 of the config's seed)" if start == "initial"
              else f"from its weights after {int(trainer.epoch)} epochs (fresh optimizer and stream)")
     return _describe(trainer, network), state, _settings(trainer, epochs, start)
 
 
-def _numpy_sections(trainer: Any, start: Start, epochs: int) -> list[tuple[str, str]]:
+def _numpy_sections(trainer: Any, start: Start, epochs: int | None) -> list[tuple[str, str]]:
     """The NumPy training script as (title, code) sections: the script joins them, the
     notebook makes a cell of each."""
     desc, state, settings = _parts(trainer, start, epochs)
@@ -342,7 +347,7 @@ def _numpy_sections(trainer: Any, start: Start, epochs: int) -> list[tuple[str, 
     ]
 
 
-def numpy_training_script(trainer: Any, *, start: Start = "initial", epochs: int = DEFAULT_EPOCHS) -> str:
+def numpy_training_script(trainer: Any, *, start: Start = "initial", epochs: int | None = None) -> str:
     """A stand-alone NumPy script that retrains the run and prints the loss per epoch.
 
     `python script.py [epochs]`; import it and call `train(epochs)`, then `predict(xy)` and
@@ -356,7 +361,7 @@ if __name__ == "__main__":
 '''
 
 
-def pytorch_training_script(trainer: Any, *, start: Start = "initial", epochs: int = DEFAULT_EPOCHS) -> str:
+def pytorch_training_script(trainer: Any, *, start: Start = "initial", epochs: int | None = None) -> str:
     """The same run as `numpy_training_script`, trained with PyTorch (autograd), float64."""
     desc, state, settings = _parts(trainer, start, epochs)
     doc = _header(trainer, desc, "A PyTorch training script for a neural network", state)
@@ -404,7 +409,7 @@ else:
 '''
 
 
-def notebook(trainer: Any, *, start: Start = "initial", epochs: int = DEFAULT_EPOCHS) -> str:
+def notebook(trainer: Any, *, start: Start = "initial", epochs: int | None = None) -> str:
     """A Jupyter notebook (nbformat 4, as JSON text): the NumPy training script in cells, a cell
     that trains, and one that plots the decision boundary (text only without matplotlib)."""
     cells: list[dict[str, Any]] = []

@@ -8,7 +8,7 @@ import { t, onLanguage } from "./i18n.js";
 import { filePicker } from "./file-picker.js";
 import { kib, StatusLine } from "./status-line.js";
 
-const FORMATS = ["model", "numpy", "pytorch", "history_csv"];
+const FORMATS = ["model", "numpy", "pytorch", "numpy_training", "pytorch_training", "notebook", "history_csv"];
 const DEFAULT_MESSAGE_LIMIT = 512 * 1024;
 const PLANE_ALPHA = 0.75; // as .plot .heatmap in playground.css: regions lighter than points
 const PNG_SIZE = 600;
