@@ -8,8 +8,6 @@ import importlib.util
 import io
 import json
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -18,6 +16,7 @@ from engine import activations
 from engine.export_training import (DERIVATIVES, notebook, numpy_training_script, pytorch_training_script)
 from engine.features import transform
 from engine.trainer import Trainer
+from support.exported import import_module, run_program
 
 EPOCHS = 50
 # Every optimizer, loss head, the penalties, dropout, input noise, maxout and a ragged last batch.
@@ -69,31 +68,17 @@ def printed_losses(stdout: str) -> np.ndarray:
 @pytest.mark.parametrize("name", SETTINGS)
 def test_numpy_training_script_reproduces_the_engine_loss_history(name, tmp_path):
     trainer = fresh(name)
-    script = tmp_path / "train.py"
-    script.write_text(numpy_training_script(trainer))
-    run = subprocess.run([sys.executable, str(script), str(EPOCHS)], capture_output=True, text=True, timeout=120,
-                         cwd=tmp_path)
-    assert run.returncode == 0, run.stderr
-    got = printed_losses(run.stdout)
+    got = printed_losses(run_program(numpy_training_script(trainer), tmp_path, "train.py", str(EPOCHS)))
     exact, history = engine_losses(trainer)
     assert got.shape == (EPOCHS, 2)
     np.testing.assert_allclose(got, exact, rtol=0, atol=1e-9)
     np.testing.assert_allclose(got, history, rtol=1e-4, atol=1e-6)  # the engine shows float32 losses
 
 
-def load(source: str, tmp_path, name: str = "exported_training"):
-    path = tmp_path / f"{name}.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_training_script_starts_from_the_run_initial_weights_and_its_class_rule_is_the_engine_one(tmp_path):
     trainer = fresh("softmax, l1, rmsprop")
     trainer.train(5)  # exported later in the run: still the run from epoch 0
-    module = load(numpy_training_script(trainer), tmp_path)
+    module = import_module(numpy_training_script(trainer), tmp_path, "exported_training")
     np.testing.assert_array_equal(module.WEIGHTS[0], Trainer(trainer.config).network.weights[0])
     with contextlib.redirect_stdout(io.StringIO()):
         module.train(5)
@@ -106,7 +91,7 @@ def test_training_script_starts_from_the_run_initial_weights_and_its_class_rule_
 def test_training_script_can_continue_from_the_current_weights(tmp_path):
     trainer = fresh("maxout, cross-entropy, dropout, noise, nesterov")
     trainer.train(3)
-    module = load(numpy_training_script(trainer, start="current"), tmp_path, "continued")
+    module = import_module(numpy_training_script(trainer, start="current"), tmp_path, "continued")
     np.testing.assert_array_equal(module.WEIGHTS[2], trainer.network.weights[2])
     # what loading the model does: same weights, fresh optimizer and random stream
     resumed = Trainer.from_state(trainer.config, points=np.column_stack([trainer.points.xy, trainer.points.label]),
@@ -122,7 +107,7 @@ def test_training_script_can_continue_from_the_current_weights(tmp_path):
 def test_custom_points_are_embedded_with_their_split(tmp_path):
     trainer = Trainer({"seed": 3, "dataset": "custom", "n_classes": 3, "hidden": [3]})
     trainer.set_points([[1, 1, 0], [-2, 3, 2], [4, -4, 1], [0, 0, 2], [2, 2, 1]], [True, True, False, True, False])
-    module = load(numpy_training_script(trainer), tmp_path, "custom_points")
+    module = import_module(numpy_training_script(trainer), tmp_path, "custom_points")
     np.testing.assert_array_equal(module.TRAIN_XY, [[1, 1], [-2, 3], [0, 0]])
     np.testing.assert_array_equal(module.TEST_LABELS, [1, 1])
     with contextlib.redirect_stdout(io.StringIO()):
@@ -151,12 +136,8 @@ def test_pytorch_training_script_compiles(name):
 def test_pytorch_training_script_reproduces_the_engine_loss_history(name, tmp_path):
     pytest.importorskip("torch", reason="PyTorch is not installed; the training script is only compiled")
     trainer = fresh(name)
-    script = tmp_path / "train_torch.py"
-    script.write_text(pytorch_training_script(trainer))
-    run = subprocess.run([sys.executable, str(script), str(EPOCHS)], capture_output=True, text=True, timeout=300,
-                         cwd=tmp_path)
-    assert run.returncode == 0, run.stderr
-    np.testing.assert_allclose(printed_losses(run.stdout), engine_losses(trainer)[0], rtol=0, atol=1e-6)
+    stdout = run_program(pytorch_training_script(trainer), tmp_path, "train_torch.py", str(EPOCHS))
+    np.testing.assert_allclose(printed_losses(stdout), engine_losses(trainer)[0], rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", ["maxout, cross-entropy, dropout, noise, nesterov", "regression, l2, adagrad, batch 7"])
