@@ -18,7 +18,7 @@ script imports from its library.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 import numpy as np
 
