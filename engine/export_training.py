@@ -7,6 +7,7 @@ fresh optimizer, as a loaded model does), and the engine's training loop — the
 stream `default_rng([seed, 2])` drawing each epoch's order, then per mini-batch the input noise
 and the dropout masks in the engine's order and shapes, the same optimizer formulas, penalty and
 hyperparameters. So the printed float64 loss per epoch is the engine's (tests/test_export_training.py).
+The notebook (engine.export_notebook) is the NumPy script in cells.
 
 The network itself is engine.export's source (`numpy_network`, `torch_network`), so the
 inference and training exports cannot drift apart. The NumPy script differentiates by hand
@@ -333,7 +334,7 @@ def _parts(trainer: Any, start: Start, epochs: int | None) -> tuple[Any, str, st
     return _describe(trainer, network), state, _settings(trainer, epochs, start)
 
 
-def _numpy_sections(trainer: Any, start: Start, epochs: int | None) -> list[tuple[str, str]]:
+def numpy_sections(trainer: Any, start: Start, epochs: int | None) -> list[tuple[str, str]]:
     """The NumPy training script as (title, code) sections: the script joins them, the
     notebook makes a cell of each."""
     desc, state, settings = _parts(trainer, start, epochs)
@@ -353,7 +354,7 @@ def numpy_training_script(trainer: Any, *, start: Start = "initial", epochs: int
     `python script.py [epochs]`; import it and call `train(epochs)`, then `predict(xy)` and
     `to_class(outputs)`. Its losses are float64: the engine's at every epoch end.
     """
-    body = "\n\n".join(code for _, code in _numpy_sections(trainer, start, epochs))
+    body = "\n\n".join(code for _, code in numpy_sections(trainer, start, epochs))
     return body + '''
 
 if __name__ == "__main__":
@@ -388,48 +389,3 @@ def example_losses(z, o, t):
 if __name__ == "__main__":
     train(int(sys.argv[1]) if len(sys.argv) > 1 else EPOCHS)
 '''
-
-
-PLOT_CELL = '''# The decision boundary (the output for regression) over the plane, with the points.
-grid = np.linspace(-6, 6, 121)
-gx, gy = np.meshgrid(grid, grid)
-values = to_class(predict(np.column_stack([gx.ravel(), gy.ravel()]))).reshape(gx.shape)
-try:
-    import matplotlib.pyplot as plt
-except ImportError:
-    print("matplotlib is not installed: no plot (pip install matplotlib to see the boundary)")
-else:
-    fig, ax = plt.subplots(figsize=(5, 5))
-    ax.contourf(gx, gy, values, levels=20 if values.dtype.kind == "f" else None, cmap="coolwarm", alpha=0.5)
-    for xy, labels, marker in ((TRAIN_XY, TRAIN_LABELS, "o"), (TEST_XY, TEST_LABELS, "x")):
-        ax.scatter(xy[:, 0], xy[:, 1], c=labels, cmap="coolwarm", marker=marker, s=12)
-    ax.set_xlim(-6, 6)
-    ax.set_ylim(-6, 6)
-    plt.show()
-'''
-
-
-def notebook(trainer: Any, *, start: Start = "initial", epochs: int | None = None) -> str:
-    """A Jupyter notebook (nbformat 4, as JSON text): the NumPy training script in cells, a cell
-    that trains, and one that plots the decision boundary (text only without matplotlib)."""
-    cells: list[dict[str, Any]] = []
-
-    def cell(kind: str, text: str) -> None:
-        extra = {"execution_count": None, "outputs": []} if kind == "code" else {}
-        cells.append({"cell_type": kind, "metadata": {}, "source": text.rstrip("\n").splitlines(keepends=True), **extra})
-
-    cell("markdown", "# NN Playground: the run, retrained\n\nThe data, network and settings of a NN Playground run; "
-                     "running the cells in order trains it as the playground does and prints the loss per epoch.")
-    for title, code in _numpy_sections(trainer, start, epochs):
-        cell("markdown", f"## {title}")
-        cell("code", code)
-    cell("markdown", "## Train")
-    cell("code", "history = train(EPOCHS)")
-    cell("markdown", "## The decision boundary")
-    cell("code", PLOT_CELL)
-    book = {"nbformat": 4, "nbformat_minor": 5, "cells": cells,
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                         "language_info": {"name": "python"}}}
-    for i, c in enumerate(cells):
-        c["id"] = f"cell-{i}"
-    return json.dumps(book, indent=1)

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from engine import activations
-from engine.export_training import (DERIVATIVES, notebook, numpy_training_script, pytorch_training_script)
+from engine.export_notebook import notebook
+from engine.export_training import DERIVATIVES, numpy_training_script, pytorch_training_script
 from engine.features import transform
 from engine.trainer import Trainer
 from support.exported import import_module, run_program

@@ -14,7 +14,8 @@ from typing import Any, Callable
 
 from engine.csvdata import to_csv
 from engine.export import model_to_dict, numpy_script, pytorch_code, trainer_from_model
-from engine.export_training import notebook, numpy_training_script, pytorch_training_script
+from engine.export_notebook import notebook
+from engine.export_training import numpy_training_script, pytorch_training_script
 
 from ..live.session import Session
 from ..wire import replies
