@@ -141,6 +141,7 @@ def test_pytorch_training_script_reproduces_the_engine_loss_history(name, tmp_pa
     np.testing.assert_allclose(printed_losses(stdout), engine_losses(trainer)[0], rtol=0, atol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["maxout, cross-entropy, dropout, noise, nesterov", "regression, l2, adagrad, batch 7"])
 def test_notebook_is_valid_and_its_cells_run_in_order_to_the_engine_losses(name, monkeypatch):
     nbformat = pytest.importorskip("nbformat", reason="nbformat (a dev dependency) is not installed")
