@@ -141,6 +141,8 @@ def _shared_training(trainer: Any) -> str:
     cfg = trainer.config
     states, rule = UPDATES[cfg["optimizer"]]
     penalty = PENALTIES.get(cfg["regularization"]) if cfg["reg_rate"] else None
+    state_lines = "".join(f"        self.s{k} = [zeros_like(p) for p in params]  # per-parameter state\n"
+                          for k in range(states))
     penalty_line = f"            if is_weight:  # {cfg['regularization']} penalty\n                {penalty}\n" if penalty else ""
     return f'''
 
@@ -160,9 +162,7 @@ class Optimizer:
 
     def __init__(self, params):
         self.t = 0  # steps taken
-        self.s0 = [zeros_like(p) for p in params] if {states} > 0 else []
-        self.s1 = [zeros_like(p) for p in params] if {states} > 1 else []
-
+{state_lines}
     def step(self, params, grads, weight_flags):
         """Move every parameter array in place along its mean gradient."""
         self.t += 1
