@@ -178,8 +178,10 @@ ACTIVATIONS: dict[str, Activation] = {
                              numpy="np.where(z > 0, z, {slope!r} * z)", torch="F.leaky_relu(z, {slope!r})"),
     "elu": Activation(_elu, _d_elu, relu_family=True,
                       numpy="np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))", torch="F.elu(z)"),
-    "maxout": Activation(_maxout, None, pieces=2,
-                         numpy="np.maximum(*np.split(z, 2, axis=1))", torch="torch.maximum(*z.chunk(2, dim=1))"),
+    # torch.where, not torch.maximum: at a tie (a dropped-out input row leaves only the biases)
+    # the gradient goes to the first piece, as maxout_mask gives it; torch.maximum would split it.
+    "maxout": Activation(_maxout, None, pieces=2, numpy="np.maximum(*np.split(z, 2, axis=1))",
+                         torch="(lambda first, second: torch.where(first >= second, first, second))(*z.chunk(2, dim=1))"),
 }
 
 

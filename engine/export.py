@@ -32,9 +32,10 @@ PROBE_POINTS = [[-3.0, -3.0], [0.0, 0.0], [2.0, 1.0], [4.5, -2.5], [-5.0, 5.0]]
 
 # --- one description of the network ---------------------------------------------------------------
 
-def _describe(trainer: Any) -> dict[str, Any]:
-    """Features, layer activations and parameters of the trainer's network, as plain data."""
-    net = trainer.network
+def _describe(trainer: Any, network: Any = None) -> dict[str, Any]:
+    """Features, layer activations and parameters of the trainer's network (or of `network`,
+    one built from the same config: the training exports pass the run's initial one), as plain data."""
+    net = network if network is not None else trainer.network
     return {
         "features": list(trainer.config["features"]),
         "activations": [*net.activations, net.output_activation],  # one per layer, the output's last
@@ -212,29 +213,34 @@ def _activation_branches(desc: Mapping[str, Any], language: str, indent: str) ->
     return "\n".join(lines)
 
 
-def _header(trainer: Any, desc: Mapping[str, Any], what: str) -> str:
+def class_rule(trainer: Any) -> tuple[str, str]:
+    """(a sentence saying how an output becomes a class, the Python expression of it over an
+    (n, outputs) array or tensor `outputs`, the same text for NumPy and PyTorch); the
+    expression is "outputs[:, 0]" for regression, whose output is the prediction itself."""
+    kind, output = trainer.output_kind, trainer.network.output_activation
+    if kind == "regression":
+        return "The output is the predicted value itself (regression: no classes).", "outputs[:, 0]"
+    if kind == "multiclass":
+        return ("The class is the output with the largest value (outputs.argmax(1)).", "outputs.argmax(1)")
+    cut = 0.5 if output == "sigmoid" else 0.0
+    return (f"The class is 1 where the output is above {cut:g} ({output} output), else 0.",
+            f"(outputs[:, 0] > {cut!r}) * 1")
+
+
+def _header(trainer: Any, desc: Mapping[str, Any], what: str, state: str = "") -> str:
     cfg = trainer.config
     sizes = [w.shape[0] for w in desc["weights"]] + [desc["weights"][-1].shape[1]]  # maxout: units, not pieces
+    state = state or f"trained {int(trainer.epoch)} epochs"
     return (f"{what} exported from NN Playground.\n\n"
-            f"Data set {cfg['dataset']} ({cfg['problem']}), trained {int(trainer.epoch)} epochs.\n"
+            f"Data set {cfg['dataset']} ({cfg['problem']}), {state}.\n"
             f"Features: {', '.join(desc['features'])}. Layer widths: {sizes}; "
-            f"activations: {', '.join(desc['activations'])}.\n")
+            f"activations: {', '.join(desc['activations'])}.\n{class_rule(trainer)[0]}\n")
 
 
-def numpy_script(trainer: Any) -> str:
-    """A stand-alone Python script (NumPy only) that rebuilds the network with these weights.
-
-    Run it to print the output at a few fixed points; import it to call `predict(xy)`.
-    """
-    desc = _describe(trainer)
-    return f'''"""{_header(trainer, desc, "A neural network")}
-Run `python this_file.py` to print predictions for a few points, or import it and call
-predict(xy) with an (n, 2) array of points in [-6, 6]^2. Needs only NumPy.
-"""
-import numpy as np
-from numpy import cos, sin
-
-FEATURES = {desc["features"]!r}
+def numpy_network(desc: Mapping[str, Any]) -> str:
+    """The NumPy source of the network (shared with the training script): FEATURES,
+    ACTIVATIONS, WEIGHTS and BIASES as arrays, features(xy), activate(name, z), predict(xy)."""
+    return f'''FEATURES = {desc["features"]!r}
 ACTIVATIONS = {desc["activations"]!r}  # one per layer; the last is the output's
 {_parameters(desc)}WEIGHTS = [np.array(w) for w in WEIGHTS]
 BIASES = [np.array(b) for b in BIASES]
@@ -257,7 +263,23 @@ def predict(xy):
     for w, b, name in zip(WEIGHTS, BIASES, ACTIVATIONS):
         a = activate(name, a @ w + b)
     return a
+'''
 
+
+def numpy_script(trainer: Any) -> str:
+    """A stand-alone Python script (NumPy only) that rebuilds the network with these weights.
+
+    Run it to print the output at a few fixed points; import it to call `predict(xy)`.
+    """
+    desc = _describe(trainer)
+    return f'''"""{_header(trainer, desc, "A neural network")}
+Run `python this_file.py` to print predictions for a few points, or import it and call
+predict(xy) with an (n, 2) array of points in [-6, 6]^2. Needs only NumPy.
+"""
+import numpy as np
+from numpy import cos, sin
+
+{numpy_network(desc)}
 
 if __name__ == "__main__":
     points = np.array({PROBE_POINTS!r})
@@ -266,20 +288,12 @@ if __name__ == "__main__":
 '''
 
 
-def pytorch_code(trainer: Any) -> str:
-    """PyTorch code: an nn.Module that rebuilds the network (features included) with these weights."""
-    desc = _describe(trainer)
+def torch_network(desc: Mapping[str, Any]) -> str:
+    """The PyTorch source of the network (shared with the training script): ACTIVATIONS,
+    WEIGHTS, BIASES, activate(name, z) and the PlaygroundNet module."""
     # nn.Linear keeps weights as (out, in); with maxout each Linear has two pieces side by side.
     layers = ", ".join(f"nn.Linear({w.shape[0]}, {w.shape[1]})" for w in desc["weights"])
-    return f'''"""{_header(trainer, desc, "PyTorch code for a neural network")}
-PlaygroundNet()(xy) maps an (n, 2) tensor of points in [-6, 6]^2 to the network's outputs,
-in float64 like the playground. Run this file to print predictions for a few points.
-"""
-import torch
-import torch.nn.functional as F
-from torch import cos, nn, sin
-
-ACTIVATIONS = {desc["activations"]!r}  # one per layer; the last is the output's
+    return f'''ACTIVATIONS = {desc["activations"]!r}  # one per layer; the last is the output's
 {_parameters(desc)}
 
 def activate(name, z):
@@ -301,12 +315,32 @@ class PlaygroundNet(nn.Module):
         x1, x2 = xy[:, 0], xy[:, 1]
         return torch.stack([{_feature_lines(desc)}], dim=1)
 
-    def forward(self, xy):
-        a = self.features(xy)
-        for layer, name in zip(self.layers, ACTIVATIONS):
-            a = activate(name, layer(a))
-        return a
+    def scores(self, a, masks=()):
+        """The output layer's z for feature rows `a`; `masks` (training only: dropout) multiply
+        the hidden layers' activations."""
+        for i, layer in enumerate(self.layers[:-1]):
+            a = activate(ACTIVATIONS[i], layer(a))
+            if masks:
+                a = a * masks[i]
+        return self.layers[-1](a)
 
+    def forward(self, xy):
+        return activate(ACTIVATIONS[-1], self.scores(self.features(xy)))
+'''
+
+
+def pytorch_code(trainer: Any) -> str:
+    """PyTorch code: an nn.Module that rebuilds the network (features included) with these weights."""
+    desc = _describe(trainer)
+    return f'''"""{_header(trainer, desc, "PyTorch code for a neural network")}
+PlaygroundNet()(xy) maps an (n, 2) tensor of points in [-6, 6]^2 to the network's outputs,
+in float64 like the playground. Run this file to print predictions for a few points.
+"""
+import torch
+import torch.nn.functional as F
+from torch import cos, nn, sin
+
+{torch_network(desc)}
 
 if __name__ == "__main__":
     points = torch.tensor({PROBE_POINTS!r}, dtype=torch.float64)

@@ -31,11 +31,11 @@ from .regularization import Penalty, make_penalty
 from .snapshot import Snapshot, Snapshotter
 from .training_data import TrainingData
 
-__all__ = ["GRADCHECK_PARAMS", "GRADCHECK_POINTS", "History", "Trainer"]
+__all__ = ["GRADCHECK_PARAMS", "GRADCHECK_POINTS", "History", "SHUFFLE_STREAM", "Trainer"]
 
 History = list[tuple[int, float, float]]
 
-_SHUFFLE_STREAM = 2  # the trainer's own random stream (order, dropout, input noise) per seed
+SHUFFLE_STREAM = 2  # the trainer's own random stream (order, dropout, input noise) per seed
 
 
 class Trainer:
@@ -105,7 +105,7 @@ class Trainer:
         self.iteration = 0
         self.diverged = False
         self.diverged_epoch: Optional[int] = None
-        self._rng = np.random.default_rng([self.config["seed"], _SHUFFLE_STREAM])
+        self._rng = np.random.default_rng([self.config["seed"], SHUFFLE_STREAM])
         self._passes: dict[int, list[Call]] = {}  # dropout and input noise draw from the old stream
         self._plans: dict[int, list[Call]] = {}
         self._optimizer = optimizer

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -15,6 +12,7 @@ from engine.config import ConfigError
 from engine.export import PROBE_POINTS, model_to_dict, numpy_script, pytorch_code, trainer_from_model
 from engine.features import transform
 from engine.trainer import Trainer
+from support.exported import import_module, run_program
 
 SETTINGS = {
     "tanh binary": {"dataset": "circle", "hidden": [4, 2]},
@@ -135,22 +133,13 @@ def test_bad_custom_points_are_refused():
 @pytest.mark.slow
 def test_numpy_script_run_as_a_program_prints_the_network_predictions(name, tmp_path):
     trainer = trained(name)
-    script = tmp_path / "model.py"
-    script.write_text(numpy_script(trainer))
-    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
-                         cwd=tmp_path)
-    assert run.returncode == 0, run.stderr
-    got = printed(run.stdout)
+    got = printed(run_program(numpy_script(trainer), tmp_path, "model.py"))
     np.testing.assert_allclose(got, predict(trainer, PROBE_POINTS), rtol=1e-6, atol=1e-7)
 
 
 def test_numpy_script_can_be_imported_for_predict(tmp_path):
     trainer = trained("all features, mixed activations")
-    path = tmp_path / "exported_model.py"
-    path.write_text(numpy_script(trainer))
-    spec = importlib.util.spec_from_file_location("exported_model", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = import_module(numpy_script(trainer), tmp_path, "exported_model")
     xy = np.random.default_rng(1).uniform(-6, 6, (300, 2))
     np.testing.assert_allclose(module.predict(xy), predict(trainer, xy), rtol=1e-6, atol=1e-7)
 
@@ -166,8 +155,4 @@ def test_pytorch_code_compiles(name):
 def test_pytorch_code_runs_and_matches(name, tmp_path):
     pytest.importorskip("torch", reason="PyTorch is not installed; the code is only compiled")
     trainer = trained(name)
-    path = tmp_path / "model_torch.py"
-    path.write_text(pytorch_code(trainer))
-    run = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    np.testing.assert_allclose(printed(run.stdout), predict(trainer, PROBE_POINTS), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(printed(run_program(pytorch_code(trainer), tmp_path, "model_torch.py")), predict(trainer, PROBE_POINTS), rtol=1e-6, atol=1e-7)

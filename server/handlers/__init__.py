@@ -44,7 +44,7 @@ HANDLERS: dict[str, Route] = {
     "points": Route(PointsMessage, lambda s, m: s.edit_points(m.add, m.remove, m.clear, m.train)),
     "set_weight": Route(SetWeightMessage, lambda s, m: s.set_parameter("set_weight", m.layer, m.i, m.j, m.value)),
     "set_bias": Route(SetBiasMessage, lambda s, m: s.set_parameter("set_bias", m.layer, m.j, m.value)),
-    "export": Route(ExportMessage, lambda s, m: exports.export(s, m.format, m.class_names)),
+    "export": Route(ExportMessage, lambda s, m: exports.export(s, m)),
     "load_model": Route(LoadModelMessage, classroom.unless_locked(lambda s, m: exports.load(s, m.model)),
                         "invalid_model"),
     "lesson": Route(LessonMessage, classroom.unless_locked(lambda s, m: insight.lesson(s, m.id, m.side))),

@@ -14,28 +14,36 @@ from typing import Any, Callable
 
 from engine.csvdata import to_csv
 from engine.export import model_to_dict, numpy_script, pytorch_code, trainer_from_model
+from engine.export_notebook import notebook
+from engine.export_training import numpy_training_script, pytorch_training_script
 
 from ..live.session import Session
 from ..wire import replies
+from ..wire.messages import ExportMessage
 
-# format -> (file name, MIME type, builder of the text from the session and the class names)
-FORMATS: dict[str, tuple[str, str, Callable[[Session, list[str] | None], str]]] = {
+# format -> (file name, MIME type, builder of the text from the session and the `export` message)
+FORMATS: dict[str, tuple[str, str, Callable[[Session, ExportMessage], str]]] = {
     "model": ("nn-playground-model.json", "application/json",
               lambda s, _: json.dumps(model_to_dict(s.trainer), separators=(",", ":"), allow_nan=False)),
     "numpy": ("nn_playground_model.py", "text/x-python", lambda s, _: numpy_script(s.trainer)),
     "pytorch": ("nn_playground_torch.py", "text/x-python", lambda s, _: pytorch_code(s.trainer)),
+    "numpy_training": ("nn_playground_train.py", "text/x-python",
+                       lambda s, m: numpy_training_script(s.trainer, start=m.start)),
+    "pytorch_training": ("nn_playground_train_torch.py", "text/x-python",
+                         lambda s, m: pytorch_training_script(s.trainer, start=m.start)),
+    "notebook": ("nn_playground.ipynb", "application/x-ipynb+json", lambda s, m: notebook(s.trainer, start=m.start)),
     "data_csv": ("nn-playground-data.csv", "text/csv",
-                 lambda s, names: to_csv(s.trainer.points, s.trainer.config["problem"], names)),
+                 lambda s, m: to_csv(s.trainer.points, s.trainer.config["problem"], m.class_names)),
     "history_csv": ("nn-playground-loss.csv", "text/csv", lambda s, _: s.run.history_csv()),
 }
 
 
-async def export(session: Session, fmt: str, class_names: list[str] | None = None) -> None:
-    """Reply `export` with the file for `fmt`; ConfigError("model") if the network diverged."""
-    filename, mime, build = FORMATS[fmt]
+async def export(session: Session, message: ExportMessage) -> None:
+    """Reply `export` with the file for `message.format`; ConfigError("model") if the network diverged."""
+    filename, mime, build = FORMATS[message.format]
     async with session.lock:
-        content = await asyncio.to_thread(build, session, class_names)
-    session.post(replies.export(fmt, filename=filename, mime=mime, content=content))
+        content = await asyncio.to_thread(build, session, message)
+    session.post(replies.export(message.format, filename=filename, mime=mime, content=content))
 
 
 async def load(session: Session, model: dict[str, Any]) -> None:

@@ -111,9 +111,12 @@ ClassName = Annotated[str, Field(min_length=1, max_length=40)]
 
 class ExportMessage(Message):
     type: Literal["export"]
-    format: Literal["model", "numpy", "pytorch", "data_csv", "history_csv"]
+    format: Literal["model", "numpy", "pytorch", "numpy_training", "pytorch_training", "notebook", "data_csv",
+                    "history_csv"]
     # data_csv: write these names instead of class indices (the names an uploaded file had)
     class_names: list[ClassName] | None = Field(None, min_length=2, max_length=5)
+    # the training exports: retrain from the run's initial weights, or go on from the current ones
+    start: Literal["initial", "current"] = "initial"
 
 
 class LoadModelMessage(Message):

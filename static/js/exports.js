@@ -9,7 +9,7 @@ import { filePicker } from "./file-picker.js";
 import { kib, StatusLine } from "./status-line.js";
 import { buildFigure, figureCanvas, figureSvg } from "./figure.js";
 
-const FORMATS = ["model", "numpy", "pytorch", "history_csv"];
+const FORMATS = ["model", "numpy", "pytorch", "numpy_training", "pytorch_training", "notebook", "history_csv"];
 const DEFAULT_MESSAGE_LIMIT = 512 * 1024;
 
 /** Offer `blob` as a download called `filename` (an anchor click; the URL is freed afterwards). */

@@ -280,6 +280,14 @@ def test_model_download_load_and_png(page, server, tmp_path):
         page.pw.get_by_role("button", name="PyTorch code").click()
     assert info.value.suggested_filename == "nn_playground_torch.py"
     assert "torch" in open(info.value.path(), encoding="utf-8").read()
+    # the exports that retrain the run: as far as it went (30 epochs), from its first weights
+    for label, filename, needle in (("NumPy training script", "nn_playground_train.py", "EPOCHS = 30\n"),
+                                    ("PyTorch training script", "nn_playground_train_torch.py", "loss.backward()"),
+                                    ("Jupyter notebook", "nn_playground.ipynb", '"nbformat": 4')):
+        with page.pw.expect_download() as info:
+            page.pw.get_by_role("button", name=label).click()
+        assert info.value.suggested_filename == filename
+        assert needle in open(info.value.path(), encoding="utf-8").read()
     with page.pw.expect_download() as info:
         page.pw.get_by_role("button", name="Download data CSV").click()
     rows = open(info.value.path(), encoding="utf-8").read().splitlines()
