@@ -43,6 +43,7 @@ History = list[tuple[int, float, float]]
 _SHUFFLE_STREAM = 2  # the trainer's own random stream (order, dropout, input noise) per seed
 GRADCHECK_POINTS = 20
 GRADCHECK_PARAMS = 500  # beyond, an evenly spread sample, so the largest network's check stays short
+MAX_BATCH_LOSSES = 100_000  # mini-batch losses kept until taken; beyond, the oldest go
 
 
 class Trainer:
@@ -118,6 +119,9 @@ class Trainer:
         self._rng = np.random.default_rng([self.config["seed"], _SHUFFLE_STREAM])
         self._passes: dict[int, list[Call]] = {}  # dropout and input noise draw from the old stream
         self._plans: dict[int, list[Call]] = {}
+        self._loss_terms: Optional[np.ndarray] = None  # bound into `_passes`: dropped with them
+        self._batch_losses: list[np.ndarray] = []
+        self._batch_losses_kept = 0
         self._optimizer = optimizer
         self._model.grad[:] = 0.0
         self._last_scale = 0.0
@@ -130,7 +134,7 @@ class Trainer:
         self._data = data
         self._evaluator = Evaluator(self.network, data)
         self._cursor = math.inf
-        self._plans, self._passes = {}, {}
+        self._plans, self._passes, self._loss_terms = {}, {}, None
         self._version += 1
 
     def _apply_live(self) -> None:
@@ -148,7 +152,7 @@ class Trainer:
         passes_key = (cfg["leaky_slope"], cfg["dropout"], cfg["input_noise"], cfg["batch_size"])
         if passes_key != self._passes_key:
             self._passes_key = passes_key
-            self._passes = {}
+            self._passes, self._loss_terms = {}, None
             self._evaluator.relist()
 
     # ---- what the snapshotter and other readers use -----------------------------------------------
@@ -173,6 +177,39 @@ class Trainer:
         read-only use: the next step overwrites it."""
         return self._model.grad, self._last_scale
 
+    def take_batch_losses(self) -> np.ndarray:
+        """The training loss of every mini-batch step since the last call (each the mean over its
+        batch, as that step's forward pass saw it: dropout and input noise included), oldest
+        first; at most MAX_BATCH_LOSSES of them."""
+        losses = np.concatenate(self._batch_losses) if self._batch_losses else np.empty(0)
+        self._batch_losses, self._batch_losses_kept = [], 0
+        return losses
+
+    def _keep_batch_losses(self, first: int, stop: int, size: int) -> None:
+        """Keep the mean loss of each batch of `size` in columns first..stop-1 of the epoch
+        under way, read from the loss terms its steps wrote (a few vectorized calls per epoch)."""
+        terms = self._loss_terms
+        if stop <= first or terms is None:
+            return
+        block = terms[:, first:stop]
+        if not self.network.loss_terms_are_residuals:
+            per_example = block[0]
+        elif block.shape[0] == 1:
+            per_example = np.square(block[0])
+        else:
+            per_example = np.einsum("ij,ij->j", block, block)
+        n = stop - first
+        if n % size == 0:  # whole batches: one reshape
+            sums, counts = per_example.reshape(-1, size).sum(axis=1), size
+        else:
+            starts = np.arange(0, n, size)
+            sums, counts = np.add.reduceat(per_example, starts), np.diff(np.append(starts, n))
+        factor = 0.5 if self.network.loss_terms_are_residuals else 1.0
+        self._batch_losses.append(np.multiply(sums, factor / counts, out=sums))
+        self._batch_losses_kept += len(sums)
+        while self._batch_losses_kept > MAX_BATCH_LOSSES:
+            self._batch_losses_kept -= len(self._batch_losses.pop(0))
+
     # ---- training -----------------------------------------------------------------------------
 
     def train(self, epochs: int = 1) -> History:
@@ -191,12 +228,15 @@ class Trainer:
             return history
         size = min(self.config["batch_size"], n_train)
         plans = self._plans
+        # the batches since `mark` (of the epoch under way) have mini-batch losses to keep
+        mark = 0 if self._cursor >= n_train else int(self._cursor)
         with np.errstate(all="ignore"):  # overflow is caught as divergence, not as warnings
             done, goal = 0, epochs or batches
             while done < goal:
                 if self._cursor >= n_train:
                     data.shuffle(self._rng)
                     self._cursor = 0
+                    mark = 0
                 start = self._cursor
                 plan = plans.get(start) or self._plan(start, size)
                 for function, args in plan:
@@ -208,6 +248,7 @@ class Trainer:
                 if batches:
                     done += 1
                 if end == n_train:
+                    self._keep_batch_losses(mark, n_train, size)
                     self.epoch += 1
                     evaluation = self.evaluate()
                     history.append((self.epoch, evaluation.train_loss, evaluation.test_loss))
@@ -217,6 +258,8 @@ class Trainer:
             if not self.diverged and not math.isfinite(float(self.network.params.sum())):
                 # caught between epoch ends: it went wrong in the epoch under way, not the last finished one
                 self._diverge(self.epoch + (self._cursor < n_train))
+        if self._cursor < n_train:
+            self._keep_batch_losses(mark, int(self._cursor), size)
         np.copyto(self._model.trained, self.network.params)
         return history
 
@@ -245,8 +288,10 @@ class Trainer:
                       (add_input_noise, (self._rng, noisy[:-1], cfg["input_noise"], np.empty((x.shape[0] - 1, end - start))))]
             x = noisy
         dropout = cfg["dropout"]
+        if self._loss_terms is None:
+            self._loss_terms = np.zeros((net.loss_terms_rows, self._data.n_train))
         calls += net.forward_calls(ws, x, net.blocks, dropout, self._rng, derivatives=True)
-        calls += net.backward_calls(ws, x, t, model.grads, dropout > 0)
+        calls += net.backward_calls(ws, x, t, model.grads, dropout > 0, loss_terms=self._loss_terms[:, start:end])
         self._passes[start] = calls
         return calls
 
