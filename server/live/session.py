@@ -354,7 +354,7 @@ class Session:
             else:
                 points, elapsed = cpu_timed(work)
             new = [[int(e), finite(tr), finite(te)] for e, tr, te in points]
-            self.content.record(new)
+            self.content.record(new, trainer.take_batch_losses())
             stop_reason = self.run.record(new, trainer.epoch)
             first_progress = self.pacer.slice_done(plan, elapsed)
             finished_step = self.pacer.step_reached(trainer.epoch)
