@@ -205,11 +205,10 @@ class Network:
                 calls.append((act_table.maxout_mask, (ws.z[l], ws.fa[l])))
         return calls
 
-    @property
-    def loss_terms_rows(self) -> int:
-        """Rows of the `loss_terms` that `backward_calls` fills: the outputs' residuals o − t
-        under the squared loss (not softmax), else one row of per-example losses."""
-        return self.sizes[-1] if self.loss_terms_are_residuals else 1
+    def loss_terms_buffer(self, n: int) -> np.ndarray:
+        """Room for the `loss_terms` of `backward_calls` over n examples: a row per output for the
+        residuals o − t under the squared loss (not softmax), else one row of example losses."""
+        return np.zeros((self.sizes[-1] if self.loss_terms_are_residuals else 1, n))
 
     @property
     def loss_terms_are_residuals(self) -> bool:
@@ -220,7 +219,7 @@ class Network:
                        dropout: bool = False, loss_terms: Optional[np.ndarray] = None) -> list[Call]:
         """The backward pass after a training forward pass (`derivatives=True`) over
         `self.blocks`: writes into `grads` (blocks of a flat gradient vector) the data loss's
-        gradient *summed* over the batch, and into `loss_terms` ((loss_terms_rows, n)), if
+        gradient *summed* over the batch, and into `loss_terms` (a `loss_terms_buffer` slice), if
         given, what the batch's loss is read from later. Under the squared loss with tanh or
         sigmoid (the default) that costs no call: the residual o − t the delta starts from is
         simply written there instead of into a scratch buffer."""

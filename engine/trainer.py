@@ -25,10 +25,11 @@ import numpy as np
 
 from . import datasets, point_edits
 from .arguments import count, whole
+from .batch_losses import BatchLossLog
 from .config import apply_patch, resets_for, validate_config
 from .evaluation import Evaluation, Evaluator
 from .float_range import float32_value
-from .gradcheck import gradient_check
+from .gradcheck import GRADCHECK_PARAMS, GRADCHECK_POINTS, check_trainer
 from .model import Model
 from .network import Call, Network
 from .optimizers import Optimizer, make_optimizer
@@ -36,14 +37,11 @@ from .regularization import Penalty, add_input_noise, make_penalty
 from .snapshot import Snapshot, Snapshotter
 from .training_data import TrainingData
 
-__all__ = ["GRADCHECK_PARAMS", "GRADCHECK_POINTS", "History", "Trainer"]
+__all__ = ["GRADCHECK_PARAMS", "GRADCHECK_POINTS", "History", "Trainer"]  # the first two: engine.gradcheck's
 
 History = list[tuple[int, float, float]]
 
 _SHUFFLE_STREAM = 2  # the trainer's own random stream (order, dropout, input noise) per seed
-GRADCHECK_POINTS = 20
-GRADCHECK_PARAMS = 500  # beyond, an evenly spread sample, so the largest network's check stays short
-MAX_BATCH_LOSSES = 100_000  # mini-batch losses kept until taken; beyond, the oldest go
 
 
 class Trainer:
@@ -120,8 +118,7 @@ class Trainer:
         self._passes: dict[int, list[Call]] = {}  # dropout and input noise draw from the old stream
         self._plans: dict[int, list[Call]] = {}
         self._loss_terms: Optional[np.ndarray] = None  # bound into `_passes`: dropped with them
-        self._batch_losses: list[np.ndarray] = []
-        self._batch_losses_kept = 0
+        self._batch_losses = BatchLossLog()
         self._optimizer = optimizer
         self._model.grad[:] = 0.0
         self._last_scale = 0.0
@@ -178,38 +175,8 @@ class Trainer:
         return self._model.grad, self._last_scale
 
     def take_batch_losses(self) -> np.ndarray:
-        """The training loss of every mini-batch step since the last call (each the mean over its
-        batch, as that step's forward pass saw it: dropout and input noise included), oldest
-        first; at most MAX_BATCH_LOSSES of them."""
-        losses = np.concatenate(self._batch_losses) if self._batch_losses else np.empty(0)
-        self._batch_losses, self._batch_losses_kept = [], 0
-        return losses
-
-    def _keep_batch_losses(self, first: int, stop: int, size: int) -> None:
-        """Keep the mean loss of each batch of `size` in columns first..stop-1 of the epoch
-        under way, read from the loss terms its steps wrote (a few vectorized calls per epoch)."""
-        terms = self._loss_terms
-        if stop <= first or terms is None:
-            return
-        block = terms[:, first:stop]
-        if not self.network.loss_terms_are_residuals:
-            per_example = block[0]
-        elif block.shape[0] == 1:
-            per_example = np.square(block[0])
-        else:
-            per_example = np.einsum("ij,ij->j", block, block)
-        n = stop - first
-        if n % size == 0:  # whole batches: one reshape
-            sums, counts = per_example.reshape(-1, size).sum(axis=1), size
-        else:
-            starts = np.arange(0, n, size)
-            sums, counts = np.add.reduceat(per_example, starts), np.diff(np.append(starts, n))
-        factor = 0.5 if self.network.loss_terms_are_residuals else 1.0
-        self._batch_losses.append(np.multiply(sums, factor / counts, out=sums))
-        self._batch_losses_kept += len(sums)
-        while self._batch_losses_kept > MAX_BATCH_LOSSES:
-            self._batch_losses_kept -= len(self._batch_losses.pop(0))
-
+        """Every mini-batch step's loss since the last call, oldest first (engine.batch_losses)."""
+        return self._batch_losses.take()
     # ---- training -----------------------------------------------------------------------------
 
     def train(self, epochs: int = 1) -> History:
@@ -228,8 +195,7 @@ class Trainer:
             return history
         size = min(self.config["batch_size"], n_train)
         plans = self._plans
-        # the batches since `mark` (of the epoch under way) have mini-batch losses to keep
-        mark = 0 if self._cursor >= n_train else int(self._cursor)
+        mark = 0 if self._cursor >= n_train else int(self._cursor)  # loss terms from here on are new
         with np.errstate(all="ignore"):  # overflow is caught as divergence, not as warnings
             done, goal = 0, epochs or batches
             while done < goal:
@@ -248,7 +214,7 @@ class Trainer:
                 if batches:
                     done += 1
                 if end == n_train:
-                    self._keep_batch_losses(mark, n_train, size)
+                    self._batch_losses.keep(self._loss_terms, mark, n_train, size, self.network)
                     self.epoch += 1
                     evaluation = self.evaluate()
                     history.append((self.epoch, evaluation.train_loss, evaluation.test_loss))
@@ -259,7 +225,7 @@ class Trainer:
                 # caught between epoch ends: it went wrong in the epoch under way, not the last finished one
                 self._diverge(self.epoch + (self._cursor < n_train))
         if self._cursor < n_train:
-            self._keep_batch_losses(mark, int(self._cursor), size)
+            self._batch_losses.keep(self._loss_terms, mark, int(self._cursor), size, self.network)
         np.copyto(self._model.trained, self.network.params)
         return history
 
@@ -288,8 +254,7 @@ class Trainer:
                       (add_input_noise, (self._rng, noisy[:-1], cfg["input_noise"], np.empty((x.shape[0] - 1, end - start))))]
             x = noisy
         dropout = cfg["dropout"]
-        if self._loss_terms is None:
-            self._loss_terms = np.zeros((net.loss_terms_rows, self._data.n_train))
+        self._loss_terms = self._loss_terms if self._loss_terms is not None else net.loss_terms_buffer(self._data.n_train)
         calls += net.forward_calls(ws, x, net.blocks, dropout, self._rng, derivatives=True)
         calls += net.backward_calls(ws, x, t, model.grads, dropout > 0, loss_terms=self._loss_terms[:, start:end])
         self._passes[start] = calls
@@ -429,13 +394,7 @@ class Trainer:
         return {"problem": self.config["problem"], "n_classes": self.n_classes,
                 "train": rows[pts.train].tolist(), "test": rows[~pts.train].tolist()}
 
-    def gradient_check(self) -> float:
-        """engine.gradcheck on the current network, up to GRADCHECK_POINTS training points (all
-        points if there are no training points) and up to GRADCHECK_PARAMS parameters; the
-        largest relative error."""
-        data = self._data
-        n = data.n_train or data.n
-        take = slice(0, min(n, GRADCHECK_POINTS))
-        if n == 0:
-            return 0.0
-        return gradient_check(self.network, data.x[:-1, take].T, data.labels[take], max_params=GRADCHECK_PARAMS)
+    def gradient_check(self, plant_bug: bool = False) -> float:
+        """engine.gradcheck.check_trainer: the largest relative error of backprop (or, with
+        `plant_bug`, of a deliberately wrong one) on this network and its training points."""
+        return check_trainer(self.network, self._data, plant_bug)
