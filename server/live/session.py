@@ -58,6 +58,7 @@ class Session:
                  lessons: Mapping[str, dict[str, Any]] | None = None):
         self.max_points = settings.max_points
         self.lessons: Mapping[str, dict[str, Any]] = lessons or {}  # id -> lesson (engine.lessons)
+        self.lesson_id: str | None = None  # the lesson that built the trainer, if one did
         self.run = RunControl()  # run history, early stopping, a lesson's epoch target
         self.hidden: HiddenView | None = None  # the hidden-space subscription
         self.trainer = Trainer(max_points=settings.max_points)
@@ -244,6 +245,7 @@ class Session:
         async with self.lock:
             new, reset = await asyncio.to_thread(build, self.trainer)
             self.trainer = new
+            self.lesson_id = lesson.id if lesson is not None else None
             if lesson is not None:
                 self._set_pace({**self.pace, "early_stopping": lesson.early_stopping})
                 self.run.set_patience(lesson.early_stopping)
