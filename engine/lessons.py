@@ -112,7 +112,7 @@ def lesson_trainer(lesson: Mapping[str, Any], side: str = "left", *, previous: M
     with config `previous` (what a session that switches to it tells its page).
 
     The trainer has the lesson's whole config (keys the lesson does not set are defaults),
-    its points (a custom data set) and fixed weights, at epoch 0 from its seed's weights.
+    its points (a custom data set, every point a training point) and fixed weights, at epoch 0 from its seed's weights.
     The parts always include "network" and "optimizer"; "data" when the data differ from
     `previous`'s (always without `previous`, or with lesson points). Nothing existing is
     changed, so a caller replaces its trainer only with a complete one. Pacing (play, epochs,
@@ -129,8 +129,11 @@ def lesson_trainer(lesson: Mapping[str, Any], side: str = "left", *, previous: M
         raise ConfigError("points", f"lesson {lesson['id']!r} has {len(points)} points; this session allows at most "
                                     f"{max_points} points", code="too_many_points", allowed=f"0..{max_points}")
     weights = lesson[prefix + "weights"] or {}
-    trainer = Trainer.from_state(config, points=points, weights=weights.get("weights"), biases=weights.get("biases"),
-                                 max_points=max_points)
+    # A lesson's own points are all training points: a random split could leave a side of the
+    # four AND/OR points with nothing to train on, whatever the lesson's seed.
+    train = None if points is None else [True] * len(points)
+    trainer = Trainer.from_state(config, points=points, train=train, weights=weights.get("weights"),
+                                 biases=weights.get("biases"), max_points=max_points)
     changed = [key for key in config if previous is None or config[key] != previous.get(key)]
     data_changed = points is not None or "data" in resets_for(changed)
     return trainer, ["data", "network", "optimizer"] if data_changed else ["network", "optimizer"]
