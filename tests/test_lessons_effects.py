@@ -123,7 +123,7 @@ def test_l1_leaves_exact_zeros_l2_none(seed):
     features = a.config["features"]
     useless = [features.index(name) for name in ("sin_x1", "sin_x2", "cos_x1", "cos_x2")]
     lines = np.abs(a.network.weights[0][useless])
-    assert (lines == 0).mean() > 0.5 and lines.max() < 0.01  # most sin/cos lines at 0, the rest tiny
+    assert (lines == 0).mean() > 0.5 and lines.max() < 0.02  # most sin/cos lines at 0, the rest tiny
     assert snap(a).test_accuracy > 0.94 and snap(b).test_accuracy > 0.94
 
 
