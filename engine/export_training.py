@@ -89,7 +89,9 @@ UPDATES: dict[str, tuple[int, str]] = {
                 "* (-LEARNING_RATE / (1.0 - MOMENTUM ** self.t))"),
 }
 assert set(UPDATES) == set(OPTIMIZERS)
-PENALTIES = {"l1": "g = g + sign(p) * REG_RATE", "l2": "g = g + p * REG_RATE"}
+PENALTIES = {"l2": "g = g + p * REG_RATE"}  # a penalty's gradient, added before the update
+# L1 is a proximal step after the update (engine.regularization): exact zeros, as the engine makes them
+AFTER_UPDATE = {"l1": "p[...] = sign(p) * (abs(p) - REG_RATE * LEARNING_RATE).clip(min=0.0)"}
 
 
 def _indent(text: str, spaces: int) -> str:
@@ -144,6 +146,8 @@ def _shared_training(trainer: Any) -> str:
     state_lines = "".join(f"        self.s{k} = [zeros_like(p) for p in params]  # per-parameter state\n"
                           for k in range(states))
     penalty_line = f"            if is_weight:  # {cfg['regularization']} penalty\n                {penalty}\n" if penalty else ""
+    after = AFTER_UPDATE.get(cfg["regularization"]) if cfg["reg_rate"] else None
+    after_line = f"\n            if is_weight:  # {cfg['regularization']}: the proximal step\n                {after}" if after else ""
     return f'''
 
 def encode(labels):
@@ -167,7 +171,7 @@ class Optimizer:
         """Move every parameter array in place along its mean gradient."""
         self.t += 1
         for i, (p, g, is_weight) in enumerate(zip(params, grads, weight_flags)):
-{penalty_line}{_indent(rule, 12)}
+{penalty_line}{_indent(rule, 12)}{after_line}
 
 
 def batches(rng, n):

@@ -15,6 +15,7 @@ A lesson file is a JSON object (lessons/README.md is the teacher's guide):
     epochs       optional: a suggested run length (pause after it)
     early_stopping  optional: patience in epochs (pause when the test loss stops improving)
     watch        optional: a panel name or a list of them (see WATCH)
+    example      optional: a worked example for the backprop inspector (engine.lesson_example)
 
 `load_lessons` checks every file against this and against the config schema, so a teacher's
 typo stops the server with a message naming the file and the key, instead of a lesson that
@@ -32,6 +33,7 @@ from typing import Any, Mapping
 from .config import ConfigError, resets_for, validate_config
 from .datasets import check_points, label_classes
 from .float_range import ALLOWED, in_float32_range
+from .lesson_example import parse_example
 from .shapes import layer_shapes
 from .trainer import Trainer
 
@@ -53,7 +55,7 @@ _STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _REQUIRED = ("id", "order", "title", "explanation", "config")
 _OPTIONAL = ("compare", "points", "weights", "compare_points", "compare_weights", "play", "epochs",
-             "early_stopping", "watch")
+             "early_stopping", "watch", "example")
 
 
 class LessonError(ConfigError):
@@ -110,7 +112,7 @@ def lesson_trainer(lesson: Mapping[str, Any], side: str = "left", *, previous: M
     with config `previous` (what a session that switches to it tells its page).
 
     The trainer has the lesson's whole config (keys the lesson does not set are defaults),
-    its points (a custom data set) and fixed weights, at epoch 0 from its seed's weights.
+    its points (a custom data set, every point a training point) and fixed weights, at epoch 0 from its seed's weights.
     The parts always include "network" and "optimizer"; "data" when the data differ from
     `previous`'s (always without `previous`, or with lesson points). Nothing existing is
     changed, so a caller replaces its trainer only with a complete one. Pacing (play, epochs,
@@ -127,8 +129,11 @@ def lesson_trainer(lesson: Mapping[str, Any], side: str = "left", *, previous: M
         raise ConfigError("points", f"lesson {lesson['id']!r} has {len(points)} points; this session allows at most "
                                     f"{max_points} points", code="too_many_points", allowed=f"0..{max_points}")
     weights = lesson[prefix + "weights"] or {}
-    trainer = Trainer.from_state(config, points=points, weights=weights.get("weights"), biases=weights.get("biases"),
-                                 max_points=max_points)
+    # A lesson's own points are all training points: a random split could leave a side of the
+    # four AND/OR points with nothing to train on, whatever the lesson's seed.
+    train = None if points is None else [True] * len(points)
+    trainer = Trainer.from_state(config, points=points, train=train, weights=weights.get("weights"),
+                                 biases=weights.get("biases"), max_points=max_points)
     changed = [key for key in config if previous is None or config[key] != previous.get(key)]
     data_changed = points is not None or "data" in resets_for(changed)
     return trainer, ["data", "network", "optimizer"] if data_changed else ["network", "optimizer"]
@@ -166,7 +171,13 @@ def parse_lesson(raw: Any, source: str = "<lesson>") -> dict[str, Any]:
         "points": _points(source, "points", raw.get("points"), config),
         "weights": _weights(source, "weights", raw.get("weights"), config),
         "compare": None, "compare_keys": [], "compare_points": None, "compare_weights": None,
+        "example": None,
     }
+    if "example" in raw:
+        try:
+            lesson["example"] = parse_example(raw["example"])
+        except ConfigError as exc:
+            raise LessonError.of(source, exc.key, exc) from None
     if "compare" in raw:
         patch = raw["compare"]
         if not isinstance(patch, Mapping):

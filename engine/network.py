@@ -216,16 +216,35 @@ class Network:
                 calls.append((act_table.maxout_mask, (ws.z[l], ws.fa[l])))
         return calls
 
+    def loss_terms_buffer(self, n: int) -> np.ndarray:
+        """Room for the `loss_terms` of `backward_calls` over n examples: a row per output for the
+        residuals o − t under the squared loss (not softmax), else one row of example losses."""
+        return np.zeros((self.sizes[-1] if self.loss_terms_are_residuals else 1, n))
+
+    @property
+    def loss_terms_are_residuals(self) -> bool:
+        """True when `loss_terms` hold o − t (an example's loss is ½ Σ of their squares)."""
+        return self.loss_name == "squared" and self.head.output != "softmax"
+
     def backward_calls(self, ws: Workspace, x: np.ndarray, t: np.ndarray, grads: Sequence[np.ndarray],
-                       dropout: bool = False, blocks: Optional[Sequence[np.ndarray]] = None) -> list[Call]:
+                       dropout: bool = False, blocks: Optional[Sequence[np.ndarray]] = None,
+                       loss_terms: Optional[np.ndarray] = None) -> list[Call]:
         """The backward pass after a training forward pass (`derivatives=True`) over `blocks`
         (default `self.blocks`): writes into `grads` (blocks of a flat gradient vector) the data
-        loss's gradient *summed* over the batch."""
+        loss's gradient *summed* over the batch, and into `loss_terms` (a `loss_terms_buffer`
+        slice), if given, what the batch's loss is read from later. Under the squared loss with
+        tanh or sigmoid (the default) that costs no call: the residual o − t the delta starts from
+        is simply written there instead of into a scratch buffer."""
         d, product, blocks = ws.d, _product(ws), self.blocks if blocks is None else blocks
         if self._out_act is not None:  # squared loss: (o - t) f'(o), f' taken in the forward pass
-            calls: list[Call] = [(np.subtract, (ws.o, t, d[-1])), (np.multiply, (d[-1], ws.fo, d[-1]))]
+            residual = d[-1] if loss_terms is None else loss_terms
+            calls: list[Call] = [(np.subtract, (ws.o, t, residual)), (np.multiply, (residual, ws.fo, d[-1]))]
         else:
             calls = [(self.head.delta, (ws.z[-1], ws.o, t, d[-1], ws.tmp))]
+            if loss_terms is not None and self.loss_terms_are_residuals:  # identity output: delta = o - t
+                calls.append((np.copyto, (loss_terms, d[-1])))
+            elif loss_terms is not None:
+                calls.insert(0, (_example_losses, (self.head, ws.z[-1], ws.o, t, loss_terms)))
         for l in range(len(blocks) - 1, 0, -1):
             calls.append((product, (d[l], _transposed(ws.inputs[l - 1]), grads[l])))
             act, below = self._acts[l - 1], d[l - 1]
@@ -316,3 +335,9 @@ class Network:
         grad = self.flat_gradient(self.inputs(X), np.ascontiguousarray(self.encode(Y).T))
         blocks = self.layout.blocks(grad)
         return [g[:, :-1].T.copy() for g in blocks], [g[:, -1].copy() for g in blocks]
+
+
+
+def _example_losses(head: Any, z: np.ndarray, o: np.ndarray, t: np.ndarray, out: np.ndarray) -> None:
+    """out[0] = each example's loss, for heads whose delta is not o − t."""
+    out[0] = head.losses(z, o, t)

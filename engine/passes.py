@@ -17,10 +17,11 @@ from .workspace import Workspace
 
 
 def training_passes(net: Network, ws: Workspace, x: np.ndarray, t: np.ndarray, blocks: Sequence[np.ndarray],
-                    grads: Sequence[np.ndarray], dropout: Any, noise: Any, rng: Any) -> list[Call]:
+                    grads: Sequence[np.ndarray], dropout: Any, noise: Any, rng: Any,
+                    loss_terms: Optional[np.ndarray] = None) -> list[Call]:
     """Calls for a step on inputs `x` (inputs + 1, n) and targets `t` into `ws`: noise (when
     `noise` is not 0), the forward pass with dropout (when `dropout` is not 0), the backward pass
-    into `grads`."""
+    into `grads` (and the batch's `loss_terms`, when given: Network.backward_calls)."""
     calls: list[Call] = []
     if np.any(noise):
         noisy = ws.input_buffer(x.shape[-2])
@@ -28,7 +29,7 @@ def training_passes(net: Network, ws: Workspace, x: np.ndarray, t: np.ndarray, b
         calls += [(np.copyto, (noisy, x)), (add_input_noise, (rng, inputs, noise, np.empty(inputs.shape)))]
         x = noisy
     calls += net.forward_calls(ws, x, blocks, dropout, rng, derivatives=True)
-    calls += net.backward_calls(ws, x, t, grads, bool(np.any(dropout)), blocks)
+    calls += net.backward_calls(ws, x, t, grads, bool(np.any(dropout)), blocks, loss_terms)
     return calls
 
 

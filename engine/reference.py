@@ -44,7 +44,8 @@ def _maxout(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.maximum(first, second), first >= second
 
 
-def _output(name: str, z: np.ndarray) -> np.ndarray:
+def output_of(name: str, z: np.ndarray) -> np.ndarray:
+    """The output activation `name` applied to z (n, outputs)."""
     if name == "identity":
         return z
     if name == "tanh":
@@ -59,7 +60,7 @@ def _output(name: str, z: np.ndarray) -> np.ndarray:
 
 # --- the loss and its gradient with respect to the output layer's z ---------------------------
 
-def _loss_and_delta(loss: str, output: str, z: np.ndarray, o: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def loss_and_delta(loss: str, output: str, z: np.ndarray, o: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(loss of each example (n,), dE/dz (n, outputs)) for one head."""
     if loss == "squared":
         per_example = 0.5 * ((o - t) ** 2).sum(axis=1)
@@ -111,7 +112,7 @@ def forward(network: Any, X: Any) -> tuple[np.ndarray, list[dict[str, np.ndarray
             else:
                 record["a"] = HIDDEN[name][0](z, network.leaky_slope)
         else:
-            record["a"] = _output(network.output_activation, z)
+            record["a"] = output_of(network.output_activation, z)
         layers.append(record)
         a = record["a"]
     return a, layers
@@ -124,7 +125,7 @@ def loss_and_gradients(network: Any, X: Any, Y: Any) -> tuple[float, list[np.nda
     t = network.encode(Y)
     n = len(o)
     top = layers[-1]
-    per_example, delta = _loss_and_delta(network.loss_name, network.output_activation, top["z"], o, t)
+    per_example, delta = loss_and_delta(network.loss_name, network.output_activation, top["z"], o, t)
     dW: list[np.ndarray] = [np.empty(0)] * len(layers)
     db: list[np.ndarray] = [np.empty(0)] * len(layers)
     for l in range(len(layers) - 1, -1, -1):  # delta is dE/dz of layer l, summed over examples below

@@ -58,10 +58,10 @@ class StackKey:
 
     @classmethod
     def of(cls, trainer: Trainer) -> Optional["StackKey"]:
-        """The trainer's key, or None when it trains only alone: nothing to train, or an
-        optimizer other than plain SGD (not stacked yet)."""
+        """The trainer's key, or None when it trains only alone: nothing to train, an optimizer
+        other than plain SGD, or L1 (its proximal step after the update; not stacked yet)."""
         cfg, net = trainer.config, trainer.network
-        if not trainer.can_train() or cfg["optimizer"] != "sgd":
+        if not trainer.can_train() or cfg["optimizer"] != "sgd" or cfg["regularization"] == "l1":
             return None
         penalty = trainer.penalty
         leaky = cfg["leaky_slope"] if "leaky_relu" in net.activations else None  # baked into the calls

@@ -19,10 +19,11 @@ import numpy as np
 
 from . import datasets, point_edits
 from .arguments import count, whole
+from .batch_losses import BatchLossLog
 from .config import apply_patch, resets_for, validate_config
 from .evaluation import Evaluation, Evaluator
 from .float_range import float32_value
-from .gradcheck import GRADCHECK_PARAMS, GRADCHECK_POINTS, check_training_data
+from .gradcheck import GRADCHECK_PARAMS, GRADCHECK_POINTS, check_trainer
 from .model import Model
 from .network import Call, Network
 from .optimizers import Optimizer, make_optimizer
@@ -61,10 +62,8 @@ class Trainer:
     def from_state(cls, config: Mapping[str, Any], *, points: Any = None, train: Any = None,
                    weights: Optional[Sequence[Any]] = None, biases: Optional[Sequence[Any]] = None,
                    epoch: int = 0, iteration: int = 0, max_points: int = 5000) -> "Trainer":
-        """A trainer for `config` with given points [[x, y, label], …] (and their `train` flags,
-        else drawn), weights and biases (per layer, as `network.weights` / `biases`) and
-        counters; what is not given is as `Trainer(config)` makes it. Raises ConfigError or
-        ValueError naming what does not fit; nothing else holds the new trainer."""
+        """A trainer for `config` with given points (and `train` flags), weights, biases and counters;
+        the rest as `Trainer(config)` makes it. ConfigError or ValueError names what does not fit."""
         trainer = cls(config, max_points=max_points)
         if points is not None:
             trainer.set_points(points, train)
@@ -74,8 +73,6 @@ class Trainer:
             trainer.network.biases = biases
         trainer.epoch, trainer.iteration = int(epoch), int(iteration)
         return trainer
-
-    # ---- building -----------------------------------------------------------------------------
 
     @property
     def network(self) -> Network:
@@ -101,13 +98,14 @@ class Trainer:
 
     def _restart(self, optimizer: Optimizer) -> None:
         """Epoch 0, `optimizer`, a fresh random stream, no divergence (weights untouched)."""
-        self.epoch = 0
-        self.iteration = 0
+        self.epoch = self.iteration = 0
         self.diverged = False
         self.diverged_epoch: Optional[int] = None
         self._rng = np.random.default_rng([self.config["seed"], SHUFFLE_STREAM])
         self._passes: dict[int, list[Call]] = {}  # dropout and input noise draw from the old stream
         self._plans: dict[int, list[Call]] = {}
+        self._loss_terms: Optional[np.ndarray] = None  # bound into `_passes`: dropped with them
+        self._batch_losses = BatchLossLog()
         self._optimizer = optimizer
         self._model.grad[:] = 0.0
         self._last_scale = 0.0
@@ -120,7 +118,7 @@ class Trainer:
         self._data = data
         self._evaluator = Evaluator(self.network, data)
         self._cursor = math.inf
-        self._plans, self._passes = {}, {}
+        self._plans, self._passes, self._loss_terms = {}, {}, None
         self._version += 1
 
     def _apply_live(self) -> None:
@@ -130,15 +128,13 @@ class Trainer:
         opt.momentum, opt.nesterov, opt.rho, opt.beta2 = cfg["momentum"], cfg["nesterov"], cfg["rho"], cfg["beta2"]
         self._penalty: Optional[Penalty] = penalty
         self.network.leaky_slope = cfg["leaky_slope"]
-        # Call lists bake settings in. A step's update bakes the rates and the penalty, so
-        # whole steps are relisted after any change; its passes (the costly part to list)
-        # and the evaluation only when what they bake changed, since a dragged slider sends
-        # a learning rate many times a second.
+        # Call lists bake settings in: whole steps (rates, penalty) are relisted after any change, their
+        # passes and the evaluation only when what they bake changed (a dragged slider patches often).
         self._plans = {}
         passes_key = (cfg["leaky_slope"], cfg["dropout"], cfg["input_noise"], cfg["batch_size"])
         if passes_key != self._passes_key:
             self._passes_key = passes_key
-            self._passes = {}
+            self._passes, self._loss_terms = {}, None
             self._evaluator.relist()
             self._model.workspaces.clear()  # a workspace per batch size ever used would pile up
 
@@ -162,6 +158,10 @@ class Trainer:
         read-only use: the next step overwrites it."""
         return self._model.grad, self._last_scale
 
+    def take_batch_losses(self) -> np.ndarray:
+        """Every mini-batch step's loss since the last call, oldest first (engine.batch_losses)."""
+        return self._batch_losses.take()
+
     def train(self, epochs: int = 1) -> History:
         """Train `epochs` more epochs; returns [(epoch, train_loss, test_loss)] per epoch completed."""
         return self._run(epochs=count("epochs", epochs))
@@ -175,24 +175,29 @@ class Trainer:
         if not self.can_train():
             return history
         plans, size = self._plans, self.batch_length()
+        n_train = self._data.n_train
+        mark = 0 if self._cursor >= n_train else int(self._cursor)  # loss terms from here on are new
         with np.errstate(all="ignore"):  # overflow is caught as divergence, not as warnings
             done, goal = 0, epochs or batches
             while done < goal:
                 start, end = self.next_batch()
+                if start == 0:
+                    mark = 0  # a new epoch's order
                 plan = plans.get(start) or self._plan(start, size)
                 for function, args in plan:
                     function(*args)
-                epoch_ended = self.finish_batch(start, end, history)
+                if end == n_train:
+                    self._batch_losses.keep(self._loss_terms, mark, n_train, size, self.network)
                 if batches:
                     done += 1
-                if epoch_ended:
+                if self.finish_batch(start, end, history):
                     if self.diverged:
                         break
                     done += not batches
             self.finish_training()
+        if self._cursor < n_train:
+            self._batch_losses.keep(self._loss_terms, mark, int(self._cursor), size, self.network)
         return history
-
-    # ---- the steps' bookkeeping (shared with engine.stack, which runs the products itself) --------
 
     def can_train(self) -> bool:  # False when a step would do nothing
         return not self.diverged and self._data.n_train > 0
@@ -238,11 +243,8 @@ class Trainer:
         return self._rng
 
     def _plan(self, start: int, size: int) -> list[Call]:
-        """The calls of one training step on the batch starting at `start` of the epoch's order.
-
-        Batches are views of the epoch buffers (refilled in place every epoch), so the plan
-        stays valid until a setting, the data or the network changes (then `_plans` is cleared).
-        """
+        """The calls of one step on the batch at `start` of the epoch's order: views of the epoch
+        buffers (refilled each epoch), valid until a setting, the data or the network changes."""
         end = min(start + size, self._data.n_train)
         passes = self._passes.get(start) or self._list_passes(start, end)
         calls = passes + self._optimizer.calls(self.network.params, self._model.grad, self.config["learning_rate"],
@@ -254,8 +256,11 @@ class Trainer:
         """The forward and backward calls of a step on the batch [start, end) (see `_plan`)."""
         cfg, model = self.config, self._model
         x, t = self._data.x_epoch[start:end].T, self._data.t_epoch[start:end].T
-        calls = training_passes(self.network, model.workspace(end - start), x, t, self.network.blocks, model.grads,
-                                cfg["dropout"], cfg["input_noise"], self._rng)
+        net = self.network
+        if self._loss_terms is None:
+            self._loss_terms = net.loss_terms_buffer(self._data.n_train)
+        calls = training_passes(net, model.workspace(end - start), x, t, net.blocks, model.grads,
+                                cfg["dropout"], cfg["input_noise"], self._rng, self._loss_terms[:, start:end])
         self._passes[start] = calls
         return calls
 
@@ -342,19 +347,16 @@ class Trainer:
 
     def set_weight(self, layer: int, i: int, j: int, value: float) -> None:
         """Set weight (i -> j) of layer `layer` (0 = the inputs' layer); ConfigError names the bad argument."""
-        w = self.network.weights
-        layer = whole("layer", layer, 0, len(w) - 1)
-        i = whole("i", i, 0, w[layer].shape[0] - 1)
-        j = whole("j", j, 0, w[layer].shape[1] - 1)
-        w[layer][i, j] = float32_value("value", value)
-        self._version += 1
+        self._set(self.network.weights, layer, (("i", i), ("j", j)), value)
 
     def set_bias(self, layer: int, j: int, value: float) -> None:
         """Set bias `j` of layer `layer`; ConfigError names the bad argument."""
-        b = self.network.biases
-        layer = whole("layer", layer, 0, len(b) - 1)
-        j = whole("j", j, 0, b[layer].shape[0] - 1)
-        b[layer][j] = float32_value("value", value)
+        self._set(self.network.biases, layer, (("j", j),), value)
+
+    def _set(self, arrays: Sequence[np.ndarray], layer: int, indices: tuple, value: float) -> None:
+        layer = whole("layer", layer, 0, len(arrays) - 1)
+        at = tuple(whole(name, k, 0, n - 1) for (name, k), n in zip(indices, arrays[layer].shape))
+        arrays[layer][at] = float32_value("value", value)
         self._version += 1
 
     def add_points(self, points: Any, train: Any = None) -> list[str]:
@@ -387,12 +389,11 @@ class Trainer:
 
     def data(self) -> dict[str, Any]:
         """{"problem", "n_classes", "train": [[x, y, label], …], "test": [...]} as plain floats."""
-        pts = self.points
-        rows = np.column_stack([pts.xy, pts.label])
+        pts, rows = self.points, np.column_stack([self.points.xy, self.points.label])
         return {"problem": self.config["problem"], "n_classes": self.n_classes,
                 "train": rows[pts.train].tolist(), "test": rows[~pts.train].tolist()}
 
-    def gradient_check(self) -> float:
-        """engine.gradcheck on the current network and up to GRADCHECK_POINTS training points
-        (`check_training_data`); the largest relative error."""
-        return check_training_data(self.network, self._data)
+    def gradient_check(self, plant_bug: bool = False) -> float:
+        """engine.gradcheck.check_trainer: the largest relative error of backprop (or, with
+        `plant_bug`, of a deliberately wrong one) on this network and its training points."""
+        return check_trainer(self.network, self._data, plant_bug)

@@ -130,7 +130,9 @@ def test_overfitting_lesson_test_loss_turns_up_and_l2_helps():
         stopped_at = next((epoch for epoch, _, test in history if stop.observe(epoch, test)), None)
         results[which] = (history, stop, stopped_at)
     history, stop, stopped_at = results["left"]
-    assert stopped_at is not None and stop.best_epoch < epochs / 2  # early stopping fires on the plain network
+    # the patience lets both runs go the whole way (issue 13: a stop at ~200 hid the effect);
+    # the marker still shows the best epoch, early in the plain network's run
+    assert stopped_at is None and stop.best_epoch < epochs / 2
     final_test = history[-1][2]
     assert final_test > 1.2 * stop.best_loss  # the test loss turned back up: overfitting
     assert history[-1][1] < final_test / 2  # while the training loss stayed low

@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable
 from engine import ConfigError
 
 from ..live.session import Session
-from ..wire.messages import (ConfigMessage, ExportMessage, GradientCheckMessage, HiddenSpaceMessage, LessonMessage,
+from ..wire.messages import (BackpropMessage, ConfigMessage, ExportMessage, GradientCheckMessage, HiddenSpaceMessage, LessonMessage,
                              LoadModelMessage, Message, PauseMessage, PlayMessage, PointsMessage, ProtocolError,
                              RegenerateMessage, ResetMessage, SetBiasMessage, SetWeightMessage, SnapshotMessage,
                              StepMessage, parse_message)
@@ -49,7 +49,8 @@ HANDLERS: dict[str, Route] = {
                         "invalid_model"),
     "lesson": Route(LessonMessage, classroom.unless_locked(lambda s, m: insight.lesson(s, m.id, m.side))),
     "hidden_space": Route(HiddenSpaceMessage, lambda s, m: insight.hidden_space(s, m.layer, m.units)),
-    "gradient_check": Route(GradientCheckMessage, lambda s, m: insight.gradient_check(s)),
+    "gradient_check": Route(GradientCheckMessage, lambda s, m: insight.gradient_check(s, m.plant_bug)),
+    "backprop": Route(BackpropMessage, lambda s, m: insight.backprop(s, m.point, m.plant_bug)),
     "join": Route(JoinMessage, lambda s, m: classroom.join(s, m)),
     # a student's socket refuses the teacher's messages by name (they belong on /ws/teacher)
     **{kind: Route(model, classroom.teacher_only) for kind, model in TEACHER_MODELS.items()},

@@ -19,6 +19,7 @@ from engine.snapshot import Snapshot
 
 from ..wire import frames
 from ..wire.numbers import finite
+from .batch_losses import BatchLosses
 from .hidden_view import HiddenView
 
 EXTRAS_BYTES_PER_SECOND = 50_000  # unit grids and weights share this; the output goes every frame
@@ -43,17 +44,22 @@ class FrameContent:
     def __init__(self) -> None:
         self.features_stale = True  # the features pictures must go out with the next frame
         self._history: list[list[Any]] = []  # [epoch, train_loss, test_loss] since the last frame
+        self._batch_losses = BatchLosses()  # every mini-batch step's loss since the last frame
         self.built = 0
         self._extras_every = 1
         self._extras_version = -1
 
-    def record(self, history: list[list[Any]]) -> None:
-        """Epochs just trained (JSON-ready), for the next frame's `history`."""
+    def record(self, history: list[list[Any]], batch_losses: np.ndarray | None = None) -> None:
+        """Epochs just trained (JSON-ready), for the next frame's `history`, and the losses of
+        the mini-batch steps just trained, for its `batch_losses`."""
         self._history.extend(history)
+        if batch_losses is not None:
+            self._batch_losses.record(batch_losses)
 
     def forget_history(self) -> None:
-        """A new run: the epochs trained before it are not shown."""
+        """A new run: the epochs and steps trained before it are not shown."""
         self._history.clear()
+        self._batch_losses.clear()
 
     def encode(self, trainer: Trainer, *, version: int, fps: int, early_stopping: Any,
                hidden: HiddenView | None) -> bytes:
@@ -79,7 +85,8 @@ class FrameContent:
             arrays += extras
             self._extras_version = version
         header = {"type": "frame", "epoch": snap.epoch, "iteration": snap.iteration,
-                  "version": version, "history": self._history, "output_kind": snap.output_kind,
+                  "version": version, "history": self._history,
+                  "batch_losses": self._batch_losses.take(), "output_kind": snap.output_kind,
                   "problem": snap.problem, "n_classes": snap.n_classes, "metrics": metrics(snap),
                   "diverged": bool(snap.diverged), "early_stopping": early_stopping}
         if hidden is not None:

@@ -61,6 +61,7 @@ class Session:
         self.max_points = settings.max_points
         self.max_memory_mb = settings.max_memory_mb
         self.lessons: Mapping[str, dict[str, Any]] = lessons or {}  # id -> lesson (engine.lessons)
+        self.lesson_id: str | None = None  # the lesson that built the trainer, if one did
         self.run = RunControl()  # run history, early stopping, a lesson's epoch target
         self.hidden: HiddenView | None = None  # the hidden-space subscription
         self.trainer = Trainer(max_points=settings.max_points)
@@ -249,6 +250,7 @@ class Session:
         async with self.lock:
             new, reset = await asyncio.to_thread(build, self.trainer)
             self.trainer = new
+            self.lesson_id = lesson.id if lesson is not None else None
             if lesson is not None:
                 self._set_pace({**self.pace, "early_stopping": lesson.early_stopping})
                 self.run.set_patience(lesson.early_stopping)
@@ -359,7 +361,7 @@ class Session:
             else:
                 points, elapsed = cpu_timed(work)
             new = [[int(e), finite(tr), finite(te)] for e, tr, te in points]
-            self.content.record(new)
+            self.content.record(new, trainer.take_batch_losses())
             stop_reason = self.run.record(new, trainer.epoch)
             first_progress = self.pacer.slice_done(plan, elapsed)
             finished_step = self.pacer.step_reached(trainer.epoch)

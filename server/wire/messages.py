@@ -140,6 +140,13 @@ class HiddenSpaceMessage(Message):
 
 class GradientCheckMessage(Message):
     type: Literal["gradient_check"]
+    plant_bug: bool = False  # check a deliberately wrong backprop (engine.backprop_steps), never training
+
+
+class BackpropMessage(Message):
+    type: Literal["backprop"]
+    point: PointToAdd | None = None  # [x, y, label]; without it, the lesson's worked example
+    plant_bug: bool = False
 
 
 def _refuse_constant(name: str) -> Any:

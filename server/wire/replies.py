@@ -9,6 +9,8 @@ here too: its error body shares the codes of the WebSocket `error`.
 
 from __future__ import annotations
 
+import math
+
 from typing import Any, Literal, Mapping, TypedDict
 
 from .numbers import finite
@@ -114,6 +116,28 @@ Reply = (HelloReply | ConfigReply | DataReply | StateReply | ErrorReply | Export
          | HiddenSpaceReply | GradientCheckReply | JoinedReply | LockedReply | NoticeReply | ClassEndedReply)
 
 
+class BackpropLayer(TypedDict):
+    net: list[float]
+    out: list[float]
+
+
+class BackpropReply(TypedDict):
+    type: Literal["backprop"]
+    loss: float | None
+    layers: list[BackpropLayer]
+    deltas: list[list[float]]
+    grad_w: list[list[list[float]]]
+    grad_b: list[list[float]]
+    updated_w: list[list[list[float]]]
+    updated_b: list[list[float]]
+    learning_rate: float
+    plant_bug: bool
+
+
+Reply = (HelloReply | ConfigReply | DataReply | StateReply | ErrorReply | ExportReply | LessonReply
+         | HiddenSpaceReply | GradientCheckReply | BackpropReply)
+
+
 def hello(*, protocol: int, server_version: str, config: dict[str, Any], version: int,
           limits: dict[str, Any]) -> HelloReply:
     """The first message of a session: protocol, the full config and the server's limits."""
@@ -207,6 +231,26 @@ def class_state(code: str, *, join_url: str, locks: list[str], challenge: dict[s
     """The class as the teacher set it (sent on connect and after every command)."""
     return {"type": "class", "class": code, "join_url": join_url, "locks": locks, "challenge": challenge,
             "setup": setup, "spotlight": spotlight}
+
+
+def backprop(walk: dict[str, Any], *, learning_rate: float, plant_bug: bool) -> BackpropReply:
+    """The backprop inspector's walk (engine.backprop_steps.walk) for one example, full float64
+    precision (the notes' numbers to 9 significant digits); a loss that is not finite is null."""
+    w = _finite_tree(walk)
+    return {"type": "backprop", "loss": w["loss"], "layers": w["layers"], "deltas": w["deltas"],
+            "grad_w": w["grad_w"], "grad_b": w["grad_b"], "updated_w": w["updated_w"], "updated_b": w["updated_b"],
+            "learning_rate": learning_rate, "plant_bug": plant_bug}
+
+
+def _finite_tree(value: Any) -> Any:
+    """`value` with every float that is not finite (a diverged network's) as None, unrounded."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite_tree(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_finite_tree(v) for v in value]
+    return value
 
 
 # ---- HTTP: POST /api/csv ------------------------------------------------------------------------
