@@ -14,7 +14,8 @@ from engine.lesson_example import example_walk
 from engine.lessons import lesson_trainer
 
 from ..live.hidden_view import HiddenView
-from ..live.session import LessonStart, Session
+from ..live.session import Session
+from ..live.session_config import LessonStart
 from ..wire import replies
 
 

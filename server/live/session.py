@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -33,23 +32,12 @@ from .outbox import Outbox, SlowClient
 from .pacing import Pacer, cpu_timed
 from .point_edit import PointEdit
 from .run_control import RunControl
-from .session_config import check_session_patch, default_session_config, split_patch
+from .session_config import LessonStart, check_session_patch, default_session_config, split_patch
 from .wakeup import Wakeup
 
 # Builds the trainer that replaces the live one, from it (without changing it): (new trainer,
 # the parts rebuilt, as a `config` reply's `reset` lists them). Raises ConfigError to refuse.
 TrainerBuild = Callable[[Trainer], tuple[Trainer, list[str]]]
-
-
-@dataclass(frozen=True)
-class LessonStart:
-    """What a lesson sets besides the trainer (epochs: its run length; early_stopping: 0 = off)."""
-
-    id: str
-    side: str
-    play: bool
-    epochs: int | None
-    early_stopping: int
 
 
 class Session:

@@ -7,6 +7,7 @@ rejects keys that belong to neither, naming every allowed key.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from engine.config import SCHEMA, ConfigError, Field, apply_patch, describe_schema, validate_config
@@ -54,3 +55,14 @@ def check_session_patch(current: Mapping[str, Any], patch: Mapping[str, Any]) ->
 def describe_session_schema() -> dict[str, Any]:
     """The session keys as JSON-ready data (the `session` part of /api/schema)."""
     return describe_schema(SESSION_SCHEMA)
+
+
+@dataclass(frozen=True)
+class LessonStart:
+    """What a lesson sets besides the trainer (epochs: its run length; early_stopping: 0 = off)."""
+
+    id: str
+    side: str
+    play: bool
+    epochs: int | None
+    early_stopping: int
