@@ -104,12 +104,12 @@ def test_a_lesson_sets_its_config_both_sides_and_its_pacing(server):
             await c.expect("config")
             got = await apply(c, lesson["id"])
             assert engine_part(got["config"]["config"]) == lesson["config"]
-            assert got["config"]["config"]["early_stopping"] == lesson["early_stopping"] == 100
+            assert got["config"]["config"]["early_stopping"] == lesson["early_stopping"] == 1000  # runs its 1000 epochs
             assert got["config"]["config"]["fps"] == 12  # the session's own pace stays
             assert got["config"]["reset"] == ["data", "network", "optimizer"]
             assert got["state"]["state"] == ("playing" if lesson["play"] else "paused")
             frame = await c.expect("frame", version=got["config"]["version"])
-            assert frame["early_stopping"]["patience"] == 100
+            assert frame["early_stopping"]["patience"] == 1000
             got = await apply(c, lesson["id"], "right")
             assert engine_part(got["config"]["config"]) == lesson["compare"]
             assert got["config"]["config"]["regularization"] == "l2"
