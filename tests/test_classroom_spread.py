@@ -11,7 +11,7 @@ from classroom_helpers import TEACHER_KEY, expect_notice, joined_student, new_cl
 from services import nginx, redis_server
 from test_server_wire import run
 
-from server import balancer
+from server.process import balancer
 
 pytestmark = pytest.mark.slow
 
