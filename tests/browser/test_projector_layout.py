@@ -61,7 +61,8 @@ def test_presentation_mode_and_folding_the_data_column(sized_page, server, tmp_p
     page.wait("new URLSearchParams(location.search).get('present') === '1'")
     pw.wait_for_timeout(300)
     assert font() >= normal_font + 2
-    assert plot.bounding_box()["width"] > normal + 40, "the plane grows for the back row"
+    # --plot is 100vh - 430px in presentation mode: 338 px at 768 high against 300 (the floor) before
+    assert plot.bounding_box()["width"] > normal + 30, "the plane grows for the back row"
     assert pw.locator("#present").get_attribute("aria-pressed") == "true"
     pw.screenshot(path=str(tmp_path / f"present-{width}.png"))
 
