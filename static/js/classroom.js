@@ -3,7 +3,7 @@
 // teacher locked shown disabled. The student token from `joined` is kept in localStorage,
 // so a reload or a reconnect joins again as the same student.
 
-import { language } from "./i18n.js";
+import { language, onLanguage } from "./i18n.js";
 
 const TEXT = {
   en: {
@@ -70,8 +70,14 @@ export class ClassroomSeat {
     go.type = "submit";
     this.status = element("p", "classroom-status");
     this.status.setAttribute("role", "status");
-    this.codeInput.placeholder = text("code");
-    this.nameInput.placeholder = text("name");
+    const label = () => {
+      this.toggle.textContent = text("join");
+      go.textContent = text("go");
+      this.codeInput.placeholder = text("code");
+      this.nameInput.placeholder = text("name");
+    };
+    label();
+    onLanguage(label); // the box is built before the page's language is known
     this.form.append(this.codeInput, this.nameInput, go);
     this.form.addEventListener("submit", (ev) => {
       ev.preventDefault();
