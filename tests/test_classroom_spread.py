@@ -52,9 +52,18 @@ def test_two_workers_share_a_class_through_the_embedded_broker(make_server):
 
     async def scenario():
         import asyncio
+        answered: set[int] = set()  # both workers up and answering first, so that both can take students
+        for _ in range(100):
+            with urllib.request.urlopen(server.url + "/healthz", timeout=5) as r:
+                answered.add(json.loads(r.read())["pid"])
+            if len(answered) == 2:
+                break
+            await asyncio.sleep(0.1)
         klass = new_class(server.url)
-        held = [await joined_student(server.url, klass["code"], f"s{i}") for i in range(4)]
-        await asyncio.sleep(0.5)
+        held = []
+        for i in range(4):  # a pause between joins lets the workers' next pings report their counts
+            held.append(await joined_student(server.url, klass["code"], f"s{i}"))
+            await asyncio.sleep(0.4)
         pids = set()
         for _ in range(20):  # /healthz is answered by either worker: both hold students
             with urllib.request.urlopen(server.url + "/healthz", timeout=5) as r:
