@@ -14,7 +14,7 @@ so it is computed from z by `maxout_mask`.
 
 Pictures (the float32 grids of a snapshot) may use `picture` instead of `forward`: for tanh and
 sigmoid a rational approximation built from multiplies and adds, accurate to 4.8e-5 (far below
-a colour step) and twice as fast as np.tanh here, where float32 tanh costs ~7 ns per value.
+a colour step) and cheaper than np.tanh (docs/benchmarks.md).
 Training and losses always use the exact `forward`.
 """
 
@@ -36,7 +36,8 @@ class Activation:
 
     `bounds` is the natural range of a bounded activation (None if unbounded); `relu_family`
     marks activations whose units can die (pre-activation <= 0 for every input); `pieces` is
-    how many linear pieces feed one unit (2 for maxout).
+    how many linear pieces feed one unit (2 for maxout); `numpy` and `torch` are the source
+    the exports write for it.
     """
 
     forward: Forward
@@ -45,6 +46,8 @@ class Activation:
     relu_family: bool = False
     pieces: int = 1
     picture: Optional[Picture] = None  # (z, out, slope, scratch1, scratch2): a fast approximation
+    numpy: str = ""  # export source (see ACTIVATIONS)
+    torch: str = ""
 
 
 # --- forward ------------------------------------------------------------------------------------
@@ -84,8 +87,8 @@ def _elu(z, out, slope):
 
 
 def _maxout(z, out, slope):
-    units = out.shape[0]
-    return np.maximum(z[:units], z[units:], out=out)
+    units = out.shape[-2]  # (units, n), or (S, units, n) in a stack
+    return np.maximum(z[..., :units, :], z[..., units:, :], out=out)
 
 
 # --- fast approximations for pictures -----------------------------------------------------------
@@ -110,7 +113,7 @@ def _horner(coefficients, s, out):
 
 def fast_tanh(z, out, s, q):
     """tanh(z) within 4.8e-5 using only cheap ufuncs; `s`, `q` are scratch arrays like z (z may be out)."""
-    # np.clip, not minimum + maximum: those two are scalar loops here, four times slower than clip.
+    # np.clip, not minimum + maximum: those two are scalar loops here, much slower than clip.
     np.clip(z, -_TANH_LIMIT, _TANH_LIMIT, out=out)
     np.multiply(out, out, out=s)
     np.multiply(out, _horner(_TANH_P, s, q), out=out)
@@ -157,18 +160,28 @@ def _d_elu(a, out, slope):
 
 def maxout_mask(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     """1 where maxout's first piece won (it gets the gradient), else 0; `out` is (units, n)."""
-    units = out.shape[0]
-    return np.greater_equal(z[:units], z[units:], out=out)
+    units = out.shape[-2]
+    return np.greater_equal(z[..., :units, :], z[..., units:, :], out=out)
 
 
+# Each entry carries what the exports write for it (engine.export): NumPy and PyTorch source of
+# f applied to an example-major (n, units) array `z`, `{slope!r}` standing for the leaky slope.
 ACTIVATIONS: dict[str, Activation] = {
-    "linear": Activation(_linear, None),
-    "sigmoid": Activation(_sigmoid, _d_sigmoid, bounds=(0.0, 1.0), picture=_sigmoid_picture),
-    "tanh": Activation(_tanh, _d_tanh, bounds=(-1.0, 1.0), picture=_tanh_picture),
-    "relu": Activation(_relu, _d_relu, relu_family=True),
-    "leaky_relu": Activation(_leaky_relu, _d_leaky_relu, relu_family=True),
-    "elu": Activation(_elu, _d_elu, relu_family=True),
-    "maxout": Activation(_maxout, None, pieces=2),
+    "linear": Activation(_linear, None, numpy="z", torch="z"),
+    "sigmoid": Activation(_sigmoid, _d_sigmoid, bounds=(0.0, 1.0), picture=_sigmoid_picture,
+                          numpy="0.5 * np.tanh(0.5 * z) + 0.5",  # the logistic function, without overflow warnings
+                          torch="torch.sigmoid(z)"),
+    "tanh": Activation(_tanh, _d_tanh, bounds=(-1.0, 1.0), picture=_tanh_picture,
+                       numpy="np.tanh(z)", torch="torch.tanh(z)"),
+    "relu": Activation(_relu, _d_relu, relu_family=True, numpy="np.maximum(z, 0.0)", torch="torch.relu(z)"),
+    "leaky_relu": Activation(_leaky_relu, _d_leaky_relu, relu_family=True,
+                             numpy="np.where(z > 0, z, {slope!r} * z)", torch="F.leaky_relu(z, {slope!r})"),
+    "elu": Activation(_elu, _d_elu, relu_family=True,
+                      numpy="np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))", torch="F.elu(z)"),
+    # torch.where, not torch.maximum: at a tie (a dropped-out input row leaves only the biases)
+    # the gradient goes to the first piece, as maxout_mask gives it; torch.maximum would split it.
+    "maxout": Activation(_maxout, None, pieces=2, numpy="np.maximum(*np.split(z, 2, axis=1))",
+                         torch="(lambda first, second: torch.where(first >= second, first, second))(*z.chunk(2, dim=1))"),
 }
 
 

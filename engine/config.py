@@ -20,13 +20,17 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from . import activations, initializers, losses, optimizers
+from .errors import ConfigError
 from .rules import Rule, describe_rules, first_violation, matches
 
-ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "maxout")
-LOSSES = ("squared", "cross_entropy", "hinge")
-OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
+# The choices come from the tables that implement them: adding an activation, loss, optimizer
+# or initialization is one entry there (engine/README.md).
+ACTIVATIONS = tuple(activations.ACTIVATIONS)
+LOSSES = tuple(losses.LOSSES)
+OPTIMIZERS = tuple(optimizers.OPTIMIZERS)
+INITS = tuple(initializers.INITIALIZERS)
 REGULARIZATIONS = ("none", "l1", "l2")
-INITS = ("tf_uniform", "small", "xavier", "he", "zeros")
 FEATURES = ("x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2", "cos_x1", "cos_x2")
 CLASSIFICATION_DATASETS = ("circle", "xor", "gauss", "spiral", "moons", "blobs", "boundary", "custom")
 REGRESSION_DATASETS = ("plane", "gaussians", "custom")
@@ -37,15 +41,6 @@ BOUNDARY_FUNCTIONS = ("sine", "cubic", "abs", "step")
 MAX_HIDDEN_LAYERS = 16
 MAX_UNITS = 64
 SEED_MAX = 2**31 - 1
-
-
-class ConfigError(ValueError):
-    """An invalid configuration key or value; `key` names the offending key."""
-
-    def __init__(self, key: str, message: str):
-        super().__init__(f"{key}: {message}")
-        self.key = key
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -178,27 +173,36 @@ def applies(key: str, config: Mapping[str, Any], schema: Mapping[str, Field] = S
 
 
 def _range_text(f: Field) -> str:
+    """The allowed range of a number field, as error messages and `ConfigError.allowed` give it."""
+    if f.kind in ("int", "int_list"):
+        return f"{int(f.lo)}..{int(f.hi)}"
     lo = f"> {f.lo:g}" if f.lo_open else f">= {f.lo:g}"
     return f"a number {lo} and <= {f.hi:g}"
 
 
+def _refuse(key: str, message: str, allowed: str) -> ConfigError:
+    """ConfigError "<message>; allowed: <allowed>" with `allowed` as a field too."""
+    return ConfigError(key, f"{message}; allowed: {allowed}", allowed=allowed)
+
+
 def _check_number(key: str, f: Field, value: Any) -> float | int:
+    allowed = _range_text(f)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(key, f"expected a number, got {value!r}; allowed: {_range_text(f)}")
+        raise _refuse(key, f"expected a number, got {value!r}", allowed)
     if isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(key, f"must be finite; allowed: {_range_text(f)}")
+        raise _refuse(key, "must be finite", allowed)
     if f.kind == "int":
         if isinstance(value, float):
             if not value.is_integer():
-                raise ConfigError(key, f"expected a whole number, got {value!r}; allowed: {int(f.lo)}..{int(f.hi)}")
+                raise _refuse(key, f"expected a whole number, got {value!r}", allowed)
             value = int(value)
         if not (f.lo <= value <= f.hi):
-            raise ConfigError(key, f"{value} is out of range; allowed: {int(f.lo)}..{int(f.hi)}")
+            raise _refuse(key, f"{value} is out of range", allowed)
         return value
     value = float(value)
     too_low = value <= f.lo if f.lo_open else value < f.lo
     if too_low or value > f.hi:
-        raise ConfigError(key, f"{value:g} is out of range; allowed: {_range_text(f)}")
+        raise _refuse(key, f"{value:g} is out of range", allowed)
     return value
 
 
@@ -206,7 +210,7 @@ def check_value(key: str, value: Any, schema: Mapping[str, Field] = SCHEMA) -> A
     """Check one value against its field; return it normalised (ints as int, lists copied)."""
     f = schema.get(key)
     if f is None:
-        raise ConfigError(key, f"unknown key; allowed keys: {', '.join(schema)}")
+        raise ConfigError(key, f"unknown key; allowed keys: {', '.join(schema)}", allowed=", ".join(schema))
     if f.kind in ("int", "float"):
         return _check_number(key, f, value)
     if f.kind == "bool":
@@ -215,14 +219,14 @@ def check_value(key: str, value: Any, schema: Mapping[str, Field] = SCHEMA) -> A
         return value
     if f.kind == "choice":
         if value not in f.choices:
-            raise ConfigError(key, f"{value!r} is not allowed; allowed: {', '.join(f.choices)}")
+            raise _refuse(key, f"{value!r} is not allowed", ", ".join(f.choices))
         return value
     if f.kind == "choices":
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise ConfigError(key, f"expected a list of names from: {', '.join(f.choices)}")
         bad = [v for v in value if v not in f.choices]
         if bad:
-            raise ConfigError(key, f"{bad[0]!r} is not allowed; allowed: {', '.join(f.choices)}")
+            raise _refuse(key, f"{bad[0]!r} is not allowed", ", ".join(f.choices))
         chosen = [c for c in f.choices if c in value]  # canonical order, no duplicates
         if len(chosen) < f.min_len:
             raise ConfigError(key, f"choose at least {f.min_len} of: {', '.join(f.choices)}")
@@ -231,7 +235,7 @@ def check_value(key: str, value: Any, schema: Mapping[str, Field] = SCHEMA) -> A
         if not isinstance(value, (list, tuple)):
             raise ConfigError(key, f"expected a list of whole numbers {int(f.lo)}..{int(f.hi)}")
         if len(value) > f.max_len:
-            raise ConfigError(key, f"{len(value)} layers is too many; allowed: 0..{f.max_len} layers")
+            raise _refuse(key, f"{len(value)} layers is too many", f"0..{f.max_len} layers")
         return [_check_number(key, Field("int", 0, lo=f.lo, hi=f.hi), v) for v in value]
     if f.kind == "activation":
         names = value if isinstance(value, (list, tuple)) else [value]
@@ -263,7 +267,7 @@ def validate_config(partial: Mapping[str, Any] | None = None,
             cfg[key] = f.default() if callable(f.default) else _copy(f.default)
     if partial:
         key = next(iter(partial))
-        raise ConfigError(key, f"unknown key; allowed keys: {', '.join(schema)}")
+        raise ConfigError(key, f"unknown key; allowed keys: {', '.join(schema)}", allowed=", ".join(schema))
     check_rules(cfg, rules)  # a rule whose keys this schema lacks is skipped
     return cfg
 

@@ -1,8 +1,9 @@
 """CSV in and out: a student's own points as `x,y,label` rows.
 
-Reading is strict and explains itself: every refusal is a ConfigError("csv", "line N: …") that
-says which line and what is wrong, so the page can show it while the current data stay as
-they were (nothing is returned half-parsed).
+Reading is strict and explains itself: every refusal is a ConfigError("csv", "line N: …",
+code="bad_csv", line=N) that says which line (also as the `line` field) and what is wrong, so
+the page can show it while the current data stay as they were (nothing is returned
+half-parsed).
 
 What a file may contain:
 - an optional header (the first row, if its x or y cell is not a number), blank lines and
@@ -34,7 +35,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .config import ConfigError
+from .config import ConfigError, check_value
 from .datasets import DOMAIN, PointSet
 from .float_range import ALLOWED, in_float32_range
 
@@ -63,8 +64,9 @@ class ParsedCSV:
     messages: list[str] = field(default_factory=list)
 
 
-def _fail(line: int | None, message: str) -> ConfigError:
-    return ConfigError("csv", f"line {line}: {message}" if line is not None else message)
+def _fail(line: int | None, message: str, allowed: str | None = None) -> ConfigError:
+    return ConfigError("csv", f"line {line}: {message}" if line is not None else message, code="bad_csv",
+                       line=line, allowed=allowed)
 
 
 def _is_number(cell: str) -> bool:
@@ -130,7 +132,8 @@ def _check_name(name: str, line: int) -> None:
     if not name:
         raise _fail(line, "the label is empty")
     if len(name) > MAX_NAME_LENGTH:
-        raise _fail(line, f"label name is {len(name)} characters long; allowed: at most {MAX_NAME_LENGTH}")
+        raise _fail(line, f"label name is {len(name)} characters long; allowed: at most {MAX_NAME_LENGTH}",
+                    f"1..{MAX_NAME_LENGTH} characters")
     if not name.isprintable():
         raise _fail(line, f"label {name!r} contains control characters")
 
@@ -156,12 +159,12 @@ def parse_csv(data: bytes, *, problem: str, n_classes: int | None = None,
     fit that many classes; without, up to 5 are accepted. Raises ConfigError("csv", …) naming
     the line and the problem; nothing is partially returned.
     """
-    if problem not in ("classification", "regression"):
-        raise ConfigError("problem", f"{problem!r} is not allowed; allowed: classification, regression")
+    problem = check_value("problem", problem)  # the schema's choices, and its error
     if not isinstance(data, (bytes, bytearray)):
         raise _fail(None, "expected the file's bytes")
     if len(data) > max_bytes:
-        raise _fail(None, f"the file is too large: {len(data):,} bytes; allowed: at most {max_bytes:,} bytes")
+        raise _fail(None, f"the file is too large: {len(data):,} bytes; allowed: at most {max_bytes:,} bytes",
+                    f"0..{max_bytes} bytes")
     text = _decode(bytes(data))
     if not text.strip():
         raise _fail(None, "the file is empty; expected rows of x,y,label")
@@ -188,7 +191,8 @@ def parse_csv(data: bytes, *, problem: str, n_classes: int | None = None,
             raise _fail(line, f"expected {width} columns like the rows above, found {len(cells)}")
         width = len(cells)
         if len(lines) >= max_points:
-            raise _fail(line, f"too many points: more than {max_points:,}; allowed: at most {max_points:,} points")
+            raise _fail(line, f"too many points: more than {max_points:,}; allowed: at most {max_points:,} points",
+                        f"0..{max_points} points")
         xs.append(_number(cells[0], line, "x", decimal_comma))
         xs.append(_number(cells[1], line, "y", decimal_comma))
         labels.append(cells[2])
@@ -196,7 +200,7 @@ def parse_csv(data: bytes, *, problem: str, n_classes: int | None = None,
         if len(cells) == 4:
             flag = cells[3].lower()
             if flag not in ("train", "test"):
-                raise _fail(line, f"split {cells[3]!r} is not allowed; allowed: train, test")
+                raise _fail(line, f"split {cells[3]!r} is not allowed; allowed: train, test", "train, test")
             split.append(flag == "train")
     if not lines:
         raise _fail(None, "the file has no data rows; expected rows of x,y,label")
@@ -229,7 +233,7 @@ def _classes(labels: list[str], lines: list[int], n_classes: int | None, message
             if name not in order:
                 order[name] = len(order)
                 if len(order) > limit:
-                    raise _fail(line, f"too many classes: {', '.join(order)}; allowed: at most {limit}")
+                    raise _fail(line, f"too many classes: {', '.join(order)}; allowed: at most {limit}", f"1..{limit} classes")
         messages.append("classes: " + ", ".join(f"{i} = {n}" for n, i in order.items()))
         return [float(order[n]) for n in labels], list(order), max(len(order), 2)
     values = [_number(v, ln, "label", decimal_comma) for v, ln in zip(labels, lines)]
@@ -238,8 +242,8 @@ def _classes(labels: list[str], lines: list[int], n_classes: int | None, message
         return [(v + 1) / 2 for v in values], None, 2
     for v, line in zip(values, lines):
         if v != int(v) or not 0 <= v < limit:
-            raise _fail(line, f"label {v:g} is not a class; allowed: whole numbers 0..{limit - 1}, "
-                              f"-1/+1, or class names")
+            allowed = f"whole numbers 0..{limit - 1}, -1/+1, or class names"
+            raise _fail(line, f"label {v:g} is not a class; allowed: {allowed}", allowed)
     return values, None, max(int(max(values)) + 1, 2)
 
 

@@ -137,7 +137,8 @@ class PointSet:
         arr = check_points(points, n_classes)
         if max_points is not None and len(self) + len(arr) > max_points:
             raise ConfigError("points", f"too many points: {len(self)} + {len(arr)} would exceed the limit "
-                                        f"of {max_points} points per session")
+                                        f"of {max_points} points per session", code="too_many_points",
+                              allowed=f"0..{max_points}")
         if train is not None:
             train = np.asarray(train)
             if train.dtype != bool or train.shape != (len(arr),):

@@ -12,10 +12,14 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .activations import ACTIVATIONS
 from .config import ConfigError, validate_config
 from .datasets import check_points, label_classes
 from .features import FEATURE_EXPRESSIONS
 from .float_range import ALLOWED, outside_float32_range
+from .losses import OUTPUTS
+from .shapes import layer_shapes
+from .snapshot import NUMBER_FIELDS
 from .trainer import Trainer
 
 FORMAT = "nn-playground-model"
@@ -28,9 +32,10 @@ PROBE_POINTS = [[-3.0, -3.0], [0.0, 0.0], [2.0, 1.0], [4.5, -2.5], [-5.0, 5.0]]
 
 # --- one description of the network ---------------------------------------------------------------
 
-def _describe(trainer: Any) -> dict[str, Any]:
-    """Features, layer activations and parameters of the trainer's network, as plain data."""
-    net = trainer.network
+def _describe(trainer: Any, network: Any = None) -> dict[str, Any]:
+    """Features, layer activations and parameters of the trainer's network (or of `network`,
+    one built from the same config: the training exports pass the run's initial one), as plain data."""
+    net = network if network is not None else trainer.network
     return {
         "features": list(trainer.config["features"]),
         "activations": [*net.activations, net.output_activation],  # one per layer, the output's last
@@ -56,9 +61,7 @@ def _plain(value: Any) -> Any:
 def _metrics(trainer: Any) -> dict[str, Any]:
     """The numbers of a snapshot (losses, accuracies, penalty, ...) without grids or arrays."""
     snap = trainer.snapshot(grid=2, unit_grid=2)  # the smallest grids: only the numbers are kept
-    skip = {"epoch", "iteration", "weights", "biases", "output", "units", "features", "output_range"}
-    return {k: _plain(v) for k, v in snap.items()
-            if k not in skip and (_plain(v) is not None or v is None)}
+    return {name: _plain(getattr(snap, name)) for name in NUMBER_FIELDS}
 
 
 # --- model JSON ---------------------------------------------------------------------------------------
@@ -88,8 +91,8 @@ def model_to_dict(trainer: Any) -> dict[str, Any]:
     return data
 
 
-def _fail(message: str) -> ConfigError:
-    return ConfigError("model", message)
+def _fail(message: str, allowed: str | None = None) -> ConfigError:
+    return ConfigError("model", message, allowed=allowed)
 
 
 def _array(value: Any, where: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -125,58 +128,49 @@ def _check_points(raw: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return xy, label, np.array(train, dtype=bool)
 
 
-def load_model(trainer: Any, data: Any) -> None:
-    """Load a `model_to_dict` export into `trainer`: same config, weights, counters (and points).
+def trainer_from_model(data: Any, *, max_points: int = 5000) -> Trainer:
+    """A new Trainer from a `model_to_dict` export: same config, weights, counters (and points).
 
-    Everything is checked before anything changes, so a bad file leaves the session as it was;
-    errors are ConfigError("model", "<where>: <what>"). The optimizer state (momentum, Adam's
-    moments) and the shuffling stream start afresh; "metrics" is informational and not read.
+    The file is checked whole and nothing else is touched, so a server replaces its trainer
+    with the result only when it is complete; errors are ConfigError("model",
+    "<where>: <what>"). The optimizer state (momentum, Adam's moments) and the shuffling
+    stream start afresh; "metrics" is informational and not read.
     """
     if not isinstance(data, Mapping):
         raise _fail("expected a JSON object as written by the model download")
     if data.get("format") != FORMAT:
-        raise _fail(f"format: expected {FORMAT!r}, got {data.get('format')!r}")
+        raise _fail(f"format: expected {FORMAT!r}, got {data.get('format')!r}", repr(FORMAT))
     if data.get("format_version") != FORMAT_VERSION:
-        raise _fail(f"format_version: {data.get('format_version')!r} is not supported; allowed: {FORMAT_VERSION}")
+        raise _fail(f"format_version: {data.get('format_version')!r} is not supported; allowed: {FORMAT_VERSION}",
+                    str(FORMAT_VERSION))
     allowed = {"format", "format_version", "config", "weights", "biases", "epoch", "iteration", "metrics", "points"}
     unknown = sorted(set(data) - allowed)
     if unknown:
-        raise _fail(f"{unknown[0]}: unknown key; allowed keys: {', '.join(sorted(allowed))}")
+        raise _fail(f"{unknown[0]}: unknown key; allowed keys: {', '.join(sorted(allowed))}", ", ".join(sorted(allowed)))
     try:
         config = validate_config(data.get("config"))
     except ConfigError as e:
-        raise _fail(f"config.{e.key}: {e.message}") from None
+        raise e.inside("model", f"config.{e.key}") from None
     epoch, iteration = _count(data, "epoch"), _count(data, "iteration")
 
-    fresh = Trainer(config, max_points=trainer.max_points)  # builds the shapes the weights must have
-    want_w = [w.shape for w in fresh.network.weights]
-    want_b = [b.shape for b in fresh.network.biases]
+    want_w, want_b = zip(*layer_shapes(config))  # the shapes the weights must have
     for key, want in (("weights", want_w), ("biases", want_b)):
         if not isinstance(data.get(key), list) or len(data[key]) != len(want):
             raise _fail(f"{key}: expected a list of {len(want)} layers for this config")
     weights = [_array(w, f"weights[{i}]", s) for i, (w, s) in enumerate(zip(data["weights"], want_w))]
     biases = [_array(b, f"biases[{i}]", s) for i, (b, s) in enumerate(zip(data["biases"], want_b))]
-    points = None
+    points = train = None
     if config["dataset"] == "custom" and "points" in data:
         xy, label, train = _check_points(data["points"])
         try:
-            check_points(np.column_stack([xy, label]), label_classes(config))
+            points = check_points(np.column_stack([xy, label]), label_classes(config))
         except ConfigError as e:
-            raise _fail(f"points: {e.message}") from None
-        if len(label) > trainer.max_points:
-            raise _fail(f"points: {len(label)} points; allowed: at most {trainer.max_points} per session")
-        points = (xy, label, train)
-
-    # Build the whole session aside, then move it into `trainer` in one step (as Trainer.update
-    # does), so the server's reference to the trainer stays valid and a failure changes nothing.
-    if points is not None:
-        xy, label, train = points
-        fresh.set_points(np.column_stack([xy, label]), train)
-    fresh.network.weights = weights
-    fresh.network.biases = biases
-    fresh.epoch, fresh.iteration = epoch, iteration
-    trainer.__dict__.clear()
-    trainer.__dict__.update(fresh.__dict__)
+            raise e.inside("model", "points") from None
+        if len(label) > max_points:
+            raise ConfigError("model", f"points: {len(label)} points; allowed: at most {max_points} per session",
+                              code="too_many_points", allowed=f"0..{max_points}")
+    return Trainer.from_state(config, points=points, train=train, weights=weights, biases=biases,
+                              epoch=epoch, iteration=iteration, max_points=max_points)
 
 
 # --- code generation --------------------------------------------------------------------------------
@@ -199,52 +193,77 @@ def _feature_lines(desc: Mapping[str, Any]) -> str:
     return ", ".join(FEATURE_EXPRESSIONS[name] for name in desc["features"])
 
 
-# NumPy source of each activation (applied to a (n, units) array z).
-NUMPY_ACTIVATIONS = {
-    "linear": "z",
-    "identity": "z",
-    "sigmoid": "0.5 * np.tanh(0.5 * z) + 0.5",  # the logistic function, without overflow warnings
-    "tanh": "np.tanh(z)",
-    "relu": "np.maximum(z, 0.0)",
-    "leaky_relu": "np.where(z > 0, z, {slope!r} * z)",
-    "elu": "np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))",
-    "maxout": "np.maximum(*np.split(z, 2, axis=1))",
-    "softmax": "(lambda e: e / e.sum(axis=1, keepdims=True))(np.exp(z - z.max(axis=1, keepdims=True)))",
-}
-
-TORCH_ACTIVATIONS = {
-    "linear": "z",
-    "identity": "z",
-    "sigmoid": "torch.sigmoid(z)",
-    "tanh": "torch.tanh(z)",
-    "relu": "torch.relu(z)",
-    "leaky_relu": "F.leaky_relu(z, {slope!r})",
-    "elu": "F.elu(z)",
-    "maxout": "torch.maximum(*z.chunk(2, dim=1))",
-    "softmax": "torch.softmax(z, dim=1)",
-}
+def _source(name: str, language: str) -> str:
+    """The export source of activation `name` (a hidden layer's or the output's) in "numpy" or
+    "torch": each entry of engine.activations.ACTIVATIONS and engine.losses.OUTPUTS carries it."""
+    entry = ACTIVATIONS.get(name) or OUTPUTS[name]
+    return getattr(entry, language)
 
 
-def _activation_branches(desc: Mapping[str, Any], table: Mapping[str, str], indent: str) -> str:
+def _activation_branches(desc: Mapping[str, Any], language: str, indent: str) -> str:
     """An if/elif chain over the activation names this network uses (and only those)."""
     lines, used = [], []
     for name in desc["activations"]:
         if name not in used:
             used.append(name)
     for i, name in enumerate(used):
-        body = table[name].format(slope=desc["leaky_slope"])
+        body = _source(name, language).format(slope=desc["leaky_slope"])
         lines.append(f"{indent}{'if' if i == 0 else 'elif'} name == {name!r}:\n{indent}    return {body}")
     lines.append(f"{indent}raise ValueError(name)")
     return "\n".join(lines)
 
 
-def _header(trainer: Any, desc: Mapping[str, Any], what: str) -> str:
+def class_rule(trainer: Any) -> tuple[str, str]:
+    """(a sentence saying how an output becomes a class, the Python expression of it over an
+    (n, outputs) array or tensor `outputs`, the same text for NumPy and PyTorch); the
+    expression is "outputs[:, 0]" for regression, whose output is the prediction itself."""
+    kind, output = trainer.output_kind, trainer.network.output_activation
+    if kind == "regression":
+        return "The output is the predicted value itself (regression: no classes).", "outputs[:, 0]"
+    if kind == "multiclass":
+        return ("The class is the output with the largest value (outputs.argmax(1)).", "outputs.argmax(1)")
+    cut = 0.5 if output == "sigmoid" else 0.0
+    return (f"The class is 1 where the output is above {cut:g} ({output} output), else 0.",
+            f"(outputs[:, 0] > {cut!r}) * 1")
+
+
+def _header(trainer: Any, desc: Mapping[str, Any], what: str, state: str = "") -> str:
     cfg = trainer.config
     sizes = [w.shape[0] for w in desc["weights"]] + [desc["weights"][-1].shape[1]]  # maxout: units, not pieces
+    state = state or f"trained {int(trainer.epoch)} epochs"
     return (f"{what} exported from NN Playground.\n\n"
-            f"Data set {cfg['dataset']} ({cfg['problem']}), trained {int(trainer.epoch)} epochs.\n"
+            f"Data set {cfg['dataset']} ({cfg['problem']}), {state}.\n"
             f"Features: {', '.join(desc['features'])}. Layer widths: {sizes}; "
-            f"activations: {', '.join(desc['activations'])}.\n")
+            f"activations: {', '.join(desc['activations'])}.\n{class_rule(trainer)[0]}\n")
+
+
+def numpy_network(desc: Mapping[str, Any]) -> str:
+    """The NumPy source of the network (shared with the training script): FEATURES,
+    ACTIVATIONS, WEIGHTS and BIASES as arrays, features(xy), activate(name, z), predict(xy)."""
+    return f'''FEATURES = {desc["features"]!r}
+ACTIVATIONS = {desc["activations"]!r}  # one per layer; the last is the output's
+{_parameters(desc)}WEIGHTS = [np.array(w) for w in WEIGHTS]
+BIASES = [np.array(b) for b in BIASES]
+
+
+def features(xy):
+    """The input features of each point (x1, x2)."""
+    xy = np.asarray(xy, dtype=np.float64)
+    x1, x2 = xy[:, 0], xy[:, 1]
+    return np.column_stack([{_feature_lines(desc)}])
+
+
+def activate(name, z):
+{_activation_branches(desc, "numpy", "    ")}
+
+
+def predict(xy):
+    """The network's output (n, outputs) for points xy (n, 2)."""
+    a = features(xy)
+    for w, b, name in zip(WEIGHTS, BIASES, ACTIVATIONS):
+        a = activate(name, a @ w + b)
+    return a
+'''
 
 
 def numpy_script(trainer: Any) -> str:
@@ -260,30 +279,7 @@ predict(xy) with an (n, 2) array of points in [-6, 6]^2. Needs only NumPy.
 import numpy as np
 from numpy import cos, sin
 
-FEATURES = {desc["features"]!r}
-ACTIVATIONS = {desc["activations"]!r}  # one per layer; the last is the output's
-{_parameters(desc)}WEIGHTS = [np.array(w) for w in WEIGHTS]
-BIASES = [np.array(b) for b in BIASES]
-
-
-def features(xy):
-    """The input features of each point (x1, x2)."""
-    xy = np.asarray(xy, dtype=np.float64)
-    x1, x2 = xy[:, 0], xy[:, 1]
-    return np.column_stack([{_feature_lines(desc)}])
-
-
-def activate(name, z):
-{_activation_branches(desc, NUMPY_ACTIVATIONS, "    ")}
-
-
-def predict(xy):
-    """The network's output (n, outputs) for points xy (n, 2)."""
-    a = features(xy)
-    for w, b, name in zip(WEIGHTS, BIASES, ACTIVATIONS):
-        a = activate(name, a @ w + b)
-    return a
-
+{numpy_network(desc)}
 
 if __name__ == "__main__":
     points = np.array({PROBE_POINTS!r})
@@ -292,24 +288,16 @@ if __name__ == "__main__":
 '''
 
 
-def pytorch_code(trainer: Any) -> str:
-    """PyTorch code: an nn.Module that rebuilds the network (features included) with these weights."""
-    desc = _describe(trainer)
+def torch_network(desc: Mapping[str, Any]) -> str:
+    """The PyTorch source of the network (shared with the training script): ACTIVATIONS,
+    WEIGHTS, BIASES, activate(name, z) and the PlaygroundNet module."""
     # nn.Linear keeps weights as (out, in); with maxout each Linear has two pieces side by side.
     layers = ", ".join(f"nn.Linear({w.shape[0]}, {w.shape[1]})" for w in desc["weights"])
-    return f'''"""{_header(trainer, desc, "PyTorch code for a neural network")}
-PlaygroundNet()(xy) maps an (n, 2) tensor of points in [-6, 6]^2 to the network's outputs,
-in float64 like the playground. Run this file to print predictions for a few points.
-"""
-import torch
-import torch.nn.functional as F
-from torch import cos, nn, sin
-
-ACTIVATIONS = {desc["activations"]!r}  # one per layer; the last is the output's
+    return f'''ACTIVATIONS = {desc["activations"]!r}  # one per layer; the last is the output's
 {_parameters(desc)}
 
 def activate(name, z):
-{_activation_branches(desc, TORCH_ACTIVATIONS, "    ")}
+{_activation_branches(desc, "torch", "    ")}
 
 
 class PlaygroundNet(nn.Module):
@@ -327,12 +315,32 @@ class PlaygroundNet(nn.Module):
         x1, x2 = xy[:, 0], xy[:, 1]
         return torch.stack([{_feature_lines(desc)}], dim=1)
 
-    def forward(self, xy):
-        a = self.features(xy)
-        for layer, name in zip(self.layers, ACTIVATIONS):
-            a = activate(name, layer(a))
-        return a
+    def scores(self, a, masks=()):
+        """The output layer's z for feature rows `a`; `masks` (training only: dropout) multiply
+        the hidden layers' activations."""
+        for i, layer in enumerate(self.layers[:-1]):
+            a = activate(ACTIVATIONS[i], layer(a))
+            if masks:
+                a = a * masks[i]
+        return self.layers[-1](a)
 
+    def forward(self, xy):
+        return activate(ACTIVATIONS[-1], self.scores(self.features(xy)))
+'''
+
+
+def pytorch_code(trainer: Any) -> str:
+    """PyTorch code: an nn.Module that rebuilds the network (features included) with these weights."""
+    desc = _describe(trainer)
+    return f'''"""{_header(trainer, desc, "PyTorch code for a neural network")}
+PlaygroundNet()(xy) maps an (n, 2) tensor of points in [-6, 6]^2 to the network's outputs,
+in float64 like the playground. Run this file to print predictions for a few points.
+"""
+import torch
+import torch.nn.functional as F
+from torch import cos, nn, sin
+
+{torch_network(desc)}
 
 if __name__ == "__main__":
     points = torch.tensor({PROBE_POINTS!r}, dtype=torch.float64)

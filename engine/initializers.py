@@ -14,6 +14,8 @@ from typing import Callable
 
 import numpy as np
 
+from .errors import ConfigError
+
 Init = Callable[[np.random.Generator, int, int], tuple[np.ndarray, np.ndarray]]
 
 INITIALIZERS: dict[str, Init] = {
@@ -32,5 +34,6 @@ def initialize(name: str, rng: np.random.Generator, fan_in: int, fan_out: int) -
     try:
         init = INITIALIZERS[name]
     except KeyError:
-        raise ValueError(f"init: {name!r} is not allowed; allowed: {', '.join(INITIALIZERS)}") from None
+        raise ConfigError("init", f"{name!r} is not allowed; allowed: {', '.join(INITIALIZERS)}",
+                          allowed=", ".join(INITIALIZERS)) from None
     return init(rng, fan_in, fan_out)

@@ -1,4 +1,4 @@
-"""Seeing inside a network: the measurements behind issue 6's panels (pure NumPy, no I/O).
+"""Seeing inside a network: the measurements behind the page's insight panels (pure NumPy, no I/O).
 
 - `activation_curves`: every activation and its derivative over [−6, 6], from the engine's own
   activation table, for the activation explorer.

@@ -15,10 +15,11 @@ A lesson file is a JSON object (lessons/README.md is the teacher's guide):
     epochs       optional: a suggested run length (pause after it)
     early_stopping  optional: patience in epochs (pause when the test loss stops improving)
     watch        optional: a panel name or a list of them (see WATCH)
+    example      optional: a worked example for the backprop inspector (engine.lesson_example)
 
 `load_lessons` checks every file against this and against the config schema, so a teacher's
 typo stops the server with a message naming the file and the key, instead of a lesson that
-silently does something else. `apply_lesson` sets a Trainer to one side of a lesson; the
+silently does something else. `lesson_trainer` builds a Trainer for one side of a lesson; the
 server and the tests both use it, so what the tests check is what the class sees.
 """
 
@@ -29,9 +30,12 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
-from .config import ConfigError, validate_config
-from .datasets import check_points, label_classes, n_classes
+from .config import ConfigError, resets_for, validate_config
+from .datasets import check_points, label_classes
 from .float_range import ALLOWED, in_float32_range
+from .lesson_example import parse_example
+from .shapes import layer_shapes
+from .trainer import Trainer
 
 LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
 LANGUAGES = ("en", "zh")
@@ -51,19 +55,24 @@ _STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _REQUIRED = ("id", "order", "title", "explanation", "config")
 _OPTIONAL = ("compare", "points", "weights", "compare_points", "compare_weights", "play", "epochs",
-             "early_stopping", "watch")
+             "early_stopping", "watch", "example")
 
 
 class LessonError(ConfigError):
     """A lesson file that is not valid; names the file and the key inside it."""
 
-    def __init__(self, source: str, key: str, message: str):
-        super().__init__(key, message)
+    def __init__(self, source: str, key: str, message: str, **fields: Any):
+        super().__init__(key, message, **fields)
         self.source = source
         self.args = (f"{source}: {key}: {message}",)
 
     def __str__(self) -> str:
         return self.args[0]
+
+    @classmethod
+    def of(cls, source: str, key: str, error: ConfigError) -> "LessonError":
+        """`error` (found in lesson file `source` at `key`) as a LessonError, fields kept."""
+        return cls(source, key, error.message, code=error.code, line=error.line, allowed=error.allowed)
 
 
 def load_lessons(folder: str | Path | None = None) -> list[dict[str, Any]]:
@@ -93,43 +102,41 @@ def lesson_by_id(lesson_id: str, lessons: list[dict[str, Any]] | None = None) ->
     for lesson in lessons:
         if lesson["id"] == lesson_id:
             return lesson
-    raise ConfigError("lesson", f"unknown lesson {lesson_id!r}; allowed: {', '.join(l['id'] for l in lessons)}")
+    ids = ", ".join(lesson["id"] for lesson in lessons)
+    raise ConfigError("lesson", f"unknown lesson {lesson_id!r}; allowed: {ids}", code="unknown_lesson", allowed=ids)
 
 
-def apply_lesson(trainer: Any, lesson: Mapping[str, Any], side: str = "left") -> list[str]:
-    """Set up `trainer` (an engine.Trainer) for one side of `lesson`; return the parts rebuilt.
+def lesson_trainer(lesson: Mapping[str, Any], side: str = "left", *, previous: Mapping[str, Any] | None = None,
+                   max_points: int = 5000) -> tuple[Trainer, list[str]]:
+    """A new Trainer set up as one side of `lesson`, and the parts that differ from a trainer
+    with config `previous` (what a session that switches to it tells its page).
 
-    Always rebuilds the network and optimizer (epoch 0); "data" is listed when the data changed.
-
-    The whole config is replaced (keys the lesson does not set go back to their defaults), the
-    lesson's points replace the data of a custom data set, and fixed weights are copied in.
-    Pacing (play, epochs, early stopping) is the caller's business.
+    The trainer has the lesson's whole config (keys the lesson does not set are defaults),
+    its points (a custom data set, every point a training point) and fixed weights, at epoch 0 from its seed's weights.
+    The parts always include "network" and "optimizer"; "data" when the data differ from
+    `previous`'s (always without `previous`, or with lesson points). Nothing existing is
+    changed, so a caller replaces its trainer only with a complete one. Pacing (play, epochs,
+    early stopping) is the caller's business.
     """
     if side not in ("left", "right"):
-        raise ConfigError("side", f"{side!r} is not allowed; allowed: left, right")
+        raise ConfigError("side", f"{side!r} is not allowed; allowed: left, right", allowed="left, right")
     prefix = "" if side == "left" else "compare_"
     config = lesson["config"] if side == "left" else lesson["compare"]
     if config is None:
-        raise ConfigError("side", f"lesson {lesson['id']!r} has no compare side; allowed: left")
+        raise ConfigError("side", f"lesson {lesson['id']!r} has no compare side; allowed: left", allowed="left")
     points = lesson[prefix + "points"]
-    if points is not None and len(points) > trainer.max_points:
-        # checked before anything changes: the config would be applied already when adding failed
-        raise ConfigError("points", f"lesson {lesson['id']!r} has {len(points)} points; this trainer allows at most "
-                                    f"{trainer.max_points} points")
-    reset = list(trainer.update(dict(config)))
-    trainer.reset()  # a lesson always starts from its seed's weights at epoch 0, even if nothing changed
-    reset = [part for part in ("data", "network", "optimizer") if part in reset or part != "data"]
-    if points is not None:
-        trainer.set_points(points)
-        reset = ["data", "network", "optimizer"]
-    weights = lesson[prefix + "weights"]
-    if weights is not None:
-        # Copy into the existing arrays: the network may keep its parameters in one buffer.
-        for target, values in zip(trainer.network.weights, weights["weights"]):
-            target[...] = values
-        for target, values in zip(trainer.network.biases, weights["biases"]):
-            target[...] = values
-    return reset
+    if points is not None and len(points) > max_points:
+        raise ConfigError("points", f"lesson {lesson['id']!r} has {len(points)} points; this session allows at most "
+                                    f"{max_points} points", code="too_many_points", allowed=f"0..{max_points}")
+    weights = lesson[prefix + "weights"] or {}
+    # A lesson's own points are all training points: a random split could leave a side of the
+    # four AND/OR points with nothing to train on, whatever the lesson's seed.
+    train = None if points is None else [True] * len(points)
+    trainer = Trainer.from_state(config, points=points, train=train, weights=weights.get("weights"),
+                                 biases=weights.get("biases"), max_points=max_points)
+    changed = [key for key in config if previous is None or config[key] != previous.get(key)]
+    data_changed = points is not None or "data" in resets_for(changed)
+    return trainer, ["data", "network", "optimizer"] if data_changed else ["network", "optimizer"]
 
 
 def parse_lesson(raw: Any, source: str = "<lesson>") -> dict[str, Any]:
@@ -164,7 +171,13 @@ def parse_lesson(raw: Any, source: str = "<lesson>") -> dict[str, Any]:
         "points": _points(source, "points", raw.get("points"), config),
         "weights": _weights(source, "weights", raw.get("weights"), config),
         "compare": None, "compare_keys": [], "compare_points": None, "compare_weights": None,
+        "example": None,
     }
+    if "example" in raw:
+        try:
+            lesson["example"] = parse_example(raw["example"])
+        except ConfigError as exc:
+            raise LessonError.of(source, exc.key, exc) from None
     if "compare" in raw:
         patch = raw["compare"]
         if not isinstance(patch, Mapping):
@@ -184,22 +197,6 @@ def parse_lesson(raw: Any, source: str = "<lesson>") -> dict[str, Any]:
             if key in raw:
                 raise LessonError(source, key, "only allowed together with 'compare'")
     return lesson
-
-
-def layer_shapes(config: Mapping[str, Any]) -> list[tuple[tuple[int, int], tuple[int]]]:
-    """The (weights shape, biases shape) of every layer of the network `config` builds.
-
-    weights[l] is (fan_in, fan_out), maxout hidden layers (fan_in, 2*fan_out); the output layer
-    has one unit for regression and two classes, K for K classes.
-    """
-    k = n_classes(config)
-    sizes = [len(config["features"]), *config["hidden"], 1 if k <= 2 else k]
-    acts = config["activation"] if isinstance(config["activation"], list) else [config["activation"]] * len(config["hidden"])
-    shapes = []
-    for layer in range(len(sizes) - 1):
-        pieces = 2 if layer < len(acts) and acts[layer] == "maxout" else 1
-        shapes.append(((sizes[layer], sizes[layer + 1] * pieces), (sizes[layer + 1] * pieces,)))
-    return shapes
 
 
 # --- field checks -------------------------------------------------------------------------------
@@ -264,7 +261,7 @@ def _config(source: str, where: str, partial: Any) -> dict[str, Any]:
     try:
         return validate_config(partial)
     except ConfigError as exc:
-        raise LessonError(source, f"{where}.{exc.key}", exc.message) from None
+        raise LessonError.of(source, f"{where}.{exc.key}", exc) from None
 
 
 def _texts(source: str, key: str, value: Any) -> dict[str, str]:
@@ -317,7 +314,7 @@ def _points(source: str, key: str, value: Any, config: Mapping[str, Any]) -> lis
     try:
         return check_points(value, label_classes(config)).tolist()
     except ConfigError as exc:
-        raise LessonError(source, key, exc.message) from None
+        raise LessonError.of(source, key, exc) from None
 
 
 def _weights(source: str, key: str, value: Any, config: Mapping[str, Any]) -> dict[str, list] | None:

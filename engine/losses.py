@@ -25,7 +25,8 @@ from typing import Callable
 
 import numpy as np
 
-OUTPUTS = ("linear", "identity", "tanh", "sigmoid", "softmax")
+from .activations import ACTIVATIONS
+from .errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -59,13 +60,33 @@ def _sigmoid(z, out):
 
 
 def softmax(z, out):
-    """Softmax over the outputs (axis 0), shifted so the largest logit is 0: exp never overflows."""
-    np.subtract(z, z.max(axis=0), out=out)
+    """Softmax over the outputs (axis -2: (outputs, n), or (S, outputs, n) in a stack), shifted
+    so the largest logit is 0: exp never overflows."""
+    np.subtract(z, z.max(axis=-2, keepdims=True), out=out)
     np.exp(out, out=out)
-    return np.divide(out, out.sum(axis=0), out=out)
+    return np.divide(out, out.sum(axis=-2, keepdims=True), out=out)
 
 
-_FORWARD = {"identity": _identity, "tanh": _tanh, "sigmoid": _sigmoid, "softmax": softmax}
+@dataclass(frozen=True)
+class Output:
+    """An output activation: `forward(z, out)`, and the NumPy and PyTorch source the exports
+    write for it (applied to an example-major (n, outputs) array `z`)."""
+
+    forward: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    numpy: str
+    torch: str
+
+
+# tanh and sigmoid are hidden activations too: their export source is that entry's.
+OUTPUTS: dict[str, Output] = {
+    "identity": Output(_identity, "z", "z"),
+    "tanh": Output(_tanh, ACTIVATIONS["tanh"].numpy, ACTIVATIONS["tanh"].torch),
+    "sigmoid": Output(_sigmoid, ACTIVATIONS["sigmoid"].numpy, ACTIVATIONS["sigmoid"].torch),
+    "softmax": Output(softmax,
+                      "(lambda e: e / e.sum(axis=1, keepdims=True))(np.exp(z - z.max(axis=1, keepdims=True)))",
+                      "torch.softmax(z, dim=1)"),
+}
+OUTPUT_NAMES = ("linear", *OUTPUTS)  # "linear" is read as "identity"
 
 
 # --- squared error with any output activation ----------------------------------------------------
@@ -96,7 +117,7 @@ def _squared_sigmoid_delta(z, o, t, out, tmp):
 def _squared_softmax_delta(z, o, t, out, tmp):
     # The softmax Jacobian times g = o - t: o (g - Σ_k g_k o_k).
     np.subtract(o, t, out=tmp)
-    np.subtract(tmp, np.einsum("ij,ij->j", tmp, o), out=out)
+    np.subtract(tmp, np.einsum("...ij,...ij->...j", tmp, o)[..., None, :], out=out)
     return np.multiply(out, o, out=out)
 
 
@@ -144,40 +165,58 @@ def _multi_hinge_losses(z, o, t):
 
 
 def _multi_hinge_delta(z, o, t, out, tmp):
-    np.greater(_multi_hinge_margins(z, t), 0.0, out=out)
-    return np.subtract(out, np.multiply(t, out.sum(axis=0), out=tmp), out=out)
+    margins = np.maximum(0.0, z - np.einsum("...ij,...ij->...j", z, t)[..., None, :] + 1.0) * (1.0 - t)
+    np.greater(margins, 0.0, out=out)  # the margins as _multi_hinge_margins, over a stack too
+    return np.subtract(out, np.multiply(t, out.sum(axis=-2, keepdims=True), out=tmp), out=out)
+
+
+def _squared(output: str, n_out: int) -> Head:
+    targets = {"identity": "real", "tanh": "pm1", "sigmoid": "01", "softmax": "onehot"}[output]
+    if output != "softmax" and n_out > 1:
+        targets = "real"  # several independent outputs: targets as given
+    return Head("squared", output, targets, OUTPUTS[output].forward, _squared_losses, _SQUARED_DELTA[output])
+
+
+def _cross_entropy(output: str, n_out: int) -> Head:
+    forward = OUTPUTS[output].forward
+    if n_out == 1 and output == "sigmoid":
+        return Head("cross_entropy", output, "01", forward, _binary_ce_losses, _o_minus_t)
+    if n_out > 1 and output == "softmax":
+        return Head("cross_entropy", output, "onehot", forward, _softmax_ce_losses, _o_minus_t)
+    raise ConfigError("output_activation", "cross_entropy needs sigmoid (1 output) or softmax (2+ outputs)")
+
+
+def _hinge(output: str, n_out: int) -> Head:
+    if output != "identity":
+        raise ConfigError("output_activation", "hinge works on raw scores; allowed: linear", allowed="linear")
+    if n_out == 1:
+        return Head("hinge", output, "pm1", OUTPUTS[output].forward, _binary_hinge_losses, _binary_hinge_delta)
+    return Head("hinge", output, "onehot", OUTPUTS[output].forward, _multi_hinge_losses, _multi_hinge_delta)
+
+
+# The losses: name -> builder of its head from (output activation, number of outputs).
+LOSSES: dict[str, Callable[[str, int], Head]] = {
+    "squared": _squared,
+    "cross_entropy": _cross_entropy,
+    "hinge": _hinge,
+}
 
 
 def make_head(loss: str, output: str, n_out: int) -> Head:
     """The head for `loss` with output activation `output` and `n_out` output units.
 
-    Raises ValueError "output_activation: ..." for a pairing that makes no sense
+    Raises ConfigError("output_activation") for a pairing that makes no sense
     (cross-entropy needs sigmoid or softmax, hinge needs raw scores).
     """
     output = "identity" if output == "linear" else output
-    if output not in _FORWARD:
-        raise ValueError(f"output_activation: {output!r} is not allowed; allowed: {', '.join(OUTPUTS)}")
+    if output not in OUTPUTS:
+        raise ConfigError("output_activation", f"{output!r} is not allowed; allowed: {', '.join(OUTPUT_NAMES)}",
+                          allowed=", ".join(OUTPUT_NAMES))
     if output == "softmax" and n_out < 2:
-        raise ValueError("output_activation: softmax needs at least 2 output units")
-    forward = _FORWARD[output]
-    if loss == "squared":
-        targets = {"identity": "real", "tanh": "pm1", "sigmoid": "01", "softmax": "onehot"}[output]
-        if output != "softmax" and n_out > 1:
-            targets = "real"  # several independent outputs: targets as given
-        return Head(loss, output, targets, forward, _squared_losses, _SQUARED_DELTA[output])
-    if loss == "cross_entropy":
-        if n_out == 1 and output == "sigmoid":
-            return Head(loss, output, "01", forward, _binary_ce_losses, _o_minus_t)
-        if n_out > 1 and output == "softmax":
-            return Head(loss, output, "onehot", forward, _softmax_ce_losses, _o_minus_t)
-        raise ValueError("output_activation: cross_entropy needs sigmoid (1 output) or softmax (2+ outputs)")
-    if loss == "hinge":
-        if output != "identity":
-            raise ValueError("output_activation: hinge works on raw scores; allowed: linear")
-        if n_out == 1:
-            return Head(loss, output, "pm1", forward, _binary_hinge_losses, _binary_hinge_delta)
-        return Head(loss, output, "onehot", forward, _multi_hinge_losses, _multi_hinge_delta)
-    raise ValueError(f"loss: {loss!r} is not allowed; allowed: squared, cross_entropy, hinge")
+        raise ConfigError("output_activation", "softmax needs at least 2 output units")
+    if loss not in LOSSES:
+        raise ConfigError("loss", f"{loss!r} is not allowed; allowed: {', '.join(LOSSES)}", allowed=", ".join(LOSSES))
+    return LOSSES[loss](output, n_out)
 
 
 def default_output(loss: str, n_out: int) -> str:

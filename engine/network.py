@@ -1,21 +1,14 @@
-"""A fully connected network whose parameters live in one flat vector.
+"""A fully connected network whose parameters live in one flat vector: the fast path.
 
-Layout, chosen for speed (a training step of the Playground's default network is ~20 tiny
-NumPy calls, so each call's fixed cost is what counts):
+A training step of a small network is a few dozen tiny NumPy calls, so each call's fixed
+cost is what counts. Hence the parameters' layout (engine.layout: one block [Wᵀ | b] per
+layer, so one product gives Wᵀx + b), the unit-major buffers (engine.workspace: every
+layer's input a contiguous slice, all hidden derivatives in one call), and passes built as
+call lists that the trainer replays. engine.reference computes the same forward and backward
+passes plainly, for reading; the tests hold the two to each other.
 
-- Layer l is one block of `params` shaped (width, fan_in + 1): [Wᵀ | b]. With a row of ones
-  appended to the layer's input, `block @ input` is Wᵀx + b in one product, and
-  `delta @ input.T` gives dW and db together. `weights[l]` (fan_in, fan_out) and
-  `biases[l]` are views of the block, so the optimizer updates every parameter with one
-  ufunc on `params` and anyone holding `weights[l]` sees it.
-- Values are unit-major, (units, n): one row per unit, one column per example. All hidden
-  activations of a pass sit in one buffer, each layer's rows followed by its row of ones, so
-  every layer's input is a contiguous slice and the derivatives of all hidden layers come
-  from one call over the whole buffer after the forward pass.
-
-Passes run in a `Workspace` of buffers preallocated for one number of examples and dtype, so
-a training step allocates nothing. The public `forward`, `loss` and `gradients` use the very
-same passes in float64; the trainer's pictures use them in float32.
+The public `forward`, `loss` and `gradients` use the very same passes in float64; the
+trainer's pictures use them in float32.
 """
 
 from __future__ import annotations
@@ -25,10 +18,14 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from . import activations as act_table
-from . import losses, scratch
+from . import losses
 from .config import MAX_HIDDEN_LAYERS, MAX_UNITS, ConfigError
 from .initializers import initialize
+from .layout import Layout, ParamList
 from .regularization import dropout_mask
+from .workspace import Workspace
+
+__all__ = ["Call", "Network", "check_sizes", "run"]
 
 
 Call = tuple[Callable[..., Any], tuple]
@@ -40,128 +37,15 @@ def run(calls: Sequence[Call]) -> None:
         function(*args)
 
 
-class Layout:
-    """Where each layer's (width, fan_in + 1) block sits in a flat parameter vector."""
-
-    def __init__(self, shapes: Sequence[tuple[int, int]]):
-        self.shapes = [tuple(s) for s in shapes]
-        self.offsets = np.cumsum([0] + [r * c for r, c in self.shapes]).tolist()
-        self.size = self.offsets[-1]
-
-    def blocks(self, flat: np.ndarray) -> list[np.ndarray]:
-        """The per-layer 2-D views of `flat` (any dtype)."""
-        return [flat[a:b].reshape(shape) for a, b, shape in zip(self.offsets, self.offsets[1:], self.shapes)]
-
-    def pack(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> np.ndarray:
-        """Per-layer weights (fan_in, fan_out) and biases as one flat vector in this layout."""
-        flat = np.empty(self.size)
-        for block, w, b in zip(self.blocks(flat), weights, biases):
-            block[:, :-1], block[:, -1] = np.asarray(w).T, b
-        return flat
-
-    def weight_mask(self) -> np.ndarray:
-        """1.0 where the flat vector holds a weight, 0.0 for a bias (penalties skip biases)."""
-        mask = np.ones(self.size)
-        for block in self.blocks(mask):
-            block[:, -1] = 0.0
-        return mask
+def _product(ws: Workspace) -> Callable[..., Any]:
+    """The matrix product of a pass: np.dot for one session; for a stack (S, rows, n),
+    np.matmul, which runs the same BLAS product per session (tests/test_engine_stack.py)."""
+    return np.dot if ws.stack is None else np.matmul
 
 
-class ParamList(list):
-    """A list of parameter views; assigning an element copies into the view (shape checked),
-    so `net.weights[l] = array` updates the network's own parameters."""
-
-    def __setitem__(self, index, value):
-        if isinstance(index, slice):
-            raise TypeError("assign one layer at a time")
-        target = list.__getitem__(self, index)
-        value = np.asarray(value, dtype=np.float64)
-        if value.shape != target.shape:
-            raise ValueError(f"layer {index}: expected shape {target.shape}, got {value.shape}")
-        target[...] = value
-
-
-class Workspace:
-    """Buffers for passes over `n` examples in `dtype` (see the module docstring).
-
-    `s` stacks the hidden activations with a ones row after each layer: `a[l]` is layer l's
-    rows, `inputs[l]` its rows plus the ones row (the next layer's input). For training:
-    `f` (like `s`) holds the activation derivatives, `d[l]` dE/dz of layer l.
-    """
-
-    def __init__(self, net: "Network", n: int, dtype: Any = np.float64, train: bool = False,
-                 picture: bool = False, shared: bool = False):
-        self.n = n
-        # Pictures may use the activations' fast approximations (scratch: two rows x n each).
-        self.picture = picture
-        hidden = net.sizes[1:-1]
-        starts = np.cumsum([0] + [u + 1 for u in hidden]).tolist()
-        out_rows = (starts[-1], starts[-1] + net.sizes[-1])
-        # The output rows come last in the stack, so a tanh or sigmoid output's derivative is
-        # taken in the same call as the hidden layers'.
-        shapes = [(out_rows[1], n)] + [(rows, n) for rows, _ in net.layout.shapes]
-        if picture:
-            top = max(rows for rows, _ in net.layout.shapes)
-            shapes += [(top, n), (top, n)]
-        # shared (not for training, not beyond scratch.MAX_BYTES): the buffers live in this
-        # thread's scratch memory, which other workspaces reuse, so a pass must first restore
-        # the ones rows (forward_calls)
-        size = sum(r * c for r, c in shapes)
-        self.shared = shared and not train and size * np.dtype(dtype).itemsize <= scratch.MAX_BYTES
-        self.memory = scratch.buffer(size, dtype) if self.shared else None
-        arrays = _carve(shapes, dtype, self.memory)
-        self.s = arrays[0]
-        self.s.fill(1)
-        self.z = arrays[1:1 + len(net.layout.shapes)]
-        if picture:
-            self.scratch = (arrays[-2], arrays[-1])
-        self.a = [self.s[r:r + u] for r, u in zip(starts, hidden)]
-        self.inputs = [self.s[r:r + u + 1] for r, u in zip(starts, hidden)]
-        self.rows = [(r, r + u) for r, u in zip(starts, hidden)] + [out_rows]  # hidden layers, then output
-        self.o = self.s[out_rows[0]:]
-        self.x: Optional[np.ndarray] = None  # an input copy, made when inputs get noise
-        self.mask: list[np.ndarray] = []  # dropout masks, made on first use
-        if train:
-            self.f = np.ones_like(self.s)
-            self.fa = [self.f[r:r + u] for r, u in zip(starts, hidden)]
-            self.fo = self.f[out_rows[0]:]
-            # dE/dz of each layer and maxout's dE/da are views of arrays with one spare row
-            # (their .base): backward takes W · delta with the whole block, bias row included,
-            # into the spare row, which saves copying a strided weight view every step
-            self.d = [np.empty((z.shape[0] + 1, n), dtype)[:-1] for z in self.z]
-            self.da = [np.empty((u + 1, n), dtype)[:-1] for u in hidden]
-            self.tmp = np.empty_like(self.o)
-
-    def ones(self) -> list[np.ndarray]:
-        """The ones rows of the stack (each layer's bias input)."""
-        return [rows[-1] for rows in self.inputs]
-
-    def is_current(self) -> bool:
-        """False when shared scratch memory has since grown: rebuild to share it again."""
-        return self.memory is None or self.memory is scratch.current(self.s.dtype)
-
-    def dropout_buffers(self) -> list[np.ndarray]:
-        """The dropout masks, one per hidden layer (allocated on first use)."""
-        if not self.mask:
-            self.mask = [np.empty_like(a) for a in self.a]
-        return self.mask
-
-    def input_buffer(self, rows: int) -> np.ndarray:
-        """A (rows, n) input buffer whose last row is ones (for noisy inputs)."""
-        if self.x is None:
-            self.x = np.ones((rows, self.n), self.s.dtype)
-        return self.x
-
-
-def _carve(shapes: Sequence[tuple[int, int]], dtype: Any, memory: Optional[np.ndarray]) -> list[np.ndarray]:
-    """Arrays of `shapes`: new ones, or consecutive views of `memory`."""
-    if memory is None:
-        return [np.empty(shape, dtype) for shape in shapes]
-    arrays, at = [], 0
-    for rows, cols in shapes:
-        arrays.append(memory[at:at + rows * cols].reshape(rows, cols))
-        at += rows * cols
-    return arrays
+def _transposed(a: np.ndarray) -> np.ndarray:
+    """The transposed view of a matrix, or of each matrix of a stack."""
+    return a.swapaxes(-1, -2)
 
 
 def check_sizes(sizes: Sequence[int]) -> list[int]:
@@ -207,11 +91,7 @@ class Network:
         self.activations = names
         self._acts = [act_table.ACTIVATIONS[n] for n in names]
         n_out = self.sizes[-1]
-        try:
-            self.head = losses.make_head(loss, output_activation or losses.default_output(loss, n_out), n_out)
-        except ValueError as err:
-            key, _, message = str(err).partition(": ")
-            raise ConfigError(key, message) from None
+        self.head = losses.make_head(loss, output_activation or losses.default_output(loss, n_out), n_out)
         self.loss_name = loss
         self.output_activation = self.head.output
         self.leaky_slope = float(leaky_slope)
@@ -276,10 +156,7 @@ class Network:
         """Draw fresh weights and biases with initialization `init`, seeded by `seed`."""
         rng = np.random.default_rng(seed)
         for w, b in zip(self._weights, self._biases):
-            try:
-                w[...], b[...] = initialize(init, rng, w.shape[0], w.shape[1])
-            except ValueError as err:
-                raise ConfigError("init", str(err).partition(": ")[2]) from None
+            w[...], b[...] = initialize(init, rng, w.shape[0], w.shape[1])
 
     # ---- the passes (shared by the public API and the trainer) -------------------------------
     #
@@ -287,7 +164,7 @@ class Network:
     # run. The trainer keeps the lists of each mini-batch and replays them every epoch, so a
     # step costs its NumPy calls and almost nothing else; one-off passes build and run at once.
 
-    def forward_calls(self, ws: Workspace, x: np.ndarray, blocks: Sequence[np.ndarray], dropout: float = 0.0,
+    def forward_calls(self, ws: Workspace, x: np.ndarray, blocks: Sequence[np.ndarray], dropout: Any = 0.0,
                       rng: Optional[np.random.Generator] = None, derivatives: bool = False) -> list[Call]:
         """The forward pass of inputs `x` (inputs + 1, n; last row ones) through `blocks` into `ws`
         (output in ws.o), as a list of calls.
@@ -296,15 +173,15 @@ class Network:
         `dropout` > 0 each hidden activation is multiplied by a fresh inverted-dropout mask
         from `rng` (after its derivative is taken).
         """
-        slope = self.leaky_slope
+        slope, product = self.leaky_slope, _product(ws)
         calls: list[Call] = [(ones.fill, (1,)) for ones in ws.ones()] if ws.shared else []
         inputs = x
-        masks = ws.dropout_buffers() if dropout else None
+        masks = ws.dropout_buffers() if np.any(dropout) else None  # a float, or a stack's column
         for l, act in enumerate(self._acts):
             z = ws.z[l]
-            calls.append((np.dot, (blocks[l], inputs, z)))
+            calls.append((product, (blocks[l], inputs, z)))
             if ws.picture and act.picture is not None:
-                rows = z.shape[0]
+                rows = z.shape[-2]
                 calls.append((act.picture, (z, ws.a[l], slope, ws.scratch[0][:rows], ws.scratch[1][:rows])))
             else:
                 calls.append((act.forward, (z, ws.a[l], slope)))
@@ -314,7 +191,7 @@ class Network:
                 calls.append((dropout_mask, (rng, masks[l], dropout)))
                 calls.append((np.multiply, (ws.a[l], masks[l], ws.a[l])))
             inputs = ws.inputs[l]
-        calls.append((np.dot, (blocks[-1], inputs, ws.z[-1])))
+        calls.append((product, (blocks[-1], inputs, ws.z[-1])))
         fast = act_table.ACTIVATIONS.get(self.head.output)
         if ws.picture and fast is not None and fast.picture is not None:
             rows = ws.o.shape[0]
@@ -333,40 +210,59 @@ class Network:
             lo, hi = max(lo, first), min(hi, stop)
             if lo < hi:
                 rows = slice(ws.rows[lo][0], ws.rows[hi - 1][1])
-                calls.append((act.derivative, (ws.s[rows], ws.f[rows], self.leaky_slope)))
+                calls.append((act.derivative, (ws.s[..., rows, :], ws.f[..., rows, :], self.leaky_slope)))
         for l in range(first, min(stop, len(self._acts))):
             if self._acts[l].pieces == 2:
                 calls.append((act_table.maxout_mask, (ws.z[l], ws.fa[l])))
         return calls
 
+    def loss_terms_buffer(self, n: int) -> np.ndarray:
+        """Room for the `loss_terms` of `backward_calls` over n examples: a row per output for the
+        residuals o − t under the squared loss (not softmax), else one row of example losses."""
+        return np.zeros((self.sizes[-1] if self.loss_terms_are_residuals else 1, n))
+
+    @property
+    def loss_terms_are_residuals(self) -> bool:
+        """True when `loss_terms` hold o − t (an example's loss is ½ Σ of their squares)."""
+        return self.loss_name == "squared" and self.head.output != "softmax"
+
     def backward_calls(self, ws: Workspace, x: np.ndarray, t: np.ndarray, grads: Sequence[np.ndarray],
-                       dropout: bool = False) -> list[Call]:
-        """The backward pass after a training forward pass (`derivatives=True`) over
-        `self.blocks`: writes into `grads` (blocks of a flat gradient vector) the data loss's
-        gradient *summed* over the batch."""
-        d = ws.d
+                       dropout: bool = False, blocks: Optional[Sequence[np.ndarray]] = None,
+                       loss_terms: Optional[np.ndarray] = None) -> list[Call]:
+        """The backward pass after a training forward pass (`derivatives=True`) over `blocks`
+        (default `self.blocks`): writes into `grads` (blocks of a flat gradient vector) the data
+        loss's gradient *summed* over the batch, and into `loss_terms` (a `loss_terms_buffer`
+        slice), if given, what the batch's loss is read from later. Under the squared loss with
+        tanh or sigmoid (the default) that costs no call: the residual o − t the delta starts from
+        is simply written there instead of into a scratch buffer."""
+        d, product, blocks = ws.d, _product(ws), self.blocks if blocks is None else blocks
         if self._out_act is not None:  # squared loss: (o - t) f'(o), f' taken in the forward pass
-            calls: list[Call] = [(np.subtract, (ws.o, t, d[-1])), (np.multiply, (d[-1], ws.fo, d[-1]))]
+            residual = d[-1] if loss_terms is None else loss_terms
+            calls: list[Call] = [(np.subtract, (ws.o, t, residual)), (np.multiply, (residual, ws.fo, d[-1]))]
         else:
             calls = [(self.head.delta, (ws.z[-1], ws.o, t, d[-1], ws.tmp))]
-        for l in range(len(self.blocks) - 1, 0, -1):
-            calls.append((np.dot, (d[l], ws.inputs[l - 1].T, grads[l])))
+            if loss_terms is not None and self.loss_terms_are_residuals:  # identity output: delta = o - t
+                calls.append((np.copyto, (loss_terms, d[-1])))
+            elif loss_terms is not None:
+                calls.insert(0, (_example_losses, (self.head, ws.z[-1], ws.o, t, loss_terms)))
+        for l in range(len(blocks) - 1, 0, -1):
+            calls.append((product, (d[l], _transposed(ws.inputs[l - 1]), grads[l])))
             act, below = self._acts[l - 1], d[l - 1]
-            back = self.blocks[l].T  # (fan_in + 1, width): W and the bias row, F-contiguous
+            back = _transposed(blocks[l])  # (fan_in + 1, width): W and the bias row, F-contiguous
             if act.pieces == 2:  # maxout: the winning piece takes the whole gradient
-                da, units = ws.da[l - 1], ws.da[l - 1].shape[0]
-                calls.append((np.dot, (back, d[l], da.base)))
+                da, units = ws.da[l - 1], ws.da[l - 1].shape[-2]
+                calls.append((product, (back, d[l], da.base)))
                 if dropout:
                     calls.append((np.multiply, (da, ws.mask[l - 1], da)))
-                calls.append((np.multiply, (da, ws.fa[l - 1], below[:units])))
-                calls.append((np.subtract, (da, below[:units], below[units:])))
+                calls.append((np.multiply, (da, ws.fa[l - 1], below[..., :units, :])))
+                calls.append((np.subtract, (da, below[..., :units, :], below[..., units:, :])))
                 continue
-            calls.append((np.dot, (back, d[l], below.base)))
+            calls.append((product, (back, d[l], below.base)))
             if dropout:
                 calls.append((np.multiply, (below, ws.mask[l - 1], below)))
             if act.derivative is not None:
                 calls.append((np.multiply, (below, ws.fa[l - 1], below)))
-        calls.append((np.dot, (d[0], x.T, grads[0])))
+        calls.append((product, (d[0], _transposed(x), grads[0])))
         return calls
 
     def run_forward(self, ws: Workspace, x: np.ndarray, blocks: Sequence[np.ndarray], dropout: float = 0.0,
@@ -439,3 +335,9 @@ class Network:
         grad = self.flat_gradient(self.inputs(X), np.ascontiguousarray(self.encode(Y).T))
         blocks = self.layout.blocks(grad)
         return [g[:, :-1].T.copy() for g in blocks], [g[:, -1].copy() for g in blocks]
+
+
+
+def _example_losses(head: Any, z: np.ndarray, o: np.ndarray, t: np.ndarray, out: np.ndarray) -> None:
+    """out[0] = each example's loss, for heads whose delta is not o − t."""
+    out[0] = head.losses(z, o, t)

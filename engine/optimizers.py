@@ -1,8 +1,10 @@
 """Update rules over one flat parameter vector: name -> Optimizer class.
 
 `step(params, grad, lr, scale, reg)` moves `params` in place along the effective gradient
-g = scale·grad (+ the penalty's gradient from `reg`). `grad` is left untouched (the trainer
-reports its size), and every rule works in preallocated buffers of the parameters' size.
+g = scale·grad (+ the gradient of a smooth penalty `reg`, L2), then applies a proximal
+penalty (L1) as its own step: a soft threshold that leaves exact zeros (engine.regularization).
+`grad` is left untouched (the trainer reports its size), and every rule works in
+preallocated buffers of the parameters' size. Each rule writes only `move`, the update from g.
 
 Hyper-parameters (`momentum`, `nesterov`, `rho`, `beta2`) are plain attributes, read on
 every step, so changing them live keeps the state (velocity, caches); a new optimizer is a
@@ -15,6 +17,7 @@ from typing import Optional
 
 import numpy as np
 
+from .errors import ConfigError
 from .regularization import Penalty
 
 EPS = 1e-8
@@ -31,9 +34,9 @@ class Optimizer:
         self.t = 0  # steps taken (Adam's bias correction)
 
     def gradient(self, params: np.ndarray, grad: np.ndarray, scale: float, reg: Optional[Penalty]) -> np.ndarray:
-        """The effective gradient scale·grad + penalty gradient, in `self.g`."""
+        """The effective gradient scale·grad + a smooth penalty's gradient, in `self.g`."""
         np.multiply(grad, scale, out=self.g)
-        if reg is not None:
+        if reg is not None and not reg.proximal:
             reg.add_gradient(params, self.g, self.tmp)
         return self.g
 
@@ -41,21 +44,28 @@ class Optimizer:
               reg: Optional[Penalty] = None) -> list[tuple]:
         """`step` as a list of calls for a prebuilt training step (engine.network.run).
 
-        Plain SGD without a penalty is two ufuncs, listed as such; other rules call `step`.
+        Plain SGD without a penalty (or with L1 only) is two ufuncs, listed as such; other
+        rules call `step`. An L1 penalty adds its shrink call after the move.
         """
-        if type(self) is Optimizer and reg is None:
-            return [(np.multiply, (grad, -lr * scale, self.g)), (np.add, (params, self.g, params))]
+        proximal = reg is not None and reg.proximal
+        if type(self) is Optimizer and (reg is None or proximal):
+            calls: list[tuple] = [(np.multiply, (grad, -lr * scale, self.g)), (np.add, (params, self.g, params))]
+            return calls + ([(reg.shrink, (params, lr))] if proximal else [])
         return [(self.step, (params, grad, lr, scale, reg))]
 
     def step(self, params: np.ndarray, grad: np.ndarray, lr: float, scale: float = 1.0,
              reg: Optional[Penalty] = None) -> None:
-        """One update of `params` in place."""
+        """One update of `params` in place: the data step (with a smooth penalty's gradient),
+        then a proximal penalty's shrink."""
         self.t += 1
-        if reg is None:  # the hot path of the default config: two ufunc calls
-            np.multiply(grad, -lr * scale, out=self.g)
-        else:
-            np.multiply(self.gradient(params, grad, scale, reg), -lr, out=self.g)
-        np.add(params, self.g, out=params)
+        self.move(params, self.gradient(params, grad, scale, reg), lr)
+        if reg is not None and reg.proximal:
+            reg.shrink(params, lr)
+
+    def move(self, params: np.ndarray, g: np.ndarray, lr: float) -> None:
+        """The rule's update of `params` from the effective gradient `g` (its buffer may be reused)."""
+        np.multiply(g, -lr, out=g)
+        np.add(params, g, out=params)
 
 
 class Momentum(Optimizer):
@@ -65,9 +75,7 @@ class Momentum(Optimizer):
         super().__init__(size, **kw)
         self.v = np.zeros(size)
 
-    def step(self, params, grad, lr, scale=1.0, reg=None):
-        self.t += 1
-        g = self.gradient(params, grad, scale, reg)
+    def move(self, params, g, lr):
         np.multiply(g, -lr, out=g)
         np.multiply(self.v, self.momentum, out=self.v)
         np.add(self.v, g, out=self.v)
@@ -90,9 +98,7 @@ class Adagrad(Optimizer):
         np.multiply(g, g, out=self.tmp)
         np.add(self.cache, self.tmp, out=self.cache)
 
-    def step(self, params, grad, lr, scale=1.0, reg=None):
-        self.t += 1
-        g = self.gradient(params, grad, scale, reg)
+    def move(self, params, g, lr):
         self._accumulate(g)
         np.sqrt(self.cache, out=self.tmp)
         np.add(self.tmp, EPS, out=self.tmp)
@@ -119,10 +125,8 @@ class Adam(Optimizer):
         self.m = np.zeros(size)
         self.v = np.zeros(size)
 
-    def step(self, params, grad, lr, scale=1.0, reg=None):
-        self.t += 1
+    def move(self, params, g, lr):
         b1, b2 = self.momentum, self.beta2
-        g = self.gradient(params, grad, scale, reg)
         np.multiply(self.m, b1, out=self.m)
         np.multiply(g, 1.0 - b1, out=self.tmp)
         np.add(self.m, self.tmp, out=self.m)
@@ -149,5 +153,6 @@ def make_optimizer(name: str, size: int, **settings) -> Optimizer:
     try:
         cls = OPTIMIZERS[name]
     except KeyError:
-        raise ValueError(f"optimizer: {name!r} is not allowed; allowed: {', '.join(OPTIMIZERS)}") from None
+        raise ConfigError("optimizer", f"{name!r} is not allowed; allowed: {', '.join(OPTIMIZERS)}",
+                          allowed=", ".join(OPTIMIZERS)) from None
     return cls(size, **settings)

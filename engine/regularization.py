@@ -4,6 +4,12 @@ inverted dropout masks and Gaussian input noise.
 Penalties act on weights only, never biases: a `mask` (1 for a weight, 0 for a bias, in the
 parameter vector's layout) says which entries count. The penalty is reported on its own and
 never added to the data loss.
+
+L2 enters the optimizer as a gradient (rate·w). L1 is applied as a proximal step after the
+data step, a soft threshold: w ← sign(w)·max(|w| − lr·rate, 0). A weight the data pull holds
+within lr·rate of zero becomes exactly 0 (not a value hovering around it, as the subgradient
+rate·sign(w) gives), and it leaves 0 again as soon as the data's pull on it beats lr·rate.
+engine/README.md compares this with the TensorFlow Playground's clamp.
 """
 
 from __future__ import annotations
@@ -20,6 +26,11 @@ class Penalty:
         if kind not in ("l1", "l2"):
             raise ValueError(f"regularization: {kind!r} is not allowed; allowed: none, l1, l2")
         self.kind, self.rate, self.mask = kind, float(rate), mask
+        # L1 is a proximal step (`shrink`) after the data step; L2 a gradient (`add_gradient`).
+        self.proximal = kind == "l1"
+        self._rates = mask * self.rate  # per entry: rate on weights, 0 on biases
+        self._threshold = np.empty(mask.shape)
+        self._size = np.empty(mask.shape)
 
     def value(self, params: np.ndarray) -> float:
         """The penalty term for `params`."""
@@ -28,8 +39,19 @@ class Penalty:
             return self.rate * float(np.abs(w).sum())
         return self.rate * 0.5 * float(np.dot(w, w))
 
+    def shrink(self, params: np.ndarray, lr: float) -> None:
+        """The L1 proximal step in place: w ← sign(w)·max(|w| − lr·rate, 0) on weights; biases
+        (threshold 0) come back bit for bit, since sign(b)·|b| = b."""
+        np.multiply(self._rates, lr, out=self._threshold)
+        np.abs(params, out=self._size)
+        np.subtract(self._size, self._threshold, out=self._size)
+        np.maximum(self._size, 0.0, out=self._size)
+        np.sign(params, out=self._threshold)
+        np.multiply(self._threshold, self._size, out=params)
+
     def add_gradient(self, params: np.ndarray, grad: np.ndarray, tmp: np.ndarray) -> None:
-        """grad += d(penalty)/d(params), using `tmp` (same size) as scratch."""
+        """grad += d(penalty)/d(params) (for L1 the subgradient rate·sign(w), which training does
+        not use: it takes `shrink`), using `tmp` (same size) as scratch."""
         if self.kind == "l1":
             np.sign(params, out=tmp)  # the subgradient 0 at w = 0
         else:

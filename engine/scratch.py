@@ -2,9 +2,8 @@
 
 A server holds many trainers and draws them one after another. If each owns its picture
 buffers (about 1 MB for the Playground's default network over a 100×100 grid), every draw
-starts with all of them cold in the cache, and a worker serving 50 students spends most of a
-snapshot waiting for memory: measured, a snapshot took twice as long in a loaded server as
-alone. Passes that run one at a time on a thread can use the same memory instead, which
+starts with all of them cold in the cache, and a worker serving 50 students spends much of a
+snapshot waiting for memory (docs/benchmarks.md). Passes that run one at a time on a thread can use the same memory instead, which
 then stays warm. Each thread has its own, so a draw running in a worker thread never
 shares with the event loop's. Only passes up to MAX_BYTES share: a huge network's pass is
 bound by memory bandwidth anyway, and sharing it would keep that much memory per thread for

@@ -15,8 +15,9 @@ from fastapi.staticfiles import StaticFiles
 from engine.lessons import load_lessons
 
 from . import __version__
+from .live import allocator
 from .live.hub import Hub
-from .routes import pages, reference, socket, uploads
+from .routes import classes, pages, reference, socket, teacher, uploads
 from .routes.guard import AllowedHosts, HostGuard, SecurityHeaders, api_docs_routes, origin_hosts
 from .settings import Settings
 
@@ -24,6 +25,7 @@ from .settings import Settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; without `settings` they come from the NNP_* environment (workers)."""
     settings = settings or Settings.from_env()
+    allocator.tune()  # before any worker thread exists: the arena limit applies to new threads
     # Loaded and checked once: an invalid lesson file raises LessonError (naming the file and
     # key) here, so the server does not start with a lesson that would do something else.
     hub = Hub(settings, load_lessons(settings.lessons_dir))
@@ -43,6 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(uploads.router)
     app.include_router(reference.router)
     app.include_router(socket.router)
+    app.include_router(classes.router)
+    app.include_router(teacher.router)
     app.mount("/static", StaticFiles(directory=str(pages.ROOT / "static"), check_dir=False), name="static")
     if settings.api_docs:
         api_docs_routes(app)

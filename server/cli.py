@@ -15,6 +15,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
+import secrets  # noqa: E402
+import socket as socket_module  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import webbrowser  # noqa: E402
@@ -22,7 +24,8 @@ import webbrowser  # noqa: E402
 from engine.config import ConfigError  # noqa: E402
 from engine.lessons import LessonError, load_lessons  # noqa: E402
 
-from . import __version__, balancer  # noqa: E402
+from . import __version__  # noqa: E402
+from .process import balancer, uvicorn_glue  # noqa: E402
 from .settings import SETTINGS_SCHEMA, Settings, env_name  # noqa: E402
 
 DEFAULT_HOST = "127.0.0.1"  # only this machine unless the teacher opts in with --host 0.0.0.0
@@ -42,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     for key, f in SETTINGS_SCHEMA.items():
         p.add_argument("--" + key.replace("_", "-"), dest=key, type=int if f.kind == "int" else float,
                        default=None, metavar="N",
-                       help=f"{f.doc} (default {f.default}; {_bound(f.lo)}..{_bound(f.hi)}) [{env_name(key)}]")
+                       help=f"{f.doc} (default {f.default() if callable(f.default) else f.default}; {_bound(f.lo)}..{_bound(f.hi)}) [{env_name(key)}]")
     p.add_argument("--allowed-origins", default=None, metavar="URLS",
                    help="comma-separated extra origins allowed to open sessions, e.g. behind a proxy "
                         "[NNP_ALLOWED_ORIGINS]")
@@ -58,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lessons-dir", default=None, metavar="DIR",
                    help="folder of lesson files (default: the project's lessons/); an invalid lesson "
                         "stops the server with a message naming the file and key [NNP_LESSONS_DIR]")
+    p.add_argument("--teacher-key", default=None, metavar="KEY",
+                   help="the key that starts classes (POST /api/classes); default: a random one, printed "
+                        "at startup as part of the teacher link [NNP_TEACHER_KEY]")
+    p.add_argument("--redis", default=None, metavar="URL",
+                   help="share classes with other servers through Redis, e.g. redis://127.0.0.1:6379/0; "
+                        "default: one machine, an embedded broker serves its workers [NNP_REDIS]")
     return p
 
 
@@ -75,10 +84,12 @@ def resolve_settings(args: argparse.Namespace, environ: dict[str, str]) -> Setti
         env[env_name("allowed_origins")] = args.allowed_origins
     if args.lessons_dir is not None:
         env[env_name("lessons_dir")] = args.lessons_dir
-    for key in ("allowed_hosts", "forwarded_allow_ips", "api_docs"):
+    for key in ("allowed_hosts", "forwarded_allow_ips", "api_docs", "teacher_key", "redis"):
         if getattr(args, key) is not None:
             env[env_name(key)] = getattr(args, key)
     env[env_name("host")] = args.host
+    if not env.get(env_name("teacher_key"), "").strip():
+        env[env_name("teacher_key")] = secrets.token_urlsafe(12)  # every worker gets the same one
     return Settings.from_env(env)
 
 
@@ -102,6 +113,10 @@ def banner(host: str, port: int, settings: Settings) -> str:
         lines.append(f"On this machine: http://127.0.0.1:{port}/")
     else:
         lines.append(f"Open http://{'[' + host + ']' if ':' in host else host}:{port}/")
+    if settings.teacher_key:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else ('[' + host + ']' if ':' in host else host)
+        lines.append(f"Teacher (start a class; keep this link to yourself): "
+                     f"http://{shown}:{port}/teach#key={settings.teacher_key}")
     return "\n".join(lines)
 
 
@@ -117,6 +132,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"nn-playground: lesson file {exc}")
     if not 0 <= args.port <= 65535:
         sys.exit(f"nn-playground: --port: {args.port} is out of range; allowed: 0..65535")
+    if settings.workers > 1 and not settings.redis:
+        settings = _with_embedded_broker(settings)
     os.environ.update(settings.to_env())
 
     import uvicorn
@@ -126,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
         url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"
         threading.Timer(1.5, webbrowser.open, args=(url,)).start()
     options = dict(app="server.app:create_app", factory=True, host=args.host, port=args.port,
-                   ws="server.wsprotocol:BoundedWebSocketProtocol", ws_max_size=settings.max_frame_bytes,
+                   ws=uvicorn_glue.BoundedWebSocketProtocol, ws_max_size=settings.max_frame_bytes,
                    ws_per_message_deflate=False, log_level=args.log_level,
                    access_log=args.log_level in ("info", "debug"),
                    # X-Forwarded-For only from the proxies named; uvicorn would trust 127.0.0.1 by default
@@ -136,6 +153,21 @@ def main(argv: list[str] | None = None) -> None:
         balancer.serve(options, settings.workers)  # sessions spread evenly over the workers
     else:
         uvicorn.run(**options, workers=settings.workers if settings.workers > 1 else None)
+
+
+def _with_embedded_broker(settings: Settings) -> Settings:
+    """Start the broker the workers share (a thread of this parent process, which outlives
+    them) and tell them where it is. Without Unix sockets (Windows) each worker keeps its
+    own classes."""
+    import dataclasses
+
+    from .classroom.embedded import EmbeddedBroker
+
+    if not hasattr(socket_module, "AF_UNIX"):
+        return settings
+    broker = EmbeddedBroker()
+    broker.start_thread()
+    return dataclasses.replace(settings, broker=broker.address)
 
 
 if __name__ == "__main__":

@@ -12,14 +12,17 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
 from starlette.requests import HTTPConnection
 
 from engine.config import ConfigError, Field, describe_schema, validate_config
 
+from .live.memory_budget import default_budget_mb
+
 ENV_PREFIX = "NNP_"
+CLASSROOM_KEYS = ("teacher_key", "redis", "broker")
 
 SETTINGS_SCHEMA: dict[str, Field] = {
     "max_sessions": Field("int", 200, lo=1, hi=100_000,
@@ -40,6 +43,9 @@ SETTINGS_SCHEMA: dict[str, Field] = {
                                      doc="Open pages one client address may hold per worker (a compare "
                                          "page's two sessions count once); loopback is exempt when bound "
                                          "to loopback."),
+    "max_memory_mb": Field("int", default_budget_mb, lo=64, hi=100_000_000,
+                           doc="Memory budget of each server process in MB (default: a quarter of the "
+                               "machine's RAM); a config change that would exceed it is refused."),
 }
 
 
@@ -56,6 +62,7 @@ class Settings:
     workers: int = 1
     max_upload_bytes: int = 1_000_000
     max_sessions_per_client: int = 4
+    max_memory_mb: int = field(default_factory=default_budget_mb)
     # Folder of lesson files (None: the project's lessons/); checked at startup.
     lessons_dir: str | None = None
     # Origins allowed besides the page's own (e.g. "https://class.example.org" behind a proxy).
@@ -69,19 +76,31 @@ class Settings:
     api_docs: bool = False
     # Proxies whose X-Forwarded-For/-Proto uvicorn believes (addresses or networks; "*": any).
     forwarded_allow_ips: tuple[str, ...] = ()
+    # Classroom mode: the key that creates classes (the CLI makes a random one if none is set),
+    # a Redis URL shared by several servers (--redis), and the embedded broker's address that
+    # the CLI's parent process serves for --workers N (internal, set by server.cli).
+    teacher_key: str = ""
+    redis: str = ""
+    broker: str = ""
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any], allowed_origins: tuple[str, ...] = (),
                     lessons_dir: str | None = None, **network: Any) -> "Settings":
         """Validated settings from a partial mapping; missing keys take their defaults.
 
-        `network` takes host, allowed_hosts, api_docs and forwarded_allow_ips."""
+        `network` takes host, allowed_hosts, api_docs, forwarded_allow_ips, teacher_key, redis
+        and broker."""
         checked = validate_config(values, schema=SETTINGS_SCHEMA)
         if checked["max_message_bytes"] > checked["max_frame_bytes"]:
             raise ConfigError("max_message_bytes", f"must not exceed max_frame_bytes "
                                                    f"({checked['max_frame_bytes']})")
         for proxy in network.get("forwarded_allow_ips", ()):
             _check_proxy(proxy)
+        redis = network.get("redis") or ""
+        if redis and not redis.startswith(("redis://", "unix://")):
+            raise ConfigError("redis", f"{redis!r} is not a Redis URL; allowed: redis://host:port/db")
+        if 0 < len(network.get("teacher_key") or "") < 8:
+            raise ConfigError("teacher_key", "at least 8 characters (it is all that guards class creation)")
         for name in network.get("allowed_hosts", ()):
             if not name or any(c in name for c in "/ @"):
                 raise ConfigError("allowed_hosts", f"{name!r} is not a host name; allowed: names or addresses "
@@ -107,7 +126,8 @@ class Settings:
         lessons_dir = environ.get(env_name("lessons_dir"), "").strip() or None
         return cls.from_values(values, origins, lessons_dir, host=environ.get(env_name("host"), "").strip() or cls.host,
                                allowed_hosts=_list(environ, "allowed_hosts"), api_docs=_flag(environ, "api_docs"),
-                               forwarded_allow_ips=_list(environ, "forwarded_allow_ips"))
+                               forwarded_allow_ips=_list(environ, "forwarded_allow_ips"),
+                               **{key: environ.get(env_name(key), "").strip() for key in CLASSROOM_KEYS})
 
     def to_env(self) -> dict[str, str]:
         """The `NNP_*` variables that make `from_env` rebuild these settings in a worker."""
@@ -118,6 +138,7 @@ class Settings:
         env[env_name("allowed_hosts")] = ",".join(self.allowed_hosts)
         env[env_name("api_docs")] = "1" if self.api_docs else "0"
         env[env_name("forwarded_allow_ips")] = ",".join(self.forwarded_allow_ips)
+        env.update({env_name(key): getattr(self, key) for key in CLASSROOM_KEYS})
         return env
 
     @property

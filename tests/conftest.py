@@ -5,79 +5,10 @@ Tests talk to it over real HTTP and WebSocket connections, exactly as a browser 
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
+from support.server import ROOT, ServerProcess, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ServerProcess:
-    """`python -m server` on loopback, startable and stoppable (restart tests reuse the port)."""
-
-    def __init__(self, *args: str, port: int | None = None, env: dict[str, str] | None = None):
-        self.port = port or free_port()
-        self.args = list(args)
-        self.env = {**os.environ, **(env or {})}
-        self.proc: subprocess.Popen | None = None
-        self.log = ROOT / "test-artifacts" / f"server-{self.port}.log"
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws"
-
-    def start(self, timeout: float = 20.0) -> "ServerProcess":
-        self.log.parent.mkdir(exist_ok=True)
-        out = open(self.log, "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(self.port), *self.args],
-            cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-        )
-        out.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}; see {self.log}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"server did not answer /healthz within {timeout}s; see {self.log}")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-    def health(self) -> dict:
-        import json
-        with urllib.request.urlopen(self.url + "/healthz", timeout=5) as r:
-            return json.loads(r.read())
+__all__ = ["ROOT", "ServerProcess", "free_port"]
 
 
 @pytest.fixture(scope="session")
@@ -95,9 +26,8 @@ def server_process():
     return ServerProcess
 
 
-@pytest.fixture
-def make_server():
-    """A factory for private servers with their own flags; all are stopped after the test."""
+def _server_factory():
+    """A factory for private servers with their own flags, and a way to stop them all."""
     started: list[ServerProcess] = []
 
     def make(*args: str, **kwargs) -> ServerProcess:
@@ -105,6 +35,31 @@ def make_server():
         started.append(proc)
         return proc
 
+    def stop_all() -> None:
+        for proc in started:
+            proc.stop()
+
+    return make, stop_all
+
+
+@pytest.fixture
+def make_server():
+    """Private servers with their own flags; all are stopped after the test."""
+    make, stop_all = _server_factory()
     yield make
-    for proc in started:
-        proc.stop()
+    stop_all()
+
+
+@pytest.fixture(scope="module")
+def make_server_module():
+    """Like make_server, for a server a whole test module shares (stopped after the module)."""
+    make, stop_all = _server_factory()
+    yield make
+    stop_all()
+
+
+def pytest_collection_modifyitems(items):
+    """A test that starts servers of its own waits seconds for them: it counts as slow."""
+    for item in items:
+        if {"make_server", "make_server_module", "server_process"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -199,6 +199,7 @@ edit = st.one_of(st.tuples(st.just("add"), st.lists(cell, max_size=8)),
 
 @settings(max_examples=80, deadline=None)
 @given(edits=st.lists(edit, max_size=12), ratio=st.floats(10, 90), seed=st.integers(0, 2**31 - 1))
+@pytest.mark.slow
 def test_split_is_stable_while_adding_and_removing(edits, ratio, seed):
     """A point's train/test flag is drawn once, when it is added, and never changes after."""
     pts = PointSet.empty(ratio, seed)

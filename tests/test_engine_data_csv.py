@@ -210,6 +210,7 @@ def test_regression_round_trip_is_exact(points, seed):
                       st.text(alphabet=st.sampled_from(list("0123456789.,;\t\n\r-+=@e xyabc\"'#nainf")),
                               max_size=200).map(str.encode)),
        problem=st.sampled_from(["classification", "regression"]))
+@pytest.mark.slow
 def test_any_bytes_give_points_or_a_csv_error(data, problem):
     """Whatever is uploaded, the parser answers with checked points or a ConfigError, never a crash."""
     try:

@@ -8,17 +8,13 @@ import math
 import numpy as np
 import pytest
 
-from engine import ConfigError, Trainer
+from engine import ConfigError, Snapshot, Trainer
 from engine.config import SCHEMA
 
 SMALL = {"n_samples": 200, "seed": 1}
-SNAP_KEYS = {"epoch", "iteration", "problem", "n_classes", "output_kind", "output", "output_range", "units",
-             "unit_ranges", "features", "weights", "biases", "train_loss", "test_loss", "train_accuracy",
-             "test_accuracy", "class_accuracy", "penalty", "dead_units", "dead_fraction", "grad_norms",
-             "diverged", "diverged_epoch"}
 
 
-def trained(epochs: int, **config) -> dict:
+def trained(epochs: int, **config) -> Snapshot:
     trainer = Trainer({**SMALL, **config})
     trainer.train(epochs)
     assert not trainer.diverged
@@ -30,35 +26,36 @@ def trained(epochs: int, **config) -> dict:
 def test_xor_needs_a_nonlinear_hidden_layer():
     """4 tanh units solve XOR; the same network with linear units collapses to one linear map."""
     xor = {"dataset": "xor", "hidden": [4], "learning_rate": 0.1, "seed": 3}
-    assert trained(150, **xor, activation="tanh")["test_accuracy"] >= 0.95
-    assert trained(150, **xor, activation="linear")["test_accuracy"] < 0.75
+    assert trained(150, **xor, activation="tanh").test_accuracy >= 0.95
+    assert trained(150, **xor, activation="linear").test_accuracy < 0.75
 
 
 def test_vanishing_gradient_with_deep_sigmoid_not_relu():
     deep = {"hidden": [6] * 6, "init": "xavier"}
-    sigmoid = trained(20, **deep, activation="sigmoid")["grad_norms"]
-    relu = trained(20, **deep, activation="relu")["grad_norms"]
+    sigmoid = trained(20, **deep, activation="sigmoid").grad_norms
+    relu = trained(20, **deep, activation="relu").grad_norms
     assert sigmoid[-1] > 100 * sigmoid[0]  # the first layer barely learns
     assert relu[-1] < 10 * relu[0]
 
 
 def test_relu_at_learning_rate_10_leaves_dead_units():
     snap = trained(5, hidden=[8, 8], activation="relu", learning_rate=10)
-    assert snap["dead_fraction"] > 0.1
-    assert np.concatenate(snap["dead_units"]).mean() == pytest.approx(snap["dead_fraction"])
+    assert snap.dead_fraction > 0.1
+    assert np.concatenate(snap.dead_units).mean() == pytest.approx(snap.dead_fraction)
     calm = trained(5, hidden=[8, 8], activation="relu", learning_rate=0.03)
-    assert calm["dead_fraction"] < snap["dead_fraction"]
+    assert calm.dead_fraction < snap.dead_fraction
 
 
 def test_zero_init_keeps_every_unit_of_a_layer_identical():
     snap = trained(20, hidden=[4, 3], activation="sigmoid", init="zeros", learning_rate=0.3)
-    for units in snap["units"]:
+    for units in snap.units:
         assert np.allclose(units, units[:1], rtol=0, atol=1e-6)
-    for w in snap["weights"][:-1]:
+    for w in snap.weights[:-1]:
         assert np.abs(w).max() > 1e-4  # training moved the weights...
         assert np.allclose(w, w[:, :1], rtol=1e-12, atol=0)  # ...but every unit's column alike
 
 
+@pytest.mark.slow
 def test_same_seed_same_training_bit_for_bit():
     config = {"dataset": "spiral", "hidden": [5, 3], "dropout": 0.2, "input_noise": 0.1, "optimizer": "adam",
               "regularization": "l2", "reg_rate": 0.001, "seed": 42}
@@ -151,6 +148,26 @@ def test_live_changes_reach_the_next_step():
             assert not np.array_equal(c.network.params, a.network.params)
 
 
+def test_an_update_that_cannot_be_built_changes_nothing(monkeypatch):
+    """update() builds every new part before it replaces anything: a part that fails to build
+    (here: no memory for the new network) leaves a trainer that goes on exactly as a twin."""
+    from engine.model import Model
+
+    trainer, twin = Trainer(SMALL), Trainer(SMALL)
+    trainer.train(2), twin.train(2)
+
+    def no_room(cls, config):
+        raise MemoryError("no room for the new network")
+
+    monkeypatch.setattr(Model, "build", classmethod(no_room))
+    with pytest.raises(MemoryError):
+        trainer.update({"learning_rate": 0.1, "hidden": [5], "dataset": "xor"})
+    monkeypatch.undo()
+    assert trainer.config == twin.config and trainer.epoch == twin.epoch == 2
+    trainer.train(2), twin.train(2)
+    assert np.array_equal(trainer.network.params, twin.network.params)
+
+
 def test_optimizer_change_resets_its_state_only():
     trainer = Trainer({**SMALL, "optimizer": "momentum"})
     trainer.train(2)
@@ -177,104 +194,20 @@ def test_multiclass_and_regression_problems():
     multi = Trainer({**SMALL, "dataset": "blobs", "n_classes": 4, "loss": "cross_entropy"})
     multi.train(5)
     snap = multi.snapshot(grid=12, unit_grid=5)
-    assert snap["output_kind"] == "multiclass" and snap["output"].shape == (4, 12, 12)
-    assert np.allclose(snap["output"].sum(axis=0), 1, atol=1e-5) and len(snap["class_accuracy"]) == 4
+    assert snap.output_kind == "multiclass" and snap.output.shape == (4, 12, 12)
+    assert np.allclose(snap.output.sum(axis=0), 1, atol=1e-5) and len(snap.class_accuracy) == 4
     hinge = Trainer({**SMALL, "dataset": "spiral", "n_classes": 3, "loss": "hinge"}).snapshot(grid=6, unit_grid=3)
-    assert hinge["output"].shape == (3, 6, 6) and np.allclose(hinge["output"].sum(axis=0), 1, atol=1e-5)
+    assert hinge.output.shape == (3, 6, 6) and np.allclose(hinge.output.sum(axis=0), 1, atol=1e-5)
     reg = Trainer({**SMALL, "problem": "regression", "dataset": "plane"})
     first = reg.train(1)[0][1]
     assert reg.train(20)[-1][1] < first
     snap = reg.snapshot(grid=8, unit_grid=4)
-    assert snap["output_kind"] == "regression" and snap["train_accuracy"] is None and snap["class_accuracy"] is None
-    lo, hi = snap["output_range"]
-    assert lo == -hi and hi >= np.abs(snap["output"]).max()
+    assert snap.output_kind == "regression" and snap.train_accuracy is None and snap.class_accuracy is None
+    lo, hi = snap.output_range
+    assert lo == -hi and hi >= np.abs(snap.output).max()
 
 
-# ---- snapshots ---------------------------------------------------------------------------------
-
-def test_snapshot_keys_shapes_and_orientation():
-    trainer = Trainer({**SMALL, "hidden": [3, 2], "features": ["x1", "x2", "sin_x1"]})
-    snap = trainer.snapshot(grid=20, unit_grid=7)
-    assert set(snap) == SNAP_KEYS
-    assert snap["output"].shape == (20, 20) and snap["output"].dtype == np.float32
-    assert [u.shape for u in snap["units"]] == [(3, 7, 7), (2, 7, 7)]
-    assert snap["features"].shape == (3, 7, 7) and snap["unit_ranges"] == [(-1.0, 1.0), (-1.0, 1.0)]
-    x2 = snap["features"][1]
-    assert x2[0, 0] == 6 and x2[-1, 0] == -6  # row 0 is the top, y = +6
-    assert snap["features"][0][0, 0] == -6 and snap["features"][0][0, -1] == 6  # column 0 is x = -6
-    # A network whose output is x2 draws high values on row 0.
-    flat = Trainer({**SMALL, "hidden": []})
-    flat.network.weights[0] = [[0.0], [1.0]]
-    flat.network.biases[0] = [0.0]
-    out = flat.snapshot(grid=11, unit_grid=3)["output"]
-    assert out[0].min() > 0.99 and out[-1].max() < -0.99 and np.allclose(out[:, 0], out[:, -1])
-    assert flat.snapshot(grid=11, unit_grid=3)["output"][5, 5] == pytest.approx(0, abs=1e-6)
-
-
-def test_snapshot_output_matches_the_network():
-    trainer = Trainer({**SMALL, "hidden": [5, 4], "activation": "elu", "loss": "cross_entropy"})
-    trainer.train(3)
-    snap = trainer.snapshot(grid=9, unit_grid=3)
-    from engine.datasets import grid_points
-    p = trainer.network.forward(grid_points(9))[:, 0]
-    # sigmoid p as a score 2p - 1 = tanh(z/2); pictures use a tanh good to 4.8e-5 (an 8-bit step is 7.8e-3)
-    assert np.allclose(snap["output"].ravel(), 2 * p - 1, atol=1e-4)
-    losses = trainer.train(1)[0]
-    assert losses[1] == pytest.approx(trainer.snapshot(grid=4, unit_grid=2)["train_loss"])
-
-
-def test_trainers_drawing_in_shared_scratch_memory_do_not_disturb_each_other():
-    """Picture buffers are shared by all trainers of a thread (engine.scratch): trainers of
-    different shapes drawn in turn, and one drawn in another thread, show what they show alone."""
-    import threading
-
-    configs = [{"hidden": [4, 2]}, {"hidden": [8, 8, 8], "features": ["x1", "x2", "x1x2", "sin_x1"]},
-               {"hidden": [3], "activation": "relu", "n_classes": 3, "dataset": "blobs"}]
-    trainers = [Trainer({**SMALL, **c}) for c in configs]
-    for t in trainers:
-        t.train(2)
-    alone = [Trainer({**SMALL, **c}) for c in configs]
-    expected = []
-    for t in alone:
-        t.train(2)
-        expected.append(t.snapshot(grid=12, unit_grid=4))
-        t.network.params[:] = np.nan  # would poison any buffer shared with the others
-        t.snapshot(grid=12, unit_grid=4)
-    for _ in range(2):  # twice: the second round reuses the built passes
-        for t, want in zip(trainers, expected):
-            got = t.snapshot(grid=12, unit_grid=4)
-            assert np.array_equal(got["output"], want["output"])
-            assert all(np.array_equal(a, b) for a, b in zip(got["units"], want["units"]))
-    elsewhere: dict = {}
-    thread = threading.Thread(target=lambda: elsewhere.update(trainers[1].snapshot(grid=12, unit_grid=4)))
-    thread.start()
-    thread.join()
-    assert np.array_equal(elsewhere["output"], expected[1]["output"])
-    assert np.array_equal(trainers[0].snapshot(grid=12, unit_grid=4)["output"], expected[0]["output"])
-
-
-def test_only_small_picture_passes_share_scratch_memory():
-    from engine import scratch
-
-    small = Trainer({**SMALL, "hidden": [4, 2]})
-    small.snapshot(grid=20, unit_grid=5)
-    assert small._grid_ws.shared
-    huge = Trainer({**SMALL, "hidden": [64] * 16})
-    huge.snapshot(grid=100, unit_grid=10)  # ~90 MB of buffers: its own, freed with the trainer
-    assert not huge._grid_ws.shared
-    assert scratch.current(np.float32).nbytes <= scratch.MAX_BYTES
-
-
-def test_snapshot_metrics_are_consistent():
-    trainer = Trainer({**SMALL, "regularization": "l1", "reg_rate": 0.01})
-    history = trainer.train(3)
-    snap = trainer.snapshot(grid=4, unit_grid=2)
-    assert (snap["epoch"], snap["iteration"]) == (3, 3 * math.ceil(100 / 10))
-    assert snap["train_loss"] == history[-1][1] and snap["test_loss"] == history[-1][2]
-    assert snap["penalty"] == pytest.approx(0.01 * sum(np.abs(w).sum() for w in trainer.network.weights))
-    assert len(snap["grad_norms"]) == 3 and all(g > 0 for g in snap["grad_norms"])
-    assert 0 <= snap["train_accuracy"] <= 1 and len(snap["class_accuracy"]) == 2
-
+# ---- stepping ----------------------------------------------------------------------------------
 
 def test_step_crosses_epoch_boundaries_and_clamps_the_batch():
     trainer = Trainer({**SMALL, "batch_size": 30})  # 100 training points: 4 steps per epoch
@@ -295,7 +228,7 @@ def test_divergence_is_reported_not_raised_and_reset_recovers():
     assert trainer.diverged and trainer.diverged_epoch is not None
     assert trainer.train(1) == [] and trainer.step(5) == []
     snap = trainer.snapshot(grid=5, unit_grid=2)
-    assert snap["diverged"] and snap["diverged_epoch"] == trainer.diverged_epoch
+    assert snap.diverged and snap.diverged_epoch == trainer.diverged_epoch
     trainer.reset()
     assert not trainer.diverged and trainer.epoch == 0 and np.all(np.isfinite(trainer.network.params))
     trainer.update({"learning_rate": 0.01})
@@ -362,11 +295,11 @@ def test_live_leaky_slope_reaches_training_evaluation_and_pictures():
     before = trainer.snapshot(grid=6, unit_grid=3)
     assert trainer.update({"leaky_slope": 0.5}) == []
     after = trainer.snapshot(grid=6, unit_grid=3)
-    assert after["units"][0].min() < 2 * before["units"][0].min() < 0  # negative side 50x steeper
-    assert not np.shares_memory(after["units"][0], before["units"][0])  # snapshots own their arrays
-    assert after["train_loss"] != before["train_loss"]
+    assert after.units[0].min() < 2 * before.units[0].min() < 0  # negative side 50x steeper
+    assert not np.shares_memory(after.units[0], before.units[0])  # snapshots own their arrays
+    assert after.train_loss != before.train_loss
     from engine.datasets import grid_points
-    assert np.allclose(after["output"].ravel(), trainer.network.forward(grid_points(6))[:, 0], atol=1e-4)
+    assert np.allclose(after.output.ravel(), trainer.network.forward(grid_points(6))[:, 0], atol=1e-4)
 
 
 def test_mid_epoch_snapshots_report_the_last_epoch_end_until_something_else_moves_the_weights():
@@ -374,13 +307,13 @@ def test_mid_epoch_snapshots_report_the_last_epoch_end_until_something_else_move
     epoch, train_loss, test_loss = trainer.train(2)[-1]
     trainer.step(1)  # part-way into epoch 3: the numbers stay those of the last history point
     snap = trainer.snapshot(grid=4, unit_grid=2)
-    assert (snap["epoch"], snap["train_loss"], snap["test_loss"]) == (epoch, train_loss, test_loss)
+    assert (snap.epoch, snap.train_loss, snap.test_loss) == (epoch, train_loss, test_loss)
     # a write the trainer did not make (a notebook, a lesson's fixed weights) is seen at once
     trainer.network.weights[-1][...] = 0.0
     trainer.network.biases[-1][...] = 0.0
     moved = trainer.snapshot(grid=4, unit_grid=2)
-    assert moved["train_loss"] != train_loss
-    assert moved["train_loss"] == pytest.approx(0.5)  # a zero output under the squared loss on ±1 labels
+    assert moved.train_loss != train_loss
+    assert moved.train_loss == pytest.approx(0.5)  # a zero output under the squared loss on ±1 labels
 
 
 def test_set_points_replaces_the_data_with_their_own_split_and_keeps_the_weights():

@@ -10,7 +10,7 @@ import urllib.request
 
 import numpy as np
 import pytest
-from test_server_wire import Client, run
+from support.client import Client, run
 
 from engine.config import FEATURES, SCHEMA
 from engine.datasets import grid_points
@@ -65,6 +65,7 @@ def test_config_round_trip_applies_live_and_reports_resets(server):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_play_streams_frames_at_least_20_per_second_and_pause_stops_them(server):
     async def scenario():
         async with Client(server.ws_url) as c:

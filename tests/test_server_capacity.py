@@ -40,7 +40,7 @@ def test_time_pacing_trains_the_same_batches_as_batch_by_batch():
     for _ in range(50):
         one.step(batches=1)
     many.step(batches=50)
-    for a, b in zip(one.snapshot(grid=10, unit_grid=5)["weights"], many.snapshot(grid=10, unit_grid=5)["weights"]):
+    for a, b in zip(one.snapshot(grid=10, unit_grid=5).weights, many.snapshot(grid=10, unit_grid=5).weights):
         assert np.array_equal(a, b)
 
 

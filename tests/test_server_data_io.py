@@ -11,7 +11,7 @@ import urllib.request
 
 import numpy as np
 import pytest
-from test_server_wire import Client, run
+from support.client import Client, run
 
 from engine.datasets import grid_points
 
@@ -78,6 +78,7 @@ def test_bad_csv_gets_a_400_naming_the_line_and_the_problem(server, body, line, 
     assert text in error["message"]
 
 
+@pytest.mark.slow
 def test_csv_too_big_is_refused_with_413(make_server):
     small = make_server("--max-upload-bytes", "2000")
     status, reply = post_csv(small, b"1,2,0\n" * 1000)  # 6000 bytes
@@ -182,6 +183,9 @@ async def export(c: Client, fmt: str) -> dict:
 EXPECTED = {"model": ("nn-playground-model.json", "application/json"),
             "numpy": ("nn_playground_model.py", "text/x-python"),
             "pytorch": ("nn_playground_torch.py", "text/x-python"),
+            "numpy_training": ("nn_playground_train.py", "text/x-python"),
+            "pytorch_training": ("nn_playground_train_torch.py", "text/x-python"),
+            "notebook": ("nn_playground.ipynb", "application/x-ipynb+json"),
             "data_csv": ("nn-playground-data.csv", "text/csv"),
             "history_csv": ("nn-playground-loss.csv", "text/csv")}
 
@@ -201,6 +205,9 @@ def test_every_export_format_has_its_file_name_type_and_content(server):
             assert model["config"]["seed"] == hello["config"]["seed"]
             assert "def predict(xy)" in replies["numpy"]["content"]
             assert "class PlaygroundNet(nn.Module)" in replies["pytorch"]["content"]
+            assert "EPOCHS = 7\n" in replies["numpy_training"]["content"]  # retrains as far as the run went
+            assert "loss.backward()" in replies["pytorch_training"]["content"]
+            assert json.loads(replies["notebook"]["content"])["nbformat"] == 4
             rows = replies["data_csv"]["content"].splitlines()
             assert rows[0] == "x,y,label,split" and len(rows) == 1 + hello["config"]["n_samples"]
             assert {r.rsplit(",", 1)[1] for r in rows[1:]} == {"train", "test"}
@@ -271,6 +278,36 @@ def test_a_bad_model_file_is_refused_and_changes_nothing(server):
     run(scenario())
 
 
+@pytest.mark.slow
+def test_exported_training_script_retrains_to_the_servers_loss_history(server, tmp_path):
+    async def scenario():
+        async with Client(server.ws_url) as c:
+            await c.start()
+            await c.send({"type": "config", "patch": {"optimizer": "adam", "learning_rate": 0.01, "dropout": 0.1}})
+            await c.expect("config")
+            await c.send({"type": "step", "epochs": 9})
+            await c.expect("frame", epoch=9)
+            script = (await export(c, "numpy_training"))["content"]
+            history = (await export(c, "history_csv"))["content"]
+            await c.send({"type": "export", "format": "numpy_training", "start": "current"})
+            continued = (await c.expect("export", format="numpy_training"))["content"]
+            await c.send({"type": "export", "format": "notebook", "start": "later"})
+            error = await c.expect("error")
+            return script, history, continued, error
+
+    script, history, continued, error = run(scenario())
+    assert error["field"] == "start" and "initial" in error["message"]
+    assert "START = 'current'" in continued and "START = 'initial'" in script
+    path = tmp_path / "nn_playground_train.py"
+    path.write_text(script)
+    printed = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=60, check=True)
+    got = [[float(v) for v in line.split("train loss ")[1].split(" test loss ")] for line in printed.stdout.splitlines()]
+    want = [[float(v) for v in row.split(",")[1:]] for row in history.splitlines()[1:]]
+    assert len(got) == len(want) == 9
+    np.testing.assert_allclose(got, want, rtol=1e-5)  # the server's history is evaluated in float32
+
+
+@pytest.mark.slow
 def test_exported_numpy_script_prints_the_servers_predictions(server, tmp_path):
     async def scenario():
         async with Client(server.ws_url) as c:

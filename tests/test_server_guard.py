@@ -11,8 +11,8 @@ import re
 import socket
 
 import pytest
-from test_server_limits import closed_code
-from test_server_wire import Client, run
+from support.client import closed_code
+from support.client import Client, run
 from websockets.exceptions import InvalidStatus
 
 from server.routes.guard import machine_addresses
@@ -190,6 +190,7 @@ def test_x_forwarded_for_counts_only_from_a_trusted_proxy(make_server):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_invalid_network_flags_are_refused_at_startup(tmp_path):
     import subprocess
     import sys

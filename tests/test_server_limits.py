@@ -9,7 +9,7 @@ import time
 import urllib.request
 
 import pytest
-from test_server_wire import Client, run
+from support.client import Client, closed_code, run
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 
@@ -28,14 +28,9 @@ def wait_for_health(server, **expected) -> dict:
         time.sleep(0.05)
 
 
-async def closed_code(c: Client, timeout: float = 10.0) -> int:
-    """Read until the server closes; the close code it sent."""
-    with pytest.raises(ConnectionClosed):
-        while True:
-            await c.recv(timeout)
-    return c.ws.close_code
 
 
+@pytest.mark.slow
 def test_flood_closes_that_connection_with_1008_and_others_go_on(make_server):
     srv = make_server("--messages-per-second", "20", "--message-burst", "40")
 
@@ -60,6 +55,7 @@ def test_flood_closes_that_connection_with_1008_and_others_go_on(make_server):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_a_short_burst_over_the_rate_is_refused_politely_not_closed(make_server):
     srv = make_server("--messages-per-second", "5", "--message-burst", "10")
 
@@ -109,6 +105,7 @@ def test_disconnect_mid_play_frees_the_session_and_its_tasks(server):
     assert (h["sessions"], h["tasks"], h["training"]) == (0, 0, 0)
 
 
+@pytest.mark.slow
 def test_max_sessions_refuses_the_next_client_with_a_reason_and_1013(make_server):
     srv = make_server("--max-sessions", "2")
 
@@ -144,6 +141,7 @@ def test_cross_site_origin_is_refused_and_same_origin_accepted(server):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_allowed_origins_flag_admits_a_named_proxy_origin(make_server):
     srv = make_server("--allowed-origins", "https://class.example.org")
 
@@ -154,6 +152,7 @@ def test_allowed_origins_flag_admits_a_named_proxy_origin(make_server):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_fifty_concurrent_clients_all_receive_frames(server):
     async def one(i: int) -> int:
         async with Client(server.ws_url) as c:
@@ -172,6 +171,7 @@ def test_fifty_concurrent_clients_all_receive_frames(server):
     assert wait_for_health(server, sessions=0)["sessions"] == 0
 
 
+@pytest.mark.slow
 def test_invalid_settings_are_refused_at_startup_naming_the_flag(tmp_path):
     import os
     import subprocess
@@ -187,6 +187,7 @@ def test_invalid_settings_are_refused_at_startup_naming_the_flag(tmp_path):
     assert result.returncode != 0 and "NNP_MESSAGE_BURST" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_paused_session_costs_no_training_and_sends_no_frames(make_server):
     srv = make_server()
 
@@ -207,6 +208,7 @@ def test_a_paused_session_costs_no_training_and_sends_no_frames(make_server):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_a_client_that_stops_reading_loses_no_history(server):
     async def scenario():
         c = Client(server.ws_url, max_queue=2)  # the client library stops reading when 2 wait
@@ -227,6 +229,7 @@ def test_a_client_that_stops_reading_loses_no_history(server):
     wait_for_health(server, sessions=0)
 
 
+@pytest.mark.slow
 def test_custom_points_limit_and_a_large_import(make_server):
     srv = make_server("--max-points", "3000")
 
@@ -247,6 +250,7 @@ def test_custom_points_limit_and_a_large_import(make_server):
     run(scenario())
 
 
+@pytest.mark.slow
 def test_playing_on_an_empty_plane_costs_nothing_until_points_come(make_server):
     srv = make_server()
 

@@ -16,7 +16,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from test_server_wire import Client, run
+import pytest
+
+from support.client import Client, run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -165,6 +167,7 @@ def _lesson_dir(tmp_path: Path, edit) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_a_lesson_nested_100000_deep_or_with_a_5000_digit_number_is_named(tmp_path):
     def nested_deep(text: str) -> str:
         return text.rstrip().rstrip("}") + ', "watch": ' + "[" * 100_000 + "]" * 100_000 + "}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from starlette.datastructures import Headers
-from test_server_wire import decode_frame
+from support.frames import decode_frame
 
 from engine.config import ConfigError
 from server.cli import banner, build_parser, resolve_settings
@@ -80,6 +80,9 @@ def test_banner_names_lan_addresses_for_a_classroom():
     assert "http://127.0.0.1:8123/" in text
     assert "Students open" in text or "IP address" in text
     assert banner("127.0.0.1", 8123, Settings()).endswith("Open http://127.0.0.1:8123/")
+    # with a teacher key (the CLI always has one) the teacher link comes last
+    teacher = banner("0.0.0.0", 8123, Settings(teacher_key="k" * 12)).splitlines()[-1]
+    assert teacher.endswith("http://127.0.0.1:8123/teach#key=kkkkkkkkkkkk")
 
 
 def test_split_patch_routes_keys_and_names_unknown_ones():

@@ -6,7 +6,7 @@ import typing
 
 import numpy as np
 import pytest
-from test_server_wire import run
+from support.client import run
 
 from engine import ConfigError
 from engine.export import model_to_dict
@@ -174,6 +174,10 @@ SAMPLE_REPLIES = [
     (replies.HiddenSpaceReply, replies.hidden_space_ended()),
     (replies.GradientCheckReply, replies.gradient_check(float("nan"), threshold=1e-4, parameters=1, points=1,
                                                         epoch=0)),
+    (replies.BackpropReply, replies.backprop({"loss": float("inf"), "layers": [{"net": [0.5], "out": [float("nan")]}],
+                                              "deltas": [[0.1]], "grad_w": [[[0.1]]], "grad_b": [[0.1]],
+                                              "updated_w": [[[0.2]]], "updated_b": [[0.3]]},
+                                             learning_rate=0.5, plant_bug=False)),
     (replies.UploadError, replies.upload_error("bad_csv", "csv", "line 2: bad", 2)),
     (replies.UploadedPoints, replies.uploaded_points(points=[[0, 0, 1]], problem="classification", n_classes=2,
                                                      class_names=None, scale=1.0, messages=[], split=None)),
@@ -191,5 +195,9 @@ def test_replies_keep_the_protocol_details():
     assert replies.state("paused", epoch=3, diverged_epoch=2)["diverged_epoch"] is None
     check = replies.gradient_check(float("nan"), threshold=1e-4, parameters=1, points=1, epoch=0)
     assert check["max_relative_error"] is None and check["passed"] is False
+    walk = replies.backprop({"loss": float("inf"), "layers": [{"net": [0.5], "out": [float("nan")]}], "deltas": [],
+                             "grad_w": [], "grad_b": [], "updated_w": [], "updated_b": []},
+                            learning_rate=0.5, plant_bug=True)
+    assert walk["loss"] is None and walk["layers"] == [{"net": [0.5], "out": [None]}]  # JSON has no NaN
     assert replies.upload_error("too_large", "csv", "too big") == {
         "error": {"code": "too_large", "field": "csv", "line": None, "message": "too big"}}

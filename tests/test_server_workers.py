@@ -1,8 +1,10 @@
-"""`--workers 2` (server.balancer): sessions spread evenly, a dead worker is replaced, and
-stopping the server stops every worker. Real processes, real sockets."""
+"""`--workers 2` (server.process.balancer): sessions spread evenly, a dead worker is replaced, a
+frozen one gets no new connections and is replaced, and stopping the server stops every worker.
+Real processes, real sockets."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -11,11 +13,12 @@ import time
 import urllib.request
 
 import pytest
-from test_server_wire import Client, run
+from support.client import Client, run
 
-from server import balancer
+from server.process import balancer
 
-pytestmark = pytest.mark.skipif(not balancer.supported(), reason="this platform cannot pass sockets")
+pytestmark = [pytest.mark.skipif(not balancer.supported(), reason="this platform cannot pass sockets"),
+              pytest.mark.slow]  # several server processes each
 
 
 def sessions_by_worker(server, probes: int = 30) -> dict[int, int]:
@@ -94,3 +97,47 @@ def test_stopping_the_server_stops_its_workers(make_server):
     assert pids and all(alive(pid) for pid in pids)
     server.stop()  # SIGTERM to the parent only, as a service manager sends it
     assert wait_until(lambda: not any(alive(pid) for pid in pids), 15), "workers outlived the server"
+
+
+def test_a_frozen_worker_gets_no_new_connections_and_is_replaced(make_server):
+    server = make_server("--workers", "2")
+    pids = wait_until(lambda: both_workers(server))
+    assert pids, "both workers should answer"
+    victim = min(pids)
+    os.kill(victim, signal.SIGSTOP)  # alive to the kernel, deaf to everyone
+    frozen_at = time.monotonic()
+    try:
+        # the parent pings every PING_SECONDS; unanswered for UNRESPONSIVE_SECONDS, it is passed over
+        time.sleep(balancer.UNRESPONSIVE_SECONDS + 4 * balancer.PING_SECONDS)
+
+        async def hello() -> str:
+            async with Client(server.ws_url) as client:
+                return (await client.start())["type"]
+
+        async def connect_once() -> tuple[str, float]:
+            start = time.monotonic()
+            try:
+                kind = await asyncio.wait_for(hello(), 5)
+            except Exception as exc:  # noqa: BLE001 - a hang or a drop, reported with the rest
+                kind = f"failed: {exc!r}"
+            return kind, time.monotonic() - start
+
+        async def ten_clients() -> list[tuple[str, float]]:
+            return await asyncio.gather(*(connect_once() for _ in range(10)))
+
+        results = run(ten_clients())
+        assert [kind for kind, _ in results] == ["hello"] * 10, results
+        assert max(seconds for _, seconds in results) < 3.0, results
+        assert time.monotonic() - frozen_at < balancer.REPLACE_SECONDS, "too slow to tell the cases apart"
+
+        # silent for REPLACE_SECONDS: killed and replaced, and the server goes on with two workers
+        now = wait_until(lambda: (seen := both_workers(server)) and victim not in seen and seen,
+                         balancer.REPLACE_SECONDS + 30)
+        assert now and victim not in now, now
+        assert not alive(victim), "the frozen worker was left running"
+        assert time.monotonic() - frozen_at >= balancer.REPLACE_SECONDS - 1, "replaced before its time"
+
+        assert run(hello()) == "hello"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)

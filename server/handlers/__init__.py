@@ -13,11 +13,12 @@ from typing import Any, Awaitable, Callable
 from engine import ConfigError
 
 from ..live.session import Session
-from ..wire.messages import (ConfigMessage, ExportMessage, GradientCheckMessage, HiddenSpaceMessage, LessonMessage,
+from ..wire.messages import (BackpropMessage, ConfigMessage, ExportMessage, GradientCheckMessage, HiddenSpaceMessage, LessonMessage,
                              LoadModelMessage, Message, PauseMessage, PlayMessage, PointsMessage, ProtocolError,
                              RegenerateMessage, ResetMessage, SetBiasMessage, SetWeightMessage, SnapshotMessage,
                              StepMessage, parse_message)
-from . import exports, insight
+from ..wire.class_messages import TEACHER_MODELS, JoinMessage
+from . import classroom, exports, insight
 
 
 @dataclass(frozen=True)
@@ -26,37 +27,33 @@ class Route:
 
     model: type[Message]
     handle: Callable[[Session, Any], Awaitable[None] | None]
-    error_code: str | Callable[[ConfigError], str] = "invalid_value"  # for a ConfigError it raises
+    error_code: str | None = None  # for a ConfigError it raises: this code, or None for the error's own
 
     def code_for(self, exc: ConfigError) -> str:
-        return self.error_code(exc) if callable(self.error_code) else self.error_code
-
-
-def _points_error(exc: ConfigError) -> str:
-    return "too_many_points" if exc.key == "points" and "too many" in exc.message else "invalid_value"
-
-
-def _lesson_error(exc: ConfigError) -> str:
-    return "unknown_lesson" if exc.key == "id" else "invalid_value"
+        return self.error_code or exc.code
 
 
 HANDLERS: dict[str, Route] = {
-    "config": Route(ConfigMessage, lambda s, m: s.apply_config(m.patch), "invalid_config"),
+    "config": Route(ConfigMessage, lambda s, m: classroom.config(s, m.patch), "invalid_config"),
     "play": Route(PlayMessage, lambda s, m: s.play()),
     "pause": Route(PauseMessage, lambda s, m: s.pause()),
     "step": Route(StepMessage, lambda s, m: s.step(m.epochs)),
     "reset": Route(ResetMessage, lambda s, m: s.reset()),
     "regenerate": Route(RegenerateMessage, lambda s, m: s.regenerate()),
     "snapshot": Route(SnapshotMessage, lambda s, m: s.want_frame()),
-    "points": Route(PointsMessage, lambda s, m: s.edit_points(m.add, m.remove, m.clear, m.train),
-                    _points_error),
+    "points": Route(PointsMessage, lambda s, m: s.edit_points(m.add, m.remove, m.clear, m.train)),
     "set_weight": Route(SetWeightMessage, lambda s, m: s.set_parameter("set_weight", m.layer, m.i, m.j, m.value)),
     "set_bias": Route(SetBiasMessage, lambda s, m: s.set_parameter("set_bias", m.layer, m.j, m.value)),
-    "export": Route(ExportMessage, lambda s, m: exports.export(s, m.format, m.class_names)),
-    "load_model": Route(LoadModelMessage, lambda s, m: exports.load(s, m.model), "invalid_model"),
-    "lesson": Route(LessonMessage, lambda s, m: insight.lesson(s, m.id, m.side), _lesson_error),
+    "export": Route(ExportMessage, lambda s, m: exports.export(s, m)),
+    "load_model": Route(LoadModelMessage, classroom.unless_locked(lambda s, m: exports.load(s, m.model)),
+                        "invalid_model"),
+    "lesson": Route(LessonMessage, classroom.unless_locked(lambda s, m: insight.lesson(s, m.id, m.side))),
     "hidden_space": Route(HiddenSpaceMessage, lambda s, m: insight.hidden_space(s, m.layer, m.units)),
-    "gradient_check": Route(GradientCheckMessage, lambda s, m: insight.gradient_check(s)),
+    "gradient_check": Route(GradientCheckMessage, lambda s, m: insight.gradient_check(s, m.plant_bug)),
+    "backprop": Route(BackpropMessage, lambda s, m: insight.backprop(s, m.point, m.plant_bug)),
+    "join": Route(JoinMessage, lambda s, m: classroom.join(s, m)),
+    # a student's socket refuses the teacher's messages by name (they belong on /ws/teacher)
+    **{kind: Route(model, classroom.teacher_only) for kind, model in TEACHER_MODELS.items()},
 }
 
 MODELS: dict[str, type[Message]] = {kind: route.model for kind, route in HANDLERS.items()}
@@ -71,5 +68,4 @@ async def dispatch(session: Session, text: str) -> None:
         if inspect.isawaitable(result):
             await result
     except ConfigError as exc:
-        raise ProtocolError(route.code_for(exc), exc.message if exc.message.startswith(exc.key) else f"{exc.key}: {exc.message}",
-                            field=exc.key) from None
+        raise ProtocolError(route.code_for(exc), str(exc), field=exc.key) from None

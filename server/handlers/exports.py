@@ -2,8 +2,8 @@
 
 Exports are built from the session's trainer under its lock, in a thread (a big network's
 weights as text take a while), and go back as one `export` reply whose `content` the page
-turns into a download. `load_model` replaces the session's trainer with one built from a
-model file (engine.export.load_model checks everything before building anything).
+turns into a download. `load_model` replaces the session's trainer with the one
+engine.export.trainer_from_model builds from a model file (nothing changes unless it is complete).
 """
 
 from __future__ import annotations
@@ -11,31 +11,38 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from engine import Trainer
 from engine.csvdata import to_csv
-from engine.export import load_model, model_to_dict, numpy_script, pytorch_code
+from engine.export import model_to_dict, numpy_script, pytorch_code, trainer_from_model
+from engine.export_notebook import notebook
+from engine.export_training import numpy_training_script, pytorch_training_script
 
 from ..live.session import Session
 from ..wire import replies
+from ..wire.messages import ExportMessage
 
-# format -> (file name, MIME type, builder of the text from the session and the class names)
-FORMATS: dict[str, tuple[str, str, Callable[[Session, list[str] | None], str]]] = {
+# format -> (file name, MIME type, builder of the text from the session and the `export` message)
+FORMATS: dict[str, tuple[str, str, Callable[[Session, ExportMessage], str]]] = {
     "model": ("nn-playground-model.json", "application/json",
               lambda s, _: json.dumps(model_to_dict(s.trainer), separators=(",", ":"), allow_nan=False)),
     "numpy": ("nn_playground_model.py", "text/x-python", lambda s, _: numpy_script(s.trainer)),
     "pytorch": ("nn_playground_torch.py", "text/x-python", lambda s, _: pytorch_code(s.trainer)),
+    "numpy_training": ("nn_playground_train.py", "text/x-python",
+                       lambda s, m: numpy_training_script(s.trainer, start=m.start)),
+    "pytorch_training": ("nn_playground_train_torch.py", "text/x-python",
+                         lambda s, m: pytorch_training_script(s.trainer, start=m.start)),
+    "notebook": ("nn_playground.ipynb", "application/x-ipynb+json", lambda s, m: notebook(s.trainer, start=m.start)),
     "data_csv": ("nn-playground-data.csv", "text/csv",
-                 lambda s, names: to_csv(s.trainer.points, s.trainer.config["problem"], names)),
+                 lambda s, m: to_csv(s.trainer.points, s.trainer.config["problem"], m.class_names)),
     "history_csv": ("nn-playground-loss.csv", "text/csv", lambda s, _: s.run.history_csv()),
 }
 
 
-async def export(session: Session, fmt: str, class_names: list[str] | None = None) -> None:
-    """Reply `export` with the file for `fmt`; ConfigError("model") if the network diverged."""
-    filename, mime, build = FORMATS[fmt]
+async def export(session: Session, message: ExportMessage) -> None:
+    """Reply `export` with the file for `message.format`; ConfigError("model") if the network diverged."""
+    filename, mime, build = FORMATS[message.format]
     async with session.lock:
-        content = await session.in_thread(lambda: build(session, class_names))  # charged to its client
-    session.post(replies.export(fmt, filename=filename, mime=mime, content=content))
+        content = await session.in_thread(lambda: build(session, message))  # charged to its client
+    session.post(replies.export(message.format, filename=filename, mime=mime, content=content))
 
 
 async def load(session: Session, model: dict[str, Any]) -> None:
@@ -43,13 +50,5 @@ async def load(session: Session, model: dict[str, Any]) -> None:
 
     The run continues from the file's epoch; playing or paused stays as it was.
     """
-    await session.replace_trainer(lambda live: (loaded_trainer(live, model), ["data", "network", "optimizer"]))
-
-
-def loaded_trainer(live: Trainer, model: dict[str, Any]) -> Trainer:
-    """A new trainer as the model file describes it (same points limit as `live`, which is
-    not changed); ConfigError("model", ...) if the file is invalid."""
-    # engine.export.load_model fills the trainer it is given: give it a new one, not the live one
-    fresh = Trainer(max_points=live.max_points)
-    load_model(fresh, model)
-    return fresh
+    await session.replace_trainer(
+        lambda live: (trainer_from_model(model, max_points=live.max_points), ["data", "network", "optimizer"]))

@@ -13,7 +13,10 @@ from typing import Any, Coroutine, Hashable
 
 from starlette.requests import HTTPConnection
 
+from ..classroom.broker import open_broker
+from ..classroom.room import Classroom
 from ..settings import Settings
+from . import allocator
 from .clients import ClientKey, ClientLimit
 from .fairshare import FairShare
 from .scheduler import Scheduler
@@ -34,19 +37,23 @@ class Hub:
         self.scheduler = Scheduler(cpu=self.cpu)
         self.clients = ClientLimit(settings.max_sessions_per_client)
         self._scheduler_task: asyncio.Task[None] | None = None
+        self.classroom = Classroom(open_broker(settings))  # classroom mode (server.classroom)
 
     @property
     def full(self) -> bool:
         return len(self.sessions) >= self.settings.sessions_per_worker
 
-    def open_session(self, client: ClientKey | None = None, share_key: Hashable | None = None) -> Session:
+    def open_session(self, client: ClientKey | None = None, address: str = "",
+                     share_key: Hashable | None = None) -> Session:
         """A new session; `client` (None: exempt from the per-client limit) is counted until it
-        closes. Sessions with the same `share_key` (the page, see ClientKey) share one CPU
-        account (server.live.fairshare); None: an account of its own."""
+        closes; `address` is the client's (classroom joins are limited per address). Sessions
+        with the same `share_key` (the page, see ClientKey) share one CPU account
+        (server.live.fairshare); None: an account of its own."""
         account = self.cpu.account(share_key if share_key is not None else object())
         session = Session(self.settings, on_training_change=lambda: self.scheduler.update(session),
                           on_frame_sent=lambda: self.scheduler.needs_progress(session),
-                          lessons=self._lessons_by_id, account=account)
+                          lessons=self._lessons_by_id, classroom=self.classroom, address=address,
+                          account=account)
         self.sessions.add(session)
         if client is not None:
             self.clients.add(session, client)
@@ -54,10 +61,13 @@ class Hub:
 
     def close_session(self, session: Session) -> None:
         session.close()
+        self.classroom.leave(session)
         self.scheduler.remove(session)
         self.sessions.discard(session)
         self.clients.discard(session)
         self.cpu.release(session.account)
+        session.trainer.release_memory()  # the session object may live on a little (tasks ending)
+        allocator.trim(force=True)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Start a session task that /healthz counts until it ends."""
@@ -69,6 +79,7 @@ class Hub:
     def start(self) -> None:
         """Start the scheduler (app startup)."""
         self._scheduler_task = asyncio.get_running_loop().create_task(self.scheduler.run())
+        self.classroom.start()
 
     async def stop(self) -> None:
         """Stop the scheduler and every session task (app shutdown)."""
@@ -76,6 +87,7 @@ class Hub:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+        await self.classroom.stop()
 
     def health(self) -> dict[str, Any]:
         return {"pid": os.getpid(), "sessions": len(self.sessions),

@@ -2,7 +2,9 @@
 
 A newer `data` reply replaces an unsent older one (points sent in many messages would
 otherwise queue every intermediate state), and a client that stops reading while replies
-pile up is cut off (SlowClient) instead of growing the queue without end.
+pile up is cut off (SlowClient) instead of growing the queue without end: after
+OUTBOX_LIMIT replies, or once the unsent text passes OUTBOX_BYTES (a big network's exports
+are megabytes each: 256 of them held ~800 MB for a client that never read).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from ..wire.replies import Reply
 from .wakeup import Wakeup
 
 OUTBOX_LIMIT = 256  # replies waiting for a client that does not read; beyond: disconnect
+OUTBOX_BYTES = 16 * 1024 * 1024  # text of unsent replies (one reply of any size is always taken)
 
 
 class SlowClient(Exception):
@@ -24,6 +27,8 @@ class Outbox:
 
     def __init__(self, wakeup: Wakeup):
         self._replies: deque[Reply] = deque()
+        self._sizes: deque[int] = deque()
+        self._bytes = 0
         self._wakeup = wakeup
 
     def post(self, message: Reply) -> None:
@@ -32,12 +37,34 @@ class Outbox:
             for i, queued in enumerate(self._replies):
                 if queued["type"] == "data":
                     del self._replies[i]
+                    self._bytes -= self._sizes[i]
+                    del self._sizes[i]
                     break
         if len(self._replies) >= OUTBOX_LIMIT:
             raise SlowClient(f"{len(self._replies)} replies unread")
+        size = text_size(message)
+        if self._replies and self._bytes + size > OUTBOX_BYTES:
+            raise SlowClient(f"{self._bytes + size} bytes of replies unread")
         self._replies.append(message)
+        self._sizes.append(size)
+        self._bytes += size
         self._wakeup.set()
 
     def take(self) -> Reply | None:
         """The oldest unsent reply (now taken), or None."""
-        return self._replies.popleft() if self._replies else None
+        if not self._replies:
+            return None
+        self._bytes -= self._sizes.popleft()
+        return self._replies.popleft()
+
+
+def text_size(message: Reply) -> int:
+    """Roughly the bytes a reply's JSON takes: its string fields (an export's content is all
+    that is ever large among them) plus a little for the rest; lists count one per element."""
+    size = 64
+    for value in message.values():
+        if isinstance(value, str):
+            size += len(value)
+        elif isinstance(value, list):
+            size += 16 * len(value)
+    return size

@@ -39,7 +39,8 @@ class PointEdit:
         have = 0 if self.clear else max(0, len(trainer.points) - len(self.remove or []))
         if have + len(self.add) > max_points:
             raise ConfigError("points", f"too many points: {have} + {len(self.add)} would exceed the limit "
-                                        f"of {max_points} points per session")
+                                        f"of {max_points} points per session", code="too_many_points",
+                              allowed=f"0..{max_points}")
 
     def apply(self, trainer: Trainer) -> None:
         """Run the steps in order; ConfigError (points, label...) stops at the refused one."""

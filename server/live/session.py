@@ -24,9 +24,12 @@ from engine import ConfigError, Trainer
 from ..settings import Settings
 from ..wire import replies
 from ..wire.numbers import finite
+from . import allocator
 from .fairshare import Account, FairShare, run_charged
 from .frame_content import FrameContent
 from .hidden_view import HiddenView
+from .memory_budget import check_patch as check_memory
+from .memory_budget import release_if_big
 from .outbox import Outbox, SlowClient
 from .pacing import Pacer
 from .point_edit import PointEdit
@@ -46,9 +49,13 @@ class Session:
 
     def __init__(self, settings: Settings, on_training_change: Callable[[], None] = lambda: None,
                  on_frame_sent: Callable[[], None] = lambda: None, clock: Callable[[], float] = time.monotonic,
-                 lessons: Mapping[str, dict[str, Any]] | None = None, account: Account | None = None):
+                 lessons: Mapping[str, dict[str, Any]] | None = None, classroom: Any = None, address: str = "",
+                 account: Account | None = None):
         self.max_points = settings.max_points
+        self.closed = False  # the connection ended (close)
+        self.max_memory_mb = settings.max_memory_mb
         self.lessons: Mapping[str, dict[str, Any]] = lessons or {}  # id -> lesson (engine.lessons)
+        self.lesson_id: str | None = None  # the lesson that built the trainer, if one did
         self.run = RunControl()  # run history, early stopping, a lesson's epoch target
         self.hidden: HiddenView | None = None  # the hidden-space subscription
         self.trainer = Trainer(max_points=settings.max_points)
@@ -68,6 +75,7 @@ class Session:
         self.pacer = Pacer(clock, self.batches_per_epoch)
         self.pace: dict[str, Any] = {}  # the session keys (server.live.session_config)
         self._set_pace(default_session_config())
+        self.classroom, self.address, self.class_seat, self.last_frame = classroom, address, None, None  # classroom
 
     # ---- what the client sees -------------------------------------------------------------
 
@@ -111,7 +119,17 @@ class Session:
 
     async def in_thread(self, work: Callable[[], T]) -> T:
         """Run `work` in a thread and charge its CPU time to this session's client."""
-        return (await run_charged(self.account, work, in_thread=True))[0]
+        return (await self._charged(work, in_thread=True))[0]
+
+    async def _charged(self, work: Callable[[], T], *, in_thread: bool, estimate: float = 0.0) -> tuple[T, float]:
+        """run_charged for this session. Work in a thread cannot be cancelled: when the
+        connection ended while it ran (its buffers released at close, server.live.hub), what
+        it allocated again is released now instead of waiting for the garbage collector."""
+        result = await run_charged(self.account, work, in_thread=in_thread, estimate=estimate)
+        if self.closed:
+            self.trainer.release_memory()
+            allocator.trim(force=True)
+        return result
 
     @property
     def progressed(self) -> bool:
@@ -126,6 +144,7 @@ class Session:
         new_pace = check_session_patch(self.pace, session_patch)
         async with self.lock:
             was_diverged = self.trainer.diverged
+            check_memory(self.trainer, engine_patch, self.max_memory_mb)
             reset = self.trainer.update(engine_patch) if engine_patch else []
             self._set_pace(new_pace)
             self._changed(costs=bool(reset) or "batch_size" in engine_patch)
@@ -246,6 +265,7 @@ class Session:
             live = self.trainer
             new, reset = await self.in_thread(lambda: build(live))
             self.trainer = new
+            self.lesson_id = lesson.id if lesson is not None else None
             if lesson is not None:
                 self._set_pace({**self.pace, "early_stopping": lesson.early_stopping})
                 self.run.set_patience(lesson.early_stopping)
@@ -264,6 +284,7 @@ class Session:
 
     def close(self) -> None:
         """The connection ended: no more training."""
+        self.closed = True
         self._stop()
 
     def _stop(self) -> None:
@@ -351,9 +372,9 @@ class Session:
                 work = lambda: trainer.train(epochs=plan.epochs)  # noqa: E731
             else:
                 work = lambda: trainer.step(batches=plan.batches)  # noqa: E731
-            points, elapsed = await run_charged(self.account, work, in_thread=plan.heavy, estimate=plan.seconds)
+            points, elapsed = await self._charged(work, in_thread=plan.heavy, estimate=plan.seconds)
             new = [[int(e), finite(tr), finite(te)] for e, tr, te in points]
-            self.content.record(new)
+            self.content.record(new, trainer.take_batch_losses())
             stop_reason = self.run.record(new, trainer.epoch)
             first_progress = self.pacer.slice_done(plan, elapsed)
             finished_step = self.pacer.step_reached(trainer.epoch)
@@ -384,9 +405,12 @@ class Session:
             self.pacer.frame_taken()
             if self.playing:
                 self._on_frame_sent()
-            frame, elapsed = await run_charged(self.account, self._encode_frame, in_thread=self.pacer.snapshot_is_heavy(),
-                                               estimate=self.pacer.snapshot_seconds)
+            frame, elapsed = await self._charged(self._encode_frame, in_thread=self.pacer.snapshot_is_heavy(),
+                                            estimate=self.pacer.snapshot_seconds)
             self.pacer.snapshot_done(elapsed)
+            self.last_frame = frame
+            if not self.wants_training:
+                release_if_big(self.trainer)  # a paused big network: tens of MB nobody needs now
             return frame
 
     def _encode_frame(self) -> bytes:

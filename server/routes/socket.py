@@ -25,6 +25,8 @@ from .. import PROTOCOL, __version__
 from ..handlers import dispatch
 from ..live.clients import ClientKey
 from ..live.fairshare import charged
+from ..live import allocator
+from ..live.hard_close import close_or_abort
 from ..live.hub import Hub, get_hub
 from ..live.outbox import SlowClient
 from ..live.ratelimit import TokenBucket
@@ -115,7 +117,8 @@ async def live_session(websocket: WebSocket, settings: Settings = Depends(get_se
         return
     page = page_key(websocket)
     # a page without an id is a client of its own (a compare page sends one id for both sessions)
-    session = hub.open_session(client, share_key=page if page.page is not None else None)
+    session = hub.open_session(client, address=websocket.client.host if websocket.client else "",
+                               share_key=page if page.page is not None else None)
     sender = hub.spawn(send_loop(session, websocket.send_text, websocket.send_bytes, hub.scheduler))
     try:
         session.post(hello_message(session, settings))
@@ -128,6 +131,8 @@ async def live_session(websocket: WebSocket, settings: Settings = Depends(get_se
         hub.close_session(session)
         sender.cancel()
         await asyncio.gather(sender, return_exceptions=True)
+        del session  # the last reference here: its trainer's memory is free only now
+        allocator.trim(force=True)
 
 
 async def _receive_loop(websocket: WebSocket, session: Session, settings: Settings,
@@ -170,8 +175,8 @@ async def _receive_loop(websocket: WebSocket, session: Session, settings: Settin
             await charged(dispatch(session, text), session.account)
         except ProtocolError as exc:
             _post(session, exc.reply())
-        except SlowClient:
-            await websocket.close(code=CLOSE_POLICY, reason="client does not read its messages")
+        except SlowClient as exc:
+            await close_or_abort(websocket, CLOSE_POLICY, f"the client does not read its replies ({exc})")
             return
         except Exception:  # a server bug: report, keep the session and the server
             log.exception("handling a message failed")

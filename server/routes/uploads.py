@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
 from engine import ConfigError
+from engine.config import check_value
 from engine.csvdata import MAX_CLASSES, parse_csv
 
 from ..settings import Settings, get_settings
@@ -26,8 +27,6 @@ from ..wire import replies
 log = logging.getLogger("nn_playground.uploads")
 router = APIRouter()
 
-PROBLEMS = ("classification", "regression")
-_LINE = re.compile(r"^line (\d+):")
 
 
 def error_response(status: int, code: str, field: str, message: str, line: int | None = None) -> JSONResponse:
@@ -37,9 +36,7 @@ def error_response(status: int, code: str, field: str, message: str, line: int |
 
 def _query(request: Request) -> tuple[str, int | None]:
     """(problem, n_classes) from the query string; ConfigError naming the parameter."""
-    problem = request.query_params.get("problem")
-    if problem not in PROBLEMS:
-        raise ConfigError("problem", f"{problem!r} is not allowed; allowed: {', '.join(PROBLEMS)}")
+    problem = check_value("problem", request.query_params.get("problem"))  # the schema's choices
     raw = request.query_params.get("n_classes")
     if raw is None or problem == "regression":  # a regression target is a number, not a class
         return problem, None
@@ -68,7 +65,7 @@ async def upload_csv(request: Request, settings: Settings = Depends(get_settings
     try:
         problem, n_classes = _query(request)
     except ConfigError as exc:
-        return error_response(400, "invalid_value", exc.key, f"{exc.key}: {exc.message}")
+        return error_response(400, exc.code, exc.key, str(exc))
     limit = settings.max_upload_bytes
     try:
         data = await _read_body(request, limit)
@@ -83,8 +80,7 @@ async def upload_csv(request: Request, settings: Settings = Depends(get_settings
         parsed = await asyncio.to_thread(parse_csv, data, problem=problem, n_classes=n_classes,
                                          max_bytes=limit, max_points=settings.max_points)
     except ConfigError as exc:
-        found = _LINE.match(exc.message)
-        return error_response(400, "bad_csv", "csv", exc.message, int(found.group(1)) if found else None)
+        return error_response(400, exc.code, exc.key, exc.message, exc.line)
     return JSONResponse(replies.uploaded_points(
         points=parsed.points.tolist(), problem=problem, n_classes=parsed.n_classes, class_names=parsed.class_names,
         scale=parsed.scale, messages=parsed.messages, split=None if parsed.split is None else parsed.split.tolist()))

@@ -2,13 +2,11 @@
 
 Grids are quantised to uint8 over [lo, hi], each row stored as differences from the byte
 before it (PNG's "sub" filter), then deflated at level 1: encoding "deflate-rows". The
-pictures are smooth, so the differences are mostly 0 and ±1, and deflate finds long runs: a
-100×100 output grid takes 3.5 KB instead of 5.5 KB raw-deflated, and deflating it takes
-two thirds of the time (measured, 65 µs against 92). Higher levels save little for
-several times the CPU. The deflater is ISA-L's (the `isal` package): the same zlib
-streams, a little smaller, in a third to half of zlib's time (in a loaded server, 36 µs a
-grid against 109: after the snapshot, the grids were a frame's largest cost). Where isal
-has no wheel, the standard library's zlib takes over. Weights and biases go as raw
+pictures are smooth, so the differences are mostly 0 and ±1, and deflate finds long runs:
+fewer bytes and less deflate time than deflating the raw grid (docs/benchmarks.md has the
+figures). Higher levels save little for several times the CPU. The deflater is ISA-L's (the
+`isal` package): the same zlib streams, a little smaller, in a fraction of zlib's time; where
+isal has no wheel, the standard library's zlib takes over. Weights and biases go as raw
 little-endian float32 because they barely compress.
 """
 

@@ -111,14 +111,17 @@ ClassName = Annotated[str, Field(min_length=1, max_length=40)]
 
 class ExportMessage(Message):
     type: Literal["export"]
-    format: Literal["model", "numpy", "pytorch", "data_csv", "history_csv"]
+    format: Literal["model", "numpy", "pytorch", "numpy_training", "pytorch_training", "notebook", "data_csv",
+                    "history_csv"]
     # data_csv: write these names instead of class indices (the names an uploaded file had)
     class_names: list[ClassName] | None = Field(None, min_length=2, max_length=5)
+    # the training exports: retrain from the run's initial weights, or go on from the current ones
+    start: Literal["initial", "current"] = "initial"
 
 
 class LoadModelMessage(Message):
     type: Literal["load_model"]
-    model: dict[str, Any]  # a model file's JSON; engine.export.load_model checks its contents
+    model: dict[str, Any]  # a model file's JSON; engine.export.trainer_from_model checks its contents
 
 
 class LessonMessage(Message):
@@ -137,6 +140,13 @@ class HiddenSpaceMessage(Message):
 
 class GradientCheckMessage(Message):
     type: Literal["gradient_check"]
+    plant_bug: bool = False  # check a deliberately wrong backprop (engine.backprop_steps), never training
+
+
+class BackpropMessage(Message):
+    type: Literal["backprop"]
+    point: PointToAdd | None = None  # [x, y, label]; without it, the lesson's worked example
+    plant_bug: bool = False
 
 
 def _refuse_constant(name: str) -> Any:

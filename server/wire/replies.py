@@ -9,6 +9,8 @@ here too: its error body shares the codes of the WebSocket `error`.
 
 from __future__ import annotations
 
+import math
+
 from typing import Any, Literal, Mapping, TypedDict
 
 from .numbers import finite
@@ -90,8 +92,50 @@ class GradientCheckReply(TypedDict):
     epoch: int
 
 
+# "class" is a Python keyword, so these two are written in TypedDict's functional form
+JoinedReply = TypedDict("JoinedReply", {"type": Literal["joined"], "class": str, "student": str, "name": str,
+                                        "token": str, "locked": list[str]})
+ClassEndedReply = TypedDict("ClassEndedReply", {"type": Literal["class_ended"], "class": str})
+
+
+class LockedReply(TypedDict):
+    type: Literal["locked"]
+    keys: list[str]
+
+
+NoticeKind = Literal["push", "pause_all", "play_all", "reset_all", "challenge"]
+
+
+class NoticeReply(TypedDict):
+    type: Literal["notice"]
+    kind: NoticeKind
+    message: str
+
+
 Reply = (HelloReply | ConfigReply | DataReply | StateReply | ErrorReply | ExportReply | LessonReply
-         | HiddenSpaceReply | GradientCheckReply)
+         | HiddenSpaceReply | GradientCheckReply | JoinedReply | LockedReply | NoticeReply | ClassEndedReply)
+
+
+class BackpropLayer(TypedDict):
+    net: list[float]
+    out: list[float]
+
+
+class BackpropReply(TypedDict):
+    type: Literal["backprop"]
+    loss: float | None
+    layers: list[BackpropLayer]
+    deltas: list[list[float]]
+    grad_w: list[list[list[float]]]
+    grad_b: list[list[float]]
+    updated_w: list[list[list[float]]]
+    updated_b: list[list[float]]
+    learning_rate: float
+    plant_bug: bool
+
+
+Reply = (HelloReply | ConfigReply | DataReply | StateReply | ErrorReply | ExportReply | LessonReply
+         | HiddenSpaceReply | GradientCheckReply | BackpropReply)
 
 
 def hello(*, protocol: int, server_version: str, config: dict[str, Any], version: int,
@@ -147,6 +191,66 @@ def gradient_check(error: float, *, threshold: float, parameters: int, points: i
     shown = finite(error)
     return {"type": "gradient_check", "max_relative_error": shown, "passed": shown is not None and error < threshold,
             "threshold": threshold, "parameters": parameters, "points": points, "epoch": epoch}
+
+
+# ---- classroom mode: to a student ---------------------------------------------------------------
+
+
+def joined(code: str, student: str, name: str, token: str, locked: list[str]) -> JoinedReply:
+    """The session sits in class `code` as `student`; `token` brings the same student back
+    (send it with the next join); `locked` are the keys the teacher locked."""
+    return {"type": "joined", "class": code, "student": student, "name": name, "token": token, "locked": locked}
+
+
+def locked(keys: list[str]) -> LockedReply:
+    """The teacher locked these config keys (the page disables their controls); [] unlocks."""
+    return {"type": "locked", "keys": keys}
+
+
+def notice(kind: NoticeKind, message: str) -> NoticeReply:
+    """The teacher changed this session (the page shows `message`)."""
+    return {"type": "notice", "kind": kind, "message": message}
+
+
+def class_ended(code: str) -> ClassEndedReply:
+    """The teacher ended the class: the session goes on alone."""
+    return {"type": "class_ended", "class": code}
+
+
+# ---- classroom mode: to the teacher --------------------------------------------------------------
+
+
+def roster(students: list[dict[str, Any]], ranking: list[str] | None) -> dict[str, Any]:
+    """Every student of the class (entries as docs/protocol.md lists them); `ranking`: the
+    challenge's student ids by test loss within the budget, best first (null: no challenge)."""
+    return {"type": "roster", "students": students, "ranking": ranking}
+
+
+def class_state(code: str, *, join_url: str, locks: list[str], challenge: dict[str, Any] | None,
+                setup: dict[str, Any] | None, spotlight: str | None) -> dict[str, Any]:
+    """The class as the teacher set it (sent on connect and after every command)."""
+    return {"type": "class", "class": code, "join_url": join_url, "locks": locks, "challenge": challenge,
+            "setup": setup, "spotlight": spotlight}
+
+
+def backprop(walk: dict[str, Any], *, learning_rate: float, plant_bug: bool) -> BackpropReply:
+    """The backprop inspector's walk (engine.backprop_steps.walk) for one example, full float64
+    precision (the notes' numbers to 9 significant digits); a loss that is not finite is null."""
+    w = _finite_tree(walk)
+    return {"type": "backprop", "loss": w["loss"], "layers": w["layers"], "deltas": w["deltas"],
+            "grad_w": w["grad_w"], "grad_b": w["grad_b"], "updated_w": w["updated_w"], "updated_b": w["updated_b"],
+            "learning_rate": learning_rate, "plant_bug": plant_bug}
+
+
+def _finite_tree(value: Any) -> Any:
+    """`value` with every float that is not finite (a diverged network's) as None, unrounded."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite_tree(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_finite_tree(v) for v in value]
+    return value
 
 
 # ---- HTTP: POST /api/csv ------------------------------------------------------------------------

@@ -4,9 +4,11 @@
 
 import { t, onLanguage } from "./i18n.js";
 import { optionLabel } from "./controls.js";
+import { fmtNum } from "./format.js";
+import { ActivationLarge } from "./activation-large.js";
 
-const WIDTH = 140;   // CSS pixels; small enough for the top bar
-const HEIGHT = 50;
+const WIDTH = 110;   // CSS pixels; small enough for a compact top bar (the large view is activation-large.js)
+const HEIGHT = 34;
 const PAD = { left: 4, right: 4, top: 6, bottom: 6 };
 const F_COLOR = "#f59322";  // f(x): the page's orange
 const DF_COLOR = "#0877bd"; // f′(x): the page's blue
@@ -53,6 +55,17 @@ export class ActivationPlot {
     this.peakText.className = "activation-peak";
     legend.append(this.fx, this.dfx, this.peakText);
     this.el.append(this.canvas, legend);
+    // A click (or Enter) opens every activation large, for a projector.
+    this.el.tabIndex = 0;
+    this.el.setAttribute("role", "button");
+    this.large = null;
+    const openLarge = () => {
+      if (!this.curves) return;
+      this.large ||= new ActivationLarge();
+      this.large.open(this.curves);
+    };
+    this.el.addEventListener("click", openLarge);
+    this.el.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); openLarge(); } });
     this.error = null;
     fetchActivations().then((curves) => {
       this.curves = curves;
@@ -136,9 +149,10 @@ export class ActivationPlot {
     if (this.name === "maxout") text += ` ${t("act.maxout")}`;
     if (this.error) text = `${t("act.unavailable")} ${this.error}`;
     this.canvas.setAttribute("aria-label", text);
-    this.el.title = text;
+    this.el.title = `${text} — ${t("act.large")}`;
+    this.el.setAttribute("aria-label", this.el.title);
     this.peakText.textContent = this.peak != null && this.shown === this.name
-      ? t("act.peak", { value: Number(this.peak.toPrecision(3)) }) : "";
+      ? t("act.peak", { value: fmtNum(this.peak, 3) }) : "";
   }
 }
 

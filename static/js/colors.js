@@ -28,15 +28,16 @@ const lutCache = new Map();
 /**
  * A lookup table from a quantised byte q (value = lo + q/255·(hi−lo)) to a packed
  * ABGR uint32 (ImageData's byte order on little-endian machines), on the diverging scale
- * centred at zero. `discrete` snaps every value to its sign, as the Playground's
+ * centred at zero (full colour at ±ownSpan when given, else at the range's larger end). `discrete` snaps every value to its sign, as the Playground's
  * "discretize output" does.
  */
-export function divergingLut(lo, hi, discrete = false) {
-  const key = `${lo}|${hi}|${discrete}`;
+export function divergingLut(lo, hi, discrete = false, ownSpan = null) {
+  const key = `${lo}|${hi}|${discrete}|${ownSpan}`;
   let lut = lutCache.get(key);
   if (lut) return lut;
   lut = new Uint32Array(256);
-  const span = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
+  // ownSpan: a grid quantised over a shared range (the features) still uses its own full scale.
+  const span = ownSpan || Math.max(Math.abs(lo), Math.abs(hi)) || 1;
   for (let q = 0; q < 256; q++) {
     const v = lo + (q / 255) * (hi - lo);
     const t = discrete ? Math.sign(v) : v / span;

@@ -4,6 +4,7 @@
 // improving. The server keeps the tracker; the page only shows what the frame header says.
 
 import { t, onLanguage } from "./i18n.js";
+import { fmtLoss } from "./metrics-view.js";
 
 const MARKER_COLOR = "#2e7d32";
 const bestEpoch = (state) => state?.best_epoch ?? null;
@@ -124,7 +125,7 @@ export class EarlyStopping {
     const s = this.state;
     this.best.hidden = !s || s.best_epoch == null;
     if (!this.best.hidden) {
-      const loss = s.best_loss == null ? "—" : s.best_loss.toFixed(3);
+      const loss = fmtLoss(s.best_loss);
       this.best.textContent = t("es.best", { epoch: s.best_epoch, loss });
     }
     this.note.hidden = this.stoppedAt == null;

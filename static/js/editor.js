@@ -1,7 +1,8 @@
 // A small popover to type a new weight or bias (sent as set_weight / set_bias), and the
-// tooltip that shows a link's weight on hover.
+// card that shows a link's weight or a bias on hover (as the TensorFlow Playground does).
 
 import { t } from "./i18n.js";
+import { fmtNum } from "./format.js";
 
 export class ValueEditor {
   constructor(root, onSubmit) {
@@ -28,7 +29,7 @@ export class ValueEditor {
       setTimeout(() => { if (this.target === target && document.activeElement !== this.input) this.close(); }, 150);
     });
     this.tip = document.createElement("div");
-    this.tip.className = "popover tooltip";
+    this.tip.className = "popover tooltip value-card";
     this.tip.setAttribute("role", "tooltip");
     this.tip.hidden = true;
     root.append(this.tip);
@@ -37,6 +38,7 @@ export class ValueEditor {
   /** Open for target {kind: "weight" | "bias", layer, i?, j, value, anchor}. */
   open(target) {
     this.target = target;
+    this.tip.hidden = true;
     this.label.textContent = target.kind === "weight"
       ? t("edit.weight", { layer: target.layer + 1, i: target.i + 1, j: target.j + 1 })
       : t("edit.bias", { layer: target.layer + 1, n: target.j + 1 });
@@ -64,13 +66,24 @@ export class ValueEditor {
     this.el.hidden = true;
   }
 
-  /** Show a link's weight next to the pointer (null hides it). */
-  showTip(link, value, ev) {
-    if (!link) { this.tip.hidden = true; return; }
-    this.tip.textContent = t("edit.weight_tip", { value: value.toFixed(3) });
+  /** Show the card of a weight or bias ({kind, name, value}) next to the pointer; null hides it. */
+  showCard(item, ev) {
+    if (!item) { this.tip.hidden = true; return; }
+    const title = document.createElement("div");
+    const value = document.createElement("strong");
+    value.textContent = fmtNum(item.value, 3);
+    title.append(`${t(item.kind === "weight" ? "card.weight" : "card.bias")} `, value);
+    const name = document.createElement("div");
+    name.textContent = item.name;
+    const hint = document.createElement("div");
+    hint.className = "hint";
+    hint.textContent = t("card.click");
+    this.tip.replaceChildren(title, name, hint);
     this.tip.hidden = false;
-    this.tip.style.left = `${ev.clientX + 12}px`; // the tooltip is position: fixed
-    this.tip.style.top = `${ev.clientY + 12}px`;
+    // position: fixed, beside the pointer, kept inside the window (a link near the right edge)
+    const { width, height } = this.tip.getBoundingClientRect();
+    this.tip.style.left = `${Math.max(4, Math.min(ev.clientX + 12, window.innerWidth - width - 8))}px`;
+    this.tip.style.top = `${Math.max(4, Math.min(ev.clientY + 12, window.innerHeight - height - 8))}px`;
   }
 
   place(el, rect) {

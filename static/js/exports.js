@@ -1,17 +1,16 @@
 // Taking results away: the model as JSON, a NumPy script, PyTorch code, the loss history and
 // the data as CSV (all written by the server, answered to an `export` message), the output
-// picture as PNG (drawn here from the two plane canvases), and loading a model file back
+// as a figure in PNG and SVG (figure.js: axes, colour key, points, title), and loading a model file back
 // (`load_model`; the session answers with config, data, state and a frame, as after a reset).
 
 import { el } from "./dom.js";
 import { t, onLanguage } from "./i18n.js";
 import { filePicker } from "./file-picker.js";
 import { kib, StatusLine } from "./status-line.js";
+import { buildFigure, figureCanvas, figureSvg } from "./figure.js";
 
-const FORMATS = ["model", "numpy", "pytorch", "history_csv"];
+const FORMATS = ["model", "numpy", "pytorch", "numpy_training", "pytorch_training", "notebook", "history_csv"];
 const DEFAULT_MESSAGE_LIMIT = 512 * 1024;
-const PLANE_ALPHA = 0.75; // as .plot .heatmap in playground.css: regions lighter than points
-const PNG_SIZE = 600;
 
 /** Offer `blob` as a download called `filename` (an anchor click; the URL is freed afterwards). */
 export function saveBlob(blob, filename) {
@@ -29,7 +28,7 @@ export function saveBlob(blob, filename) {
 export class Exports {
   /**
    * root: where the export group goes; planes: {heatmap, points} canvases of the output;
-   * deps: {send(message) -> bool, limits: schema limits}.
+   * deps: {send(message) -> bool, limits: schema limits, figureInfo() -> what buildFigure needs}.
    */
   constructor(root, planes, deps) {
     this.planes = planes;
@@ -60,9 +59,13 @@ export class Exports {
     this.png.type = "button";
     this.png.id = "export-png";
     this.png.addEventListener("click", () => this.savePng());
+    this.svg = el("button", "text-button");
+    this.svg.type = "button";
+    this.svg.id = "export-svg";
+    this.svg.addEventListener("click", () => this.saveSvg());
     ({ label: this.load, text: this.loadText, input: this.input } =
       filePicker("model-file", ".json,application/json", (file) => this.loadModel(file)));
-    group.append(this.png, this.input, this.load);
+    group.append(this.png, this.svg, this.input, this.load);
     this.status = new StatusLine("export-status");
     this.details.append(this.summary, group, this.status.el);
     root.append(this.details);
@@ -134,24 +137,21 @@ export class Exports {
     this.show("busy", "export.loading", { name: file.name });
   }
 
-  /** The output heatmap with its points as a PNG, drawn at a fixed size. */
+  /** The output as a figure (axes, key, points, title) in PNG. */
   savePng() {
-    const { heatmap, points } = this.planes;
-    const canvas = document.createElement("canvas");
-    canvas.width = canvas.height = PNG_SIZE;
-    const ctx = canvas.getContext("2d");
-    ctx.imageSmoothingEnabled = true; // the heatmap grid is 100×100: smooth it as the page does
-    ctx.fillStyle = "#fff";
-    ctx.fillRect(0, 0, PNG_SIZE, PNG_SIZE);
-    ctx.globalAlpha = PLANE_ALPHA;
-    ctx.drawImage(heatmap, 0, 0, PNG_SIZE, PNG_SIZE);
-    ctx.globalAlpha = 1;
-    if (points.width) ctx.drawImage(points, 0, 0, PNG_SIZE, PNG_SIZE);
+    const canvas = figureCanvas(buildFigure(this.deps.figureInfo()));
     canvas.toBlob((blob) => {
       if (!blob) { this.show("error", "export.png_failed"); return; }
       saveBlob(blob, "nn-playground-output.png");
       this.show("ok", "export.saved", { name: "nn-playground-output.png" });
     }, "image/png");
+  }
+
+  /** The same figure as SVG. */
+  saveSvg() {
+    const svg = figureSvg(buildFigure(this.deps.figureInfo()));
+    saveBlob(new Blob([svg], { type: "image/svg+xml" }), "nn-playground-output.svg");
+    this.show("ok", "export.saved", { name: "nn-playground-output.svg" });
   }
 
   show(kind, key, params = {}, detail = "") {
@@ -167,6 +167,8 @@ export class Exports {
     }
     this.png.textContent = t("export.png");
     this.png.title = t("export.png_title");
+    this.svg.textContent = t("export.svg");
+    this.svg.title = t("export.svg_title");
     this.loadText.textContent = t("export.load");
     this.load.title = t("export.load_title");
     this.input.setAttribute("aria-label", t("export.load_title"));

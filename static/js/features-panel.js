@@ -25,6 +25,19 @@ export function setFeatureInfo({ grid, labels, previews }) {
 const previewGrid = (name) => PREVIEWS.get(name) || null;
 
 /**
+ * The range one feature's grid really covers, when the frame quantised all features over one
+ * shared lo..hi: {range: [min, max], span}, so X₁ keeps its full colours beside a wide X₁X₂
+ * (each picture on its own scale, as the Playground draws them; issue 14).
+ */
+function ownRange(data, lo, hi) {
+  let qmin = 255, qmax = 0;
+  for (const q of data) { if (q < qmin) qmin = q; if (q > qmax) qmax = q; }
+  const value = (q) => lo + (q / 255) * (hi - lo);
+  const range = [value(qmin), value(qmax)];
+  return { range, span: Math.max(Math.abs(range[0]), Math.abs(range[1])) || null };
+}
+
+/**
  * The feature nodes. `names` are all the features the schema allows; `onToggle(newList)`
  * is called with the features to use after a click.
  */
@@ -86,7 +99,7 @@ export class FeaturesPanel {
     const size = h * w;
     names.slice(0, count).forEach((name, i) => {
       const data = grid.data.slice(i * size, (i + 1) * size); // keep a copy: frames are transient
-      this.grids.set(name, { data, shape: [h, w], lo: grid.lo, hi: grid.hi });
+      this.grids.set(name, { data, shape: [h, w], lo: grid.lo, hi: grid.hi, ...ownRange(data, grid.lo, grid.hi) });
       this.draw(name);
     });
   }

@@ -3,6 +3,7 @@
 // and shows the largest relative error with pass/fail and what it means.
 
 import { t, onLanguage } from "./i18n.js";
+import { fmtNum } from "./format.js";
 
 const TIMEOUT_MS = 30000; // give the button back if no answer comes (e.g. the connection dropped)
 
@@ -10,7 +11,7 @@ const TIMEOUT_MS = 30000; // give the button back if no answer comes (e.g. the c
 export function formatError(e) {
   if (e == null || !Number.isFinite(e)) return "—";
   if (e === 0) return "0";
-  return e.toExponential(1).replace(".0e", "e").replace("e+", "e");
+  return fmtNum(e, 2);
 }
 
 export class GradientCheck {

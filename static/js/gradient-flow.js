@@ -5,6 +5,7 @@
 
 import uPlot from "../vendor/uplot/dist/uPlot.esm.js";
 import { t, onLanguage } from "./i18n.js";
+import { fmtNum } from "./format.js";
 
 const MAX_POINTS = 2000; // beyond this every other point is dropped, so long runs stay cheap
 const HEIGHT = 150;
@@ -65,7 +66,7 @@ export class GradientFlow {
         { size: 24, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 } },
         // Powers of ten as 1e-4 rather than uPlot's rounded decimals (which print tiny values as 0).
         { size: 40, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 },
-          values: (u, vals) => vals.map((v) => (v == null ? "" : v.toExponential(0).replace("e+", "e"))) },
+          values: (u, vals) => vals.map((v) => (v == null ? "" : fmtNum(v, 1))) },
       ],
       series,
     };

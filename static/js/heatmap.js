@@ -29,7 +29,7 @@ export function drawGrid(canvas, grid, index = 0, discrete = false) {
   const [h, w] = grid.shape.slice(-2);
   const size = h * w;
   const { image, pixels } = imageFor(canvas, w, h);
-  const lut = divergingLut(grid.lo, grid.hi, discrete);
+  const lut = divergingLut(grid.lo, grid.hi, discrete, grid.span);
   const data = grid.data;
   const start = index * size;
   for (let p = 0; p < size; p++) pixels[p] = lut[data[start + p]];

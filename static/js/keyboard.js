@@ -1,4 +1,5 @@
-// Keyboard shortcuts: space plays or pauses, → steps one epoch (shift: ten), r resets.
+// Keyboard shortcuts: space plays or pauses, → steps one epoch (shift: ten), r resets,
+// p switches presentation mode.
 // They stay out of the way while the user types into a field or presses a button.
 
 export function bindKeys(actions) {
@@ -16,6 +17,8 @@ export function bindKeys(actions) {
       actions.step(ev.shiftKey ? 10 : 1);
     } else if (ev.key === "r" || ev.key === "R") {
       actions.reset();
+    } else if ((ev.key === "p" || ev.key === "P") && actions.present) {
+      actions.present();
     }
   });
 }

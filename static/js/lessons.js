@@ -123,7 +123,8 @@ export class LessonPicker {
   }
 
   /** Wrap the config URL writer: while a lesson owns the config, the URL names the lesson. */
-  wrapWriter(writeConfig) {
+  wrapWriter(writeConfig, extra = () => "") {
+    this.extraSearch = extra; // the view switches ride along with ?lesson=id
     this.onUrlChange = () => this.lastConfig && this.write(writeConfig, this.lastConfig, { replace: true });
     return (config, opts = {}) => {
       this.lastConfig = config;
@@ -132,8 +133,9 @@ export class LessonPicker {
   }
 
   write(writeConfig, config, opts) {
-    const search = this.urlSearch();
-    if (!search) { writeConfig(config, opts); return; }
+    const lesson = this.urlSearch();
+    if (!lesson) { writeConfig(config, opts); return; }
+    const search = lesson + (this.extraSearch?.() || "");
     if (location.search === search) return;
     const url = location.pathname + search + location.hash;
     if (opts.replace) history.replaceState(null, "", url);

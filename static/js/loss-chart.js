@@ -5,6 +5,7 @@
 
 import uPlot from "../vendor/uplot/dist/uPlot.esm.js";
 import { t, onLanguage } from "./i18n.js";
+import { fmtNum } from "./format.js";
 
 const MAX_POINTS = 4000; // thin out older points beyond this, so a long run stays cheap to draw
 
@@ -43,8 +44,10 @@ class LossHistory {
 }
 
 export class LossChart {
-  constructor(container, logToggle) {
+  /** `key`: an element for the chart's key (which line is which); optional. */
+  constructor(container, logToggle, key = null) {
     this.container = container;
+    this.key = key;
     this.logToggle = logToggle;
     this.a = new LossHistory();
     this.b = null; // compare mode: side B's LossHistory, else null
@@ -65,9 +68,11 @@ export class LossChart {
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { size: 5 } },
       scales: { x: { time: false }, y: log ? { distr: 3 } : { range: (u, lo, hi) => [0, Math.max(hi, 1e-3) * 1.05] } },
+      // No tick labels before the first epoch: an empty chart's made-up range ("0.001, 0.001, 0")
+      // reads as data. Numbers go through fmtNum like every number on the page.
       axes: [
-        { size: 24, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 } },
-        { size: 36, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 } },
+        { size: 24, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 }, values: (u, vals) => this.tickLabels(0, vals, 3) },
+        { size: 40, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 }, values: (u, vals) => this.tickLabels(1, vals, 2) },
       ],
       plugins: this.plugins || [],
       series: [
@@ -85,8 +90,34 @@ export class LossChart {
       );
     }
     this.plot = new uPlot(opts, this.columns(), this.container);
+    this.showKey(opts.series.slice(1));
     this.plot.root.setAttribute("aria-label", t(this.b ? "compare.chart_aria" : "chart.aria"));
     this.plot.root.setAttribute("role", "img");
+  }
+
+  /** The tick labels of axis `axis` (0: epochs, 1: loss), kept for the test hook as drawn. */
+  tickLabels(axis, values, digits) {
+    const labels = values.map((v) => (this.empty ? "" : fmtNum(v, digits)));
+    (this.ticks ||= [[], []])[axis] = labels;
+    return labels;
+  }
+
+  /** True while no side has a point to draw. */
+  get empty() {
+    return !this.a.epochs.length && !this.b?.epochs.length;
+  }
+
+  /** The key under the chart: a short line in each series' colour and dash, with its name. */
+  showKey(series) {
+    if (!this.key) return;
+    this.key.replaceChildren(...series.map((s) => {
+      const item = document.createElement("span");
+      const line = document.createElement("span");
+      line.className = s.dash ? "key-line dashed" : "key-line";
+      line.style.setProperty("--c", s.stroke);
+      item.append(line, s.label);
+      return item;
+    }));
   }
 
   columns() {
@@ -126,6 +157,7 @@ export class LossChart {
     if (!this.dirty) return;
     this.dirty = false;
     this.plot.setData(this.columns());
+    if (this.empty) this.plot.redraw(false, true); // blank the tick labels of a cleared chart
   }
 
   /** Compare mode on or off: side B's series are added (empty) or removed. */

@@ -3,7 +3,7 @@
 
 import { Connection, sessionUrl } from "./connection.js";
 import { CompareMode } from "./compare.js";
-import { Controls } from "./controls.js";
+import { Controls, optionLabel } from "./controls.js";
 import { DataPanel } from "./data-panel.js";
 import { ValueEditor } from "./editor.js";
 import { FeaturesPanel, FEATURE_LABELS, setFeatureInfo } from "./features-panel.js";
@@ -15,7 +15,7 @@ import { LossChart } from "./loss-chart.js";
 import { NetworkView } from "./network-view.js";
 import { OutputPanel } from "./output-panel.js";
 import { groupsBy, loadSchema } from "./schema.js";
-import { showMetrics } from "./metrics-view.js";
+import { fmtLoss, showMetrics } from "./metrics-view.js";
 import { ConfigRestore } from "./restore.js";
 import { makeUrlWriter, readUrl } from "./state.js";
 import { loadThumbnails } from "./thumbnails.js";
@@ -23,6 +23,12 @@ import { createStatus } from "./status.js";
 import { PointsEditor } from "./points-editor.js";
 import { CsvIO, ownPointsMessages } from "./csv-io.js";
 import { Exports } from "./exports.js";
+import { FailureWatch } from "./failure-watch.js";
+import { bindHelp } from "./help.js";
+import { bindCollapse } from "./collapse.js";
+import { PresentMode } from "./present.js";
+import { ViewState } from "./view-state.js";
+import { ClassroomSeat } from "./classroom.js";
 
 const $ = (id) => document.getElementById(id);
 const schema = loadSchema();
@@ -91,7 +97,7 @@ const editor = new ValueEditor(document.body, (msg) => send(msg));
 const network = new NetworkView($("network"), $("network-header"), features, fields.activation.choices, {
   onPatch: (patch) => sendPatch(patch),
   onEdit: (target) => editor.open(target),
-  onLinkHover: (link, value, ev) => editor.showTip(link, value, ev),
+  onValueHover: (item, ev) => editor.showCard(item, ev),
   onHover: (target) => {
     let grid = null;
     if (target?.kind === "unit") grid = network.units;
@@ -104,11 +110,19 @@ const output = new OutputPanel({
   heatmap: $("output-heatmap"), points: $("output-points"), legend: $("legend"), caption: $("output-caption"),
   showTest: $("show-test"), discretize: $("discretize"),
 });
-const chart = new LossChart($("loss-chart"), $("log-scale"));
+const chart = new LossChart($("loss-chart"), $("log-scale"), $("chart-key"));
 // Own data and taking results away (issue 5): drawing on the plane, CSV in/out, exports.
 const pointsEditor = new PointsEditor($("draw-tools"), output, (m) => send(m));
-const exportsUi = new Exports($("export-tools"), { heatmap: $("output-heatmap"), points: $("output-points") },
-  { send: (m) => send(m), limits: schema.limits });
+const exportsUi = new Exports($("export-tools"), { heatmap: $("output-heatmap"), points: $("output-points") }, {
+  send: (m) => send(m), limits: schema.limits,
+  figureInfo: () => ({
+    title: t("figure.title", {
+      dataset: optionLabel("dataset", app.config?.dataset), epoch: app.epoch, loss: fmtLoss(app.lastHeader?.metrics?.test_loss),
+    }),
+    heatmap: $("output-heatmap"), data: output.data, showTest: $("show-test").checked, key: output.figureKey(),
+    labels: { train: t("figure.train"), test: t("figure.test") },
+  }),
+});
 const csvIo = new CsvIO($("csv-tools"), document.querySelector(".plot"), {
   send: (m) => send(m), sendPatch: (p) => sendPatch(p), problem: () => app.config?.problem || "classification",
   limits: schema.limits, onClassNames: (names) => pointsEditor.setClassNames(names),
@@ -116,6 +130,7 @@ const csvIo = new CsvIO($("csv-tools"), document.querySelector(".plot"), {
   requestExport: (format) => exportsUi.request(format, output.classNames ? { class_names: output.classNames } : {}),
 });
 const insight = new InsightPanels({ controls, chart, send: (m) => send(m) });
+const failures = new FailureWatch($("diagnosis"));
 
 // ---- lessons and compare mode -------------------------------------------------------------
 const compare = new CompareMode({
@@ -152,7 +167,19 @@ playButton.addEventListener("click", togglePlay);
 $("step").addEventListener("click", () => step(1));
 $("reset").addEventListener("click", reset);
 $("regenerate").addEventListener("click", () => send({ type: "regenerate" }));
-bindKeys({ togglePlay, step, reset });
+
+// ---- view switches, presentation mode, help cards -------------------------------------------
+// The view switches are part of a shared link: flipping one rewrites the address bar in place.
+const view = new ViewState(() => { if (app.config && !restore.busy) writeUrl(app.config, { replace: true }); });
+view.addCheckbox("show_test", $("show-test"));
+view.addCheckbox("discretize", $("discretize"));
+view.addCheckbox("log_scale", $("log-scale"));
+const present = new PresentMode($("present"), () => view.onChange());
+view.add("present", () => present.on, (on) => present.set(on));
+view.read();
+bindHelp();
+bindCollapse();
+bindKeys({ togglePlay, step, reset, present: () => present.toggle() });
 
 function showPlayState() {
   const playing = app.state === "playing";
@@ -165,7 +192,7 @@ function showPlayState() {
 }
 
 // ---- URL state ---------------------------------------------------------------------------
-const writeUrl = lessons.wrapWriter(makeUrlWriter(fields)); // ?lesson=id while the config is the lesson's
+const writeUrl = lessons.wrapWriter(makeUrlWriter(fields, 1000, () => view.search()), () => view.search()); // ?lesson=id while the config is the lesson's
 const initial = readUrl(fields);
 app.urlErrors = initial.errors.map((e) => ({ key: e.key, message: e.detail }));
 status.urlErrors(app.urlErrors);
@@ -177,6 +204,7 @@ const restore = new ConfigRestore(send, (key, msg, text, source) => {
 });
 restore.want(initial.patch, null, "url"); // sent once the session says hello
 window.addEventListener("popstate", () => {
+  view.read();
   const { patch, errors } = readUrl(fields);
   status.urlErrors(errors.map((e) => ({ key: e.key, message: e.detail })));
   restore.want(patch, app.config, "url");
@@ -251,6 +279,7 @@ const handlers = {
     if (h.version > app.version) app.version = h.version;
     chart.append(h.history || []);
     insight.frame(msg);
+    failures.frame(h, { output: msg.arrays.output, points: output.data?.train, learningRate: app.config?.learning_rate });
     if (msg.arrays.features) features.setGrids(msg.arrays.features);
     if (h.diverged && app.divergedEpoch == null) {
       app.divergedEpoch = h.metrics?.diverged_epoch ?? h.epoch;
@@ -290,6 +319,7 @@ function applyConfig(config, version, reset, byUser = false) {
   }
 }
 
+new ClassroomSeat({ send: (message) => connection.send(message), controls }).attach(handlers);
 const connection = new Connection(sessionUrl(), handlers, (state, detail) => {
   app.connection = state;
   status.connection(state, detail, () => connection.retryNow());
@@ -357,6 +387,10 @@ window.__nnp = {
   get renderSamples() { return app.renderTimes.length; },
   get chartPoints() { return chart.epochs.length; },
   get chartSeries() { return chart.seriesCount; },
+  /** The loss chart's tick labels as last drawn: [epoch axis, loss axis]. */
+  get chartTicks() { return chart.ticks; },
+  /** The failure states the page shows now ("diverged", "dead_layer", "flat_output", "stuck"). */
+  get diagnosis() { return failures.codes; },
   /** The last data message ({problem, n_classes, train, test}). */
   get data() { return output.data; },
   /** Lessons: {loaded, count, shown, active, unknown}. */

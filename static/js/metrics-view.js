@@ -2,8 +2,10 @@
 // fraction of dead units, as a frame's `metrics` carries them. Side A and compare mode's
 // side B show the same numbers the same way.
 
-/** A loss as the Playground prints it (three decimals), or "—" when there is none. */
-export const fmtLoss = (v) => (v == null || !Number.isFinite(v) ? "—" : v.toFixed(3));
+import { fmtFixed } from "./format.js";
+
+/** A loss as the Playground prints it (three decimals; huge ones as a × 10ⁿ), "—" when there is none. */
+export const fmtLoss = (v) => (v == null || !Number.isFinite(v) ? "—" : fmtFixed(v, 3));
 /** A fraction in [0, 1] as a percentage with one decimal, or "—". */
 export const fmtAcc = (v) => (v == null ? "—" : `${(v * 100).toFixed(1)}%`);
 

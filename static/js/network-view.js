@@ -7,9 +7,11 @@ import { css, diverging } from "./colors.js";
 import { drawClassGrid, drawGrid, drawOutput } from "./heatmap.js";
 import { t, onLanguage } from "./i18n.js";
 import { optionLabel } from "./controls.js";
+import { biasLabel, linkName, targetName, weightLabel } from "./network-names.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const MAX_FOCUSABLE_LINKS = 64; // beyond this, tabbing through links would be a trap
+const MAX_NAMED_LINKS = 300;    // links whose accessible name carries the weight, kept current per new weights
 const MAX_FLOWING_LINKS = 300;  // the "flow" animation repaints every link; keep it cheap
 // A 16×64 network has 60 000 weights: that many SVG paths freeze the page. Beyond this many,
 // each pair of layers shows only its strongest links (re-chosen whenever new weights arrive).
@@ -17,13 +19,16 @@ const MAX_DRAWN_LINKS = 2400;
 const MAX_GAP = 36; // px between layer columns, as in the CSS
 const MIN_GAP = 8;
 const COMPACT_NODE = 24; // px, the unit pictures of a network too wide for its column
+const MIN_NODE = 20;     // px, the smallest picture a short screen shrinks a tall layer to
+const LAYER_HEAD = 72;   // px, a layer's head (buttons, count, activation) above its nodes
 
 /** Width of a link for a weight: 1 px at zero, up to 10 px (the Playground's scale). */
 const linkWidth = (w) => Math.min(10, 1 + Math.abs(w) * 1.8);
 
 /**
  * callbacks: onPatch(patch) for +/- and per-layer activations, onEdit({kind, layer, i, j,
- * value, anchor}) when a link or bias is clicked, onHover(target | null) for units/features.
+ * value, anchor}) when a link or bias is clicked, onHover(target | null) for units/features,
+ * onValueHover({kind, name, value}, event) | onValueHover(null) for a card over a link or bias.
  */
 export class NetworkView {
   constructor(root, header, features, activations, callbacks) {
@@ -48,6 +53,8 @@ export class NetworkView {
     root.append(this.svg, this.columns);
     this.buildHeader();
     new ResizeObserver(() => this.layout()).observe(root);
+    // A shorter window shrinks the pictures so the whole network stays above the fold.
+    window.addEventListener("resize", () => this.layout());
     onLanguage(() => { this.relabel(); this.layout(); });
   }
 
@@ -111,6 +118,7 @@ export class NetworkView {
     const { hidden } = this.config;
     this.columns.replaceChildren();
     const biggest = Math.max(this.features.names.length, ...hidden, this.outputs);
+    this.biggest = biggest;
     this.nodeSize = biggest > 12 ? 20 : biggest > 9 ? 30 : 40;
     this.root.style.setProperty("--node", `${this.nodeSize}px`);
 
@@ -132,6 +140,7 @@ export class NetworkView {
         const node = document.createElement("div");
         node.className = "node unit";
         node.tabIndex = 0;
+        node.setAttribute("role", "img");
         node.dataset.layer = layer;
         node.dataset.unit = j;
         const canvas = document.createElement("canvas");
@@ -157,6 +166,7 @@ export class NetworkView {
     for (let k = 0; k < this.outputs; k++) {
       const node = document.createElement("div");
       node.className = "node output-node";
+      node.setAttribute("role", "img");
       const canvas = document.createElement("canvas");
       canvas.className = "grid";
       node.append(canvas);
@@ -216,14 +226,20 @@ export class NetworkView {
       for (const [i, j] of this.capped ? pairs.slice(0, perPair) : pairs) {
         const el = document.createElementNS(SVG, "path");
         el.classList.add("link");
-        if (focusable) el.setAttribute("tabindex", "0");
+        if (focusable) {
+          el.setAttribute("tabindex", "0");
+          el.setAttribute("role", "button");
+        } else el.setAttribute("role", "img");
         // i, j, from, to change when a capped pool shows other weights; handlers read them then
         const link = { el, layer: L, i, j, from: sources[L][i], to: targets[L][j] };
-        el.addEventListener("mouseenter", (ev) => this.cb.onLinkHover(link, this.weightOf(link), ev));
-        el.addEventListener("mouseleave", () => this.cb.onLinkHover(null));
+        const card = (ev) => this.cb.onValueHover?.({ kind: "weight", name: this.linkName(link), value: this.weightOf(link) }, ev);
+        el.addEventListener("mouseenter", card);
+        el.addEventListener("mousemove", card);
+        el.addEventListener("mouseleave", () => this.cb.onValueHover?.(null));
+        el.addEventListener("focus", () => this.nameLink(link)); // the value now, even mid-training
         el.addEventListener("click", () => this.editLink(link));
         el.addEventListener("keydown", (ev) => {
-          if (ev.key !== "Enter") return;
+          if (ev.key !== "Enter" && ev.key !== " ") return;
           ev.preventDefault(); // else the Enter's keypress submits the editor it just opened
           this.editLink(link);
         });
@@ -235,6 +251,10 @@ export class NetworkView {
         const el = document.createElement("button");
         el.type = "button";
         el.className = "bias";
+        const card = (ev) => this.cb.onValueHover?.({ kind: "bias", name: targetName(this.config, this.outputs, L, j), value: this.biasValues[L]?.[j] ?? 0 }, ev);
+        el.addEventListener("mouseenter", card);
+        el.addEventListener("mousemove", card);
+        el.addEventListener("mouseleave", () => this.cb.onValueHover?.(null));
         el.addEventListener("click", (ev) => {
           ev.stopPropagation();
           this.cb.onEdit({ kind: "bias", layer: L, j, value: this.biasValues[L]?.[j] ?? 0, anchor: el });
@@ -262,8 +282,23 @@ export class NetworkView {
       if (link.i === i && link.j === j) return;
       Object.assign(link, { i, j, from: this.sources[L][i], to: this.targets[L][j] });
       this.placeLink(link);
-      link.el.setAttribute("aria-label", t("network.weight_edit", { layer: L + 1, i: i + 1, j: j + 1 }));
+      this.nameLink(link);
     });
+  }
+
+  linkName(link) {
+    return linkName(this.config, this.outputs, link.layer, link.i, link.j);
+  }
+
+  /** The accessible name: "weight from X₁ to neuron 1 of layer 1: 0.42" (the value once known). */
+  nameLink(link) {
+    const value = this.weights[link.layer] ? this.weightOf(link) : undefined;
+    link.el.setAttribute("aria-label", weightLabel(this.linkName(link), value));
+  }
+
+  nameBias(b) {
+    const name = targetName(this.config, this.outputs, b.layer, b.j);
+    b.el.setAttribute("aria-label", biasLabel(name, this.biasValues[b.layer]?.[b.j]));
   }
 
   editLink(link) {
@@ -296,14 +331,25 @@ export class NetworkView {
       const widths = layers.reduce((sum, el) => sum + el.getBoundingClientRect().width, 0);
       return (this.root.clientWidth - widths - 8) / (layers.length - 1);
     };
+    const size = this.fittedNodeSize();
     // Too wide even with narrow gaps: a compact look (smaller heads and activation menus).
     const compact = (on) => {
       this.root.classList.toggle("compact", on);
-      this.root.style.setProperty("--node", `${on ? Math.min(this.nodeSize, COMPACT_NODE) : this.nodeSize}px`);
+      this.root.style.setProperty("--node", `${on ? Math.min(size, COMPACT_NODE) : size}px`);
     };
     compact(false);
     if (spare() < MIN_GAP) compact(true);
     this.columns.style.gap = `${Math.floor(Math.max(MIN_GAP, Math.min(MAX_GAP, spare())))}px`;
+  }
+
+  /** The node size from the layer sizes, made smaller when the tallest layer would reach below
+   * the window (a 1280×720 projector), so the whole network shows without scrolling. */
+  fittedNodeSize() {
+    if (!this.biggest) return this.nodeSize;
+    const top = this.root.getBoundingClientRect().top + window.scrollY;
+    const room = window.innerHeight - top - LAYER_HEAD - 12;
+    const fit = Math.floor(room / this.biggest) - 8; // 8 px between nodes (.layer-body gap)
+    return Math.max(MIN_NODE, Math.min(this.nodeSize, fit));
   }
 
   columnSize(index) {
@@ -346,6 +392,7 @@ export class NetworkView {
       else if (name.startsWith("biases.")) this.biasValues[Number(name.slice(7))] = arrays[name].data;
     }
     if (arrays.units) this.units = arrays.units;
+    this.namesStale ||= Object.keys(arrays).some((name) => name.startsWith("weights.") || name.startsWith("biases."));
     if (arrays.output) { this.output = arrays.output; this.outputKind = header.output_kind; }
     this.dead = header.metrics?.dead_units || null;
     this.redraw();
@@ -375,6 +422,10 @@ export class NetworkView {
       b.el.style.background = css(diverging(v));
       b.el.dataset.value = v.toFixed(3);
     }
+    // Names carry the values: renamed when new weights came, but not while training plays
+    // (hundreds of attribute writes 30 times a second tripled the render time); a focused
+    // link is renamed on focus, and pausing renames them all.
+    if (this.namesStale && !this.playing) this.renameAll();
     if (this.dead) {
       this.unitNodes.forEach((nodes, L) => nodes.forEach((n, j) => {
         const dead = !!this.dead[L]?.[j];
@@ -397,6 +448,15 @@ export class NetworkView {
   /** Show "flowing" links while training (CSS animation, only for small networks). */
   setPlaying(playing) {
     this.svg.classList.toggle("flowing", playing);
+    this.playing = playing;
+    if (!playing && this.namesStale) this.renameAll();
+  }
+
+  /** Put the current weights and biases into the accessible names (see redraw). */
+  renameAll() {
+    this.namesStale = false;
+    if (this.links.length <= MAX_NAMED_LINKS) this.links.forEach((link) => this.nameLink(link));
+    this.biases.forEach((b) => this.nameBias(b));
   }
 
   relabel() {
@@ -416,8 +476,9 @@ export class NetworkView {
       h.select.setAttribute("aria-label", h.select.title);
     });
     this.unitNodes?.forEach((nodes, L) => nodes.forEach((node, j) => this.labelUnit(node, L, j)));
-    for (const b of this.biases) b.el.setAttribute("aria-label", t("network.bias_edit", { layer: b.layer + 1, n: b.j + 1 }));
-    for (const link of this.links) link.el.setAttribute("aria-label", t("network.weight_edit", { layer: link.layer + 1, i: link.i + 1, j: link.j + 1 }));
+    this.outputNodes?.forEach((node, k) => node.setAttribute("aria-label", targetName(this.config, this.outputs, this.config.hidden.length, k)));
+    for (const b of this.biases) this.nameBias(b);
+    for (const link of this.links) this.nameLink(link);
     for (const btn of this.root.parentElement.querySelectorAll("[data-i18n-title]")) {
       btn.title = t(btn.dataset.i18nTitle);
       btn.setAttribute("aria-label", btn.title);

@@ -5,6 +5,7 @@
 import { CLASS_COLORS, css, diverging, pointColor } from "./colors.js";
 import { drawGrid, drawOutput } from "./heatmap.js";
 import { t, onLanguage } from "./i18n.js";
+import { fmtNum } from "./format.js";
 
 const EXTENT = 6; // the plane is [-6, 6]²; row 0 of every grid is y = +6
 
@@ -73,7 +74,8 @@ export class OutputPanel {
         ? t("output.showing_unit", { layer: target.layer + 1, n: target.j + 1 })
         : t("output.showing_feature", { name: target.label || target.name });
       this.els.caption.hidden = false;
-      this.drawLegend("diverging", grid.lo, grid.hi);
+      const [lo, hi] = grid.range || [grid.lo, grid.hi]; // a feature's own range (features-panel.js)
+      this.drawLegend("diverging", lo, hi);
       return;
     }
     this.els.caption.hidden = true;
@@ -109,6 +111,15 @@ export class OutputPanel {
     if (this.els.showTest.checked) draw(this.data.test, "#000");
   }
 
+  /** The colour key a figure of the output needs (figure.js): the classes, or the value range. */
+  figureKey() {
+    if (this.kind === "regression" && this.output) {
+      return { kind: "range", lo: this.output.lo, hi: this.output.hi, label: t("output.legend_value") };
+    }
+    const k = this.output?.shape.length === 3 ? this.output.shape[0] : 2;
+    return { kind: "classes", names: Array.from({ length: k }, (_, c) => this.className(c)), colors: CLASS_COLORS.slice(0, k) };
+  }
+
   /** The colour legend: a gradient with its range, or one swatch per class. */
   drawLegend(kind, lo, hi) {
     const k = this.output?.shape.length === 3 ? this.output.shape[0] : 2;
@@ -137,11 +148,10 @@ export class OutputPanel {
       ctx.fillStyle = css(diverging((lo + (x / 127) * (hi - lo)) / span));
       ctx.fillRect(x, 0, 1, 1);
     }
-    const fmt = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(2)).toString());
     const low = document.createElement("span");
-    low.textContent = fmt(lo);
+    low.textContent = fmtNum(lo, 2);
     const high = document.createElement("span");
-    high.textContent = fmt(hi);
+    high.textContent = fmtNum(hi, 2);
     const desc = document.createElement("span");
     desc.className = "legend-text";
     desc.textContent = kind !== "binary" ? t("output.legend_value")

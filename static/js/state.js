@@ -3,6 +3,7 @@
 // earlier configs. Bad parameters are reported and ignored, never fatal.
 
 import { formatValue, parseValue, FieldError } from "./schema.js";
+import { VIEW_KEYS } from "./view-state.js";
 
 /** Read the config in `search` (location.search): {patch, errors: [FieldError]}. */
 export function readUrl(fields, search = location.search) {
@@ -12,6 +13,7 @@ export function readUrl(fields, search = location.search) {
   for (const [key, text] of params) {
     if (key === "lang") continue; // a view preference, handled by main.js
     if (key === "lesson") continue; // a lesson id, opened by lessons.js
+    if (VIEW_KEYS.includes(key)) continue; // a view switch, set by view-state.js
     try {
       patch[key] = parseValue(fields, key, text);
     } catch (err) {
@@ -35,11 +37,12 @@ export function configToSearch(fields, config) {
  * Write the config to the address bar. A user change pushes a history entry (so Back
  * undoes it); changes within `coalesceMs` of the last push replace it, so dragging a
  * slider leaves one entry, not fifty. `replace` forces replacing (start-up, back/forward).
+ * `extra()` returns more of the query to append ("&show_test=1"; the view switches).
  */
-export function makeUrlWriter(fields, coalesceMs = 1000) {
+export function makeUrlWriter(fields, coalesceMs = 1000, extra = () => "") {
   let lastPush = -Infinity;
   return function write(config, { replace = false } = {}) {
-    const search = configToSearch(fields, config);
+    const search = configToSearch(fields, config) + extra(); // extra: the view switches
     if (search === location.search) return;
     const url = location.pathname + search + location.hash;
     const now = performance.now();

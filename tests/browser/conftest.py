@@ -36,6 +36,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)  # a real browser: seconds a test
 
 
 @pytest.fixture(scope="session")
@@ -87,3 +88,30 @@ def page(browser):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# The screen sizes issue 14 asks every new page test to pass at: a 1024×768 projector and a laptop.
+SIZES = [(1024, 768), (1440, 900)]
+
+
+@pytest.fixture
+def page_at(browser):
+    """A factory for pages with a given viewport: page_at(1024, 768) -> Page; closed after the test."""
+    contexts = []
+
+    def make(width: int, height: int) -> Page:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        return Page(context.new_page())
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(params=SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def sized_page(page_at, request):
+    """A page at each of SIZES in turn (the test runs once per size); `.size` is (width, height)."""
+    wrapped = page_at(*request.param)
+    wrapped.size = request.param
+    return wrapped

@@ -261,10 +261,11 @@ def test_model_download_load_and_png(page, server, tmp_path):
     assert all(isinstance(v, float) for v in model["weights"][0][0])
 
     with page.pw.expect_download() as info:
-        page.pw.get_by_role("button", name="Picture (PNG)").click()
+        page.pw.get_by_role("button", name="Figure (PNG)").click()
     png = open(info.value.path(), "rb").read()
     assert info.value.suggested_filename == "nn-playground-output.png"
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == 600
+    # a figure now (issue 14): the 540 px plane with axes, key and title around it
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == 794
 
     with page.pw.expect_download() as info:
         page.pw.get_by_role("button", name="Loss history (CSV)").click()
@@ -279,6 +280,14 @@ def test_model_download_load_and_png(page, server, tmp_path):
         page.pw.get_by_role("button", name="PyTorch code").click()
     assert info.value.suggested_filename == "nn_playground_torch.py"
     assert "torch" in open(info.value.path(), encoding="utf-8").read()
+    # the exports that retrain the run: as far as it went (30 epochs), from its first weights
+    for label, filename, needle in (("NumPy training script", "nn_playground_train.py", "EPOCHS = 30\n"),
+                                    ("PyTorch training script", "nn_playground_train_torch.py", "loss.backward()"),
+                                    ("Jupyter notebook", "nn_playground.ipynb", '"nbformat": 4')):
+        with page.pw.expect_download() as info:
+            page.pw.get_by_role("button", name=label).click()
+        assert info.value.suggested_filename == filename
+        assert needle in open(info.value.path(), encoding="utf-8").read()
     with page.pw.expect_download() as info:
         page.pw.get_by_role("button", name="Download data CSV").click()
     rows = open(info.value.path(), encoding="utf-8").read().splitlines()

@@ -25,7 +25,7 @@ def test_the_page_works_under_its_strict_csp(page, server):
     page.pw.locator("#play").click()
     page.pw.locator("#exports summary").click()
     with page.pw.expect_download() as info:
-        page.pw.get_by_role("button", name="Picture (PNG)").click()
+        page.pw.get_by_role("button", name="Figure (PNG)").click()
     assert open(info.value.path(), "rb").read()[:4] == b"\x89PNG"
     page.pw.wait_for_timeout(300)
     assert page.pw.evaluate("() => window.__cspViolations") == []

@@ -150,8 +150,8 @@ def test_the_largest_network_stays_usable_and_shows_its_strongest_weights(page, 
     # the links shown between hidden layers 1 and 2 are the strongest of their 4096 weights
     shown, strongest = page.pw.evaluate("""() => {
       const shown = [...document.querySelectorAll('#network .link')]
-        .map(el => el.getAttribute('aria-label').match(/Weight (\\d+): from (\\d+) to (\\d+)/))
-        .filter(m => m && m[1] === '2').map(m => [Number(m[2]) - 1, Number(m[3]) - 1]);
+        .map(el => el.getAttribute('aria-label').match(/^weight from neuron (\\d+) of layer 1 to neuron (\\d+) of layer 2: /))
+        .filter(m => m).map(m => [Number(m[1]) - 1, Number(m[2]) - 1]);
       const all = [];
       for (let i = 0; i < 64; i++) for (let j = 0; j < 64; j++) all.push([Math.abs(__nnp.weight(1, i, j)), i, j]);
       all.sort((a, b) => b[0] - a[0]);

@@ -1,0 +1,177 @@
+"""Classroom benchmark (issue 16): N students and a teacher on one server with 2 workers.
+
+Measures, with real sockets against `python -m server --workers 2`:
+- students' frame rate with no dashboard, then with the dashboard open (the drop, %);
+- roster staleness: how far a roster lags behind what a playing student already sees: the
+  time since the student first received a frame newer than the epoch the roster reports
+  (0 when the roster shows the student's latest frame) (p50/p95);
+- the teacher socket's bandwidth (bytes a second, roster plus thumbnails);
+- push latency: from the teacher sending `push` until each student has the new config (p50/p95).
+
+    python bench/classroom_bench.py [--students 100] [--seconds 15] [--redis redis://…]
+
+Prints one JSON object. Students read frames but decode only the header (as cheap a client
+as possible: the server's costs are what is measured).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "bench-teacher-key"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Student:
+    def __init__(self, base: str, code: str, n: int) -> None:
+        self.base, self.code, self.name = base, code, f"student {n:03d}"
+        self.frames = 0
+        self.first_seen: dict[int, float] = {}  # epoch -> when a frame with it first arrived
+        self.config_seen: dict[float, float] = {}  # learning_rate -> when the config arrived
+        self.id = None
+
+    async def run(self, ready: asyncio.Event, stop: asyncio.Event) -> None:
+        async with connect(self.base.replace("http", "ws") + "/ws", max_size=None, compression=None,
+                           open_timeout=120) as ws:
+            await ws.send(json.dumps({"type": "join", "class": self.code, "name": self.name}))
+            await ws.send(json.dumps({"type": "play"}))
+            while not stop.is_set():
+                try:
+                    data = await asyncio.wait_for(ws.recv(), 1.0)
+                except asyncio.TimeoutError:
+                    continue
+                now = time.monotonic()
+                if isinstance(data, bytes):
+                    (n,) = struct.unpack_from("<I", data)
+                    header = json.loads(data[4:4 + n])
+                    self.frames += 1
+                    self.first_seen.setdefault(header["epoch"], now)
+                    continue
+                message = json.loads(data)
+                if message["type"] == "joined":
+                    self.id = message["student"]
+                    ready.set()
+                elif message["type"] == "config":
+                    self.config_seen.setdefault(message["config"]["learning_rate"], now)
+
+
+async def frame_rate(students: list[Student], seconds: float) -> float:
+    before = sum(s.frames for s in students)
+    await asyncio.sleep(seconds)
+    return (sum(s.frames for s in students) - before) / seconds / len(students)
+
+
+async def bench(base: str, n: int, seconds: float) -> dict:
+    request = urllib.request.Request(base + "/api/classes", method="POST", data=b"",
+                                     headers={"Authorization": f"Bearer {KEY}"})
+    klass = json.loads(urllib.request.urlopen(request, timeout=10).read())
+    stop = asyncio.Event()
+    students = [Student(base, klass["code"], i) for i in range(n)]
+    readies = [asyncio.Event() for _ in students]
+    tasks = []
+    for i, (s, r) in enumerate(zip(students, readies)):  # ten at a time: a class does not join in one instant
+        tasks.append(asyncio.create_task(s.run(r, stop)))
+        if i % 10 == 9:
+            await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies[:i + 1])), 120)
+    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 120)
+    await asyncio.sleep(3)  # the class settles into its pace
+    fps_alone = await frame_rate(students, seconds)
+    by_id = {s.id: s for s in students}
+    staleness: list[float] = []
+    received = 0
+    url = f"{base.replace('http', 'ws')}/ws/teacher?class={klass['code']}&token={klass['teacher_token']}"
+    async with connect(url, max_size=None, compression=None) as teacher:
+        async def watch() -> None:
+            nonlocal received
+            async for data in teacher:
+                received += len(data)
+                if isinstance(data, str):
+                    message = json.loads(data)
+                    if message["type"] == "roster":
+                        now = time.monotonic()
+                        for entry in message["students"]:
+                            student = by_id.get(entry["id"])
+                            if student is None or entry["state"] != "playing":
+                                continue
+                            newer = [t for e, t in student.first_seen.items() if e > entry["epoch"]]
+                            staleness.append(now - min(newer) if newer else 0.0)
+        watcher = asyncio.create_task(watch())
+        await asyncio.sleep(2)
+        start_bytes, start = received, time.monotonic()
+        fps_watched = await frame_rate(students, seconds)
+        bandwidth = (received - start_bytes) / (time.monotonic() - start)
+        latencies: list[float] = []
+        for rate in (0.0301, 0.0302, 0.0303, 0.0304, 0.0305):
+            sent = time.monotonic()
+            await teacher.send(json.dumps({"type": "push", "config": {"learning_rate": rate}}))
+            await asyncio.sleep(2.0)
+            latencies += [s.config_seen[rate] - sent for s in students if rate in s.config_seen]
+            missing = sum(rate not in s.config_seen for s in students)
+            if missing:
+                latencies += [float("inf")] * missing
+        watcher.cancel()
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return {
+        "students": n, "fps_without_dashboard": round(fps_alone, 2), "fps_with_dashboard": round(fps_watched, 2),
+        "fps_drop_percent": round(100 * (1 - fps_watched / fps_alone), 1) if fps_alone else None,
+        "roster_staleness_p50_s": round(percentile(staleness, 0.5) or 0, 3),
+        "roster_staleness_p95_s": round(percentile(staleness, 0.95) or 0, 3),
+        "teacher_bytes_per_second": round(bandwidth), "push_latency_p50_s": round(percentile(latencies, 0.5), 3),
+        "push_latency_p95_s": round(percentile(latencies, 0.95), 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--redis", default=None, help="use this Redis instead of the embedded broker")
+    args = parser.parse_args()
+    port = free_port()
+    extra = ["--redis", args.redis] if args.redis else []
+    server = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port), "--workers", str(args.workers),
+                               "--teacher-key", KEY, "--max-sessions", str(args.students + 20), *extra],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, env={**os.environ})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        print(json.dumps(asyncio.run(bench(base, args.students, args.seconds)), indent=1))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+// Numbers for people: every number the page prints goes through here, so a diverging
+// regression shows "−2.2 × 10²⁴", not "-2.2098537911590775e+24" (issue 14).
+
+const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+const MINUS = "−"; // U+2212: a real minus sign, as in the plot's tick labels
+
+/**
+ * `v` with `digits` significant digits: plain for 0.001 ≤ |v| < 100 000 ("0.42", "1250"),
+ * as "a × 10ⁿ" beyond; NaN as "NaN", ±∞ as "∞"/"−∞", null/undefined as "—".
+ */
+export function fmtNum(v, digits = 3) {
+  if (v == null) return "—";
+  if (Number.isNaN(v)) return "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? "∞" : `${MINUS}∞`;
+  if (v === 0) return "0";
+  const sign = v < 0 ? MINUS : "";
+  const a = Math.abs(v);
+  if (a >= 1e-3 && a < 1e5) {
+    // toPrecision keeps `digits` significant digits; Number() drops trailing zeros ("0.500" → 0.5).
+    const text = a >= 10 ** digits ? Math.round(a).toString() : String(Number(a.toPrecision(digits)));
+    return sign + text;
+  }
+  const [mantissa, exponent] = a.toExponential(digits - 1).split("e");
+  const power = String(Number(exponent)).replace(/./g, (ch) => SUPERSCRIPT[ch]);
+  return `${sign}${Number(mantissa)} × 10${power}`;
+}
+
+/** A value with a fixed number of decimals where it fits (losses: "0.504"), else fmtNum. */
+export function fmtFixed(v, decimals = 3) {
+  if (v == null || !Number.isFinite(v)) return fmtNum(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 10 ** -decimals || a >= 1000)) return fmtNum(v, 4);
+  return v.toFixed(decimals).replace("-", MINUS);
+}

@@ -1,0 +1,1 @@
+"""Helpers the tests share: a protocol client, an independent frame decoder and a server process."""
