@@ -13,7 +13,8 @@ from server.handlers import HANDLERS, MODELS
 from server.live.ratelimit import TokenBucket
 from server.live.scheduler import Scheduler
 from server.live.session_config import split_patch
-from server.routes.socket import message_size, origin_allowed
+from server.routes.receiving import message_size
+from server.routes.socket import origin_allowed
 from server.settings import Settings
 from server.wire import frames
 from server.wire.messages import ProtocolError, parse_message

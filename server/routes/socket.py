@@ -35,6 +35,7 @@ from ..live.stream import send_loop
 from ..settings import Settings, get_settings
 from ..wire import replies
 from ..wire.messages import ProtocolError
+from .receiving import message_text, next_event
 
 log = logging.getLogger("nn_playground.ws")
 router = APIRouter()
@@ -88,11 +89,6 @@ def hello_message(session: Session, settings: Settings) -> replies.HelloReply:
                          version=session.version, limits=settings.limits())
 
 
-def message_size(text: str) -> int:
-    """UTF-8 length without encoding ASCII (the usual case)."""
-    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
-
-
 @router.websocket("/ws")
 async def live_session(websocket: WebSocket, settings: Settings = Depends(get_settings),
                        hub: Hub = Depends(get_hub)) -> None:
@@ -139,16 +135,7 @@ async def _receive_loop(websocket: WebSocket, session: Session, settings: Settin
                         sender: asyncio.Task) -> None:
     bucket = TokenBucket(settings.messages_per_second, settings.message_burst)
     last_rate_error = 0.0
-    while True:
-        receiving = asyncio.ensure_future(websocket.receive())
-        # Whichever ends first: a message, or the sender failing (client gone mid-send).
-        done, _ = await asyncio.wait({receiving, sender}, return_when=asyncio.FIRST_COMPLETED)
-        if receiving not in done:
-            receiving.cancel()
-            return
-        event = receiving.result()
-        if event["type"] == "websocket.disconnect":
-            return
+    while (event := await next_event(websocket, sender)) is not None:
         try:
             if not bucket.allow():
                 if bucket.abusive:
@@ -160,13 +147,7 @@ async def _receive_loop(websocket: WebSocket, session: Session, settings: Settin
                     raise ProtocolError("rate_limited", f"more than {settings.messages_per_second:g} messages a "
                                                         f"second; this message was ignored")
                 continue
-            text = event.get("text")
-            if text is None:
-                raise ProtocolError("bad_message", "binary messages are not accepted; send JSON text")
-            size = message_size(text)
-            if size > settings.max_message_bytes:
-                raise ProtocolError("too_large", f"message of {size} bytes; allowed: at most "
-                                                 f"{settings.max_message_bytes} bytes", field=None)
+            text = message_text(event, settings)
             # a client in CPU debt (a big edit, a gradient check...) waits for its turn, and
             # what this message costs is charged to it: it delays that client, not others
             wait = session.account.wait()

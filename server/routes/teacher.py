@@ -14,7 +14,6 @@ import json
 import logging
 import time
 from collections import deque
-from typing import Any
 
 from fastapi import APIRouter, Depends, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
@@ -29,7 +28,8 @@ from ..wire import replies
 from ..wire.class_messages import TEACHER_MODELS
 from ..wire.messages import ProtocolError, parse_message
 from .classes import join_url
-from .socket import CLOSE_POLICY, message_size, origin_allowed
+from .receiving import message_text, next_event
+from .socket import CLOSE_POLICY, origin_allowed
 
 log = logging.getLogger("nn_playground.teacher")
 router = APIRouter()
@@ -100,21 +100,9 @@ async def _send_loop(websocket: WebSocket, view: RosterView, thumbs: deque[bytes
 
 async def _receive_loop(websocket: WebSocket, settings: Settings, orders: Orders, view: RosterView,
                         sender: asyncio.Task[None]) -> None:
-    while True:
-        receiving = asyncio.ensure_future(websocket.receive())
-        done, _ = await asyncio.wait({receiving, sender}, return_when=asyncio.FIRST_COMPLETED)
-        if receiving not in done:
-            receiving.cancel()
-            return
-        event = receiving.result()
-        if event["type"] == "websocket.disconnect":
-            return
+    while (event := await next_event(websocket, sender)) is not None:
         try:
-            text = event.get("text")
-            if text is None:
-                raise ProtocolError("bad_message", "binary messages are not accepted; send JSON text")
-            if message_size(text) > settings.max_message_bytes:
-                raise ProtocolError("too_large", f"allowed: at most {settings.max_message_bytes} bytes")
+            text = message_text(event, settings)
             message = parse_message(text, TEACHER_MODELS)
             ended = await orders.carry_out(message, view.student_ids())
             await websocket.send_text(json.dumps(orders.state()))
