@@ -61,6 +61,9 @@ def alive(pid: int) -> bool:
 
 def test_sessions_are_spread_evenly_over_the_workers(make_server):
     server = make_server("--workers", "2")
+    # Until both workers serve, the later one's queued start-up probes count as its load (on a
+    # loaded machine it took seconds to start and every session went to the other one)
+    assert wait_until(lambda: both_workers(server)), "the second worker never started serving"
 
     async def scenario() -> dict[int, int]:
         async with contextlib.AsyncExitStack() as stack:
