@@ -9,6 +9,11 @@ Measures, with real sockets against `python -m server --workers 2`:
 - push latency: from the teacher sending `push` until each student has the new config (p50/p95).
 
     python bench/classroom_bench.py [--students 100] [--seconds 15] [--redis redis://…]
+    python bench/classroom_bench.py --servers 2     # two servers sharing a Redis it starts itself
+
+With --servers N the students are spread over N servers (each with --workers) sharing one
+Redis (the given one, or a `redis-server` started on a free loopback port); the teacher's
+class is made on, and watched from, the first.
 
 Prints one JSON object. Students read frames but decode only the header (as cheap a client
 as possible: the server's costs are what is measured).
@@ -86,12 +91,13 @@ async def frame_rate(students: list[Student], seconds: float) -> float:
     return (sum(s.frames for s in students) - before) / seconds / len(students)
 
 
-async def bench(base: str, n: int, seconds: float) -> dict:
+async def bench(bases: list[str], n: int, seconds: float) -> dict:
+    base = bases[0]
     request = urllib.request.Request(base + "/api/classes", method="POST", data=b"",
                                      headers={"Authorization": f"Bearer {KEY}"})
     klass = json.loads(urllib.request.urlopen(request, timeout=10).read())
     stop = asyncio.Event()
-    students = [Student(base, klass["code"], i) for i in range(n)]
+    students = [Student(bases[i % len(bases)], klass["code"], i) for i in range(n)]
     readies = [asyncio.Event() for _ in students]
     tasks = []
     for i, (s, r) in enumerate(zip(students, readies)):  # ten at a time: a class does not join in one instant
@@ -138,7 +144,7 @@ async def bench(base: str, n: int, seconds: float) -> dict:
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     return {
-        "students": n, "fps_without_dashboard": round(fps_alone, 2), "fps_with_dashboard": round(fps_watched, 2),
+        "students": n, "servers": len(bases), "fps_without_dashboard": round(fps_alone, 2), "fps_with_dashboard": round(fps_watched, 2),
         "fps_drop_percent": round(100 * (1 - fps_watched / fps_alone), 1) if fps_alone else None,
         "roster_staleness_p50_s": round(percentile(staleness, 0.5) or 0, 3),
         "roster_staleness_p95_s": round(percentile(staleness, 0.95) or 0, 3),
@@ -153,24 +159,44 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--redis", default=None, help="use this Redis instead of the embedded broker")
+    parser.add_argument("--servers", type=int, default=1, help="servers sharing one Redis (students alternate)")
     args = parser.parse_args()
-    port = free_port()
-    extra = ["--redis", args.redis] if args.redis else []
-    server = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port), "--workers", str(args.workers),
-                               "--teacher-key", KEY, "--max-sessions", str(args.students + 20), *extra],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, env={**os.environ})
-    base = f"http://127.0.0.1:{port}"
+    processes: list[subprocess.Popen] = []
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        print(json.dumps(asyncio.run(bench(base, args.students, args.seconds)), indent=1))
+        redis = args.redis
+        if args.servers > 1 and redis is None:
+            redis_port = free_port()
+            processes.append(subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
+                                               "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL))
+            redis = f"redis://127.0.0.1:{redis_port}/0"
+        extra = ["--redis", redis] if redis else []
+        bases = []
+        for _ in range(args.servers):
+            port = free_port()
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "server", "--port", str(port), "--workers", str(args.workers),
+                 "--teacher-key", KEY, "--max-sessions", str(args.students + 20), *extra],
+                cwd=ROOT, stdout=subprocess.DEVNULL, env={**os.environ}))
+            bases.append(f"http://127.0.0.1:{port}")
+        for base in bases:
+            wait_until_up(base)
+        print(json.dumps(asyncio.run(bench(bases, args.students, args.seconds)), indent=1))
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        for process in reversed(processes):
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def wait_until_up(base: str, timeout: float = 60.0) -> None:
+    """Wait until a server answers /healthz (RuntimeError after `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{base} did not answer /healthz within {timeout:.0f} s")
 
 
 if __name__ == "__main__":
