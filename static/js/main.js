@@ -319,7 +319,7 @@ function applyConfig(config, version, reset, byUser = false) {
   }
 }
 
-new ClassroomSeat({ send: (message) => connection.send(message), controls }).attach(handlers);
+new ClassroomSeat({ send: (message) => connection.send(message), controls, host: document.querySelector(".lesson-strip") }).attach(handlers);
 const connection = new Connection(sessionUrl(), handlers, (state, detail) => {
   app.connection = state;
   status.connection(state, detail, () => connection.retryNow());
