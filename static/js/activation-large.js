@@ -90,16 +90,23 @@ function drawPanel(ctx, title, curve) {
   ctx.textAlign = "right";
   for (const y of yTicks(lo, hi)) ctx.fillText(fmtNum(y, 2), left - 4, py(y) + 4);
   const peak = drawCurves(ctx, curve, scale, { lineWidth: 2.5, dot: 4.5 });
-  ctx.fillStyle = DF_COLOR;
   ctx.font = "600 13px system-ui, sans-serif";
   ctx.textAlign = "right";
-  ctx.fillText(t("act.max", { value: fmtNum(peak, 3) }), w - right - 4, top + 16);
+  label(ctx, t("act.max", { value: fmtNum(peak, 3) }), w - right - 4, top + 16, DF_COLOR);
   ctx.textAlign = "left";
-  ctx.fillStyle = F_COLOR;
-  ctx.fillText(t("act.fx"), left + 6, top + 16);
-  ctx.fillStyle = DF_COLOR;
-  ctx.fillText(t("act.dfx"), left + 44, top + 16);
+  label(ctx, t("act.fx"), left + 6, top + 16, F_COLOR);
+  label(ctx, t("act.dfx"), left + 44, top + 16, DF_COLOR);
   return peak;
+}
+
+/** Text on a pale backing, so a curve passing under it (tanh, sigmoid near 1) does not cross it out. */
+function label(ctx, text, x, y, color) {
+  const width = ctx.measureText(text).width;
+  const x0 = ctx.textAlign === "right" ? x - width : x;
+  ctx.fillStyle = "rgba(255, 255, 255, 0.85)";
+  ctx.fillRect(x0 - 2, y - 12, width + 4, 16);
+  ctx.fillStyle = color;
+  ctx.fillText(text, x, y);
 }
 
 /** Round tick values between lo and hi (about four of them, always 0 when it is inside). */
