@@ -126,3 +126,19 @@ def test_presentation_mode_and_folding_the_data_column(sized_page, server, tmp_p
     fold.click()
     assert pw.locator("#dataset-thumbs").is_visible()
     assert not page.errors, page.errors
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)], ids=["1024x768", "1280x720"])
+def test_a_row_more_above_the_plane_shrinks_it_rather_than_push_it_off_screen(page_at, server, tmp_path, size):
+    """Three classes add the per-class accuracy row above the plane: with the stylesheet's fixed
+    estimate the plane's axis ran past the bottom of a 1280×720 window. It takes the room left."""
+    page = page_at(*size)
+    page.open(server.url + "/?seed=3&dataset=blobs&n_classes=3")
+    pw = page.pw
+    page.wait("!document.getElementById('class-acc').hidden")
+    pw.wait_for_timeout(300)
+    pw.screenshot(path=str(tmp_path / f"three-classes-{size[0]}x{size[1]}.png"))
+    boxes = assert_everything_visible(page, size, f"three classes at {size}")
+    side = boxes[".output-column .plot"]["right"] - boxes[".output-column .plot"]["left"]
+    assert side >= 220, f"the plane keeps its floor: {side} px"
+    assert not page.errors, page.errors
