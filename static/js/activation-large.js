@@ -5,11 +5,9 @@
 import { t, onLanguage } from "./i18n.js";
 import { optionLabel } from "./controls.js";
 import { fmtNum } from "./format.js";
-import { plotRange } from "./activation-plot.js";
+import { F_COLOR, DF_COLOR, curveScale, drawAxes, drawCurves } from "./activation-curves.js";
 
 const PANEL = { w: 300, h: 210, left: 40, right: 10, top: 26, bottom: 34 };
-const F_COLOR = "#f59322";
-const DF_COLOR = "#0877bd";
 
 export class ActivationLarge {
   constructor() {
@@ -72,10 +70,9 @@ export class ActivationLarge {
 /** One activation's panel: axes with ticks, f and f′, the peak of f′ marked. Returns the peak. */
 function drawPanel(ctx, title, curve) {
   const { w, h, left, right, top, bottom } = PANEL;
-  const [x0, x1] = [curve.x[0], curve.x[curve.x.length - 1]];
-  const [lo, hi] = plotRange(curve);
-  const px = (x) => left + ((x - x0) / (x1 - x0)) * (w - left - right);
-  const py = (y) => h - bottom - ((y - lo) / (hi - lo)) * (h - top - bottom);
+  const box = { left, top, right: w - right, bottom: h - bottom };
+  const scale = curveScale(curve, box);
+  const { px, py, lo, hi, x0, x1 } = scale;
   ctx.font = "600 15px system-ui, sans-serif";
   ctx.fillStyle = "#333";
   ctx.textAlign = "left";
@@ -84,11 +81,7 @@ function drawPanel(ctx, title, curve) {
   ctx.strokeStyle = "#999";
   ctx.lineWidth = 1;
   ctx.strokeRect(left, top, w - left - right, h - top - bottom);
-  ctx.strokeStyle = "#ddd";
-  ctx.beginPath();
-  ctx.moveTo(left, py(0)); ctx.lineTo(w - right, py(0));
-  ctx.moveTo(px(0), top); ctx.lineTo(px(0), h - bottom);
-  ctx.stroke();
+  drawAxes(ctx, scale, "#ddd");
   ctx.fillStyle = "#555";
   ctx.font = "12px system-ui, sans-serif";
   ctx.textAlign = "center";
@@ -96,31 +89,24 @@ function drawPanel(ctx, title, curve) {
   ctx.fillText(t("act.axis_x"), (left + w - right) / 2, h - 4);
   ctx.textAlign = "right";
   for (const y of yTicks(lo, hi)) ctx.fillText(fmtNum(y, 2), left - 4, py(y) + 4);
-  const line = (ys, color) => {
-    ctx.strokeStyle = color;
-    ctx.lineWidth = 2.5;
-    ctx.beginPath();
-    ys.forEach((y, i) => (i ? ctx.lineTo(px(curve.x[i]), py(y)) : ctx.moveTo(px(curve.x[i]), py(y))));
-    ctx.stroke();
-  };
-  line(curve.y, F_COLOR);
-  line(curve.dy, DF_COLOR);
-  let best = 0;
-  curve.dy.forEach((v, i) => { if (v > curve.dy[best]) best = i; });
-  const peak = curve.dy[best];
-  ctx.fillStyle = DF_COLOR;
-  ctx.beginPath();
-  ctx.arc(px(curve.x[best]), py(peak), 4.5, 0, 2 * Math.PI);
-  ctx.fill();
+  const peak = drawCurves(ctx, curve, scale, { lineWidth: 2.5, dot: 4.5 });
   ctx.font = "600 13px system-ui, sans-serif";
   ctx.textAlign = "right";
-  ctx.fillText(t("act.max", { value: fmtNum(peak, 3) }), w - right - 4, top + 16);
+  label(ctx, t("act.max", { value: fmtNum(peak, 3) }), w - right - 4, top + 16, DF_COLOR);
   ctx.textAlign = "left";
-  ctx.fillStyle = F_COLOR;
-  ctx.fillText(t("act.fx"), left + 6, top + 16);
-  ctx.fillStyle = DF_COLOR;
-  ctx.fillText(t("act.dfx"), left + 44, top + 16);
+  label(ctx, t("act.fx"), left + 6, top + 16, F_COLOR);
+  label(ctx, t("act.dfx"), left + 44, top + 16, DF_COLOR);
   return peak;
+}
+
+/** Text on a pale backing, so a curve passing under it (tanh, sigmoid near 1) does not cross it out. */
+function label(ctx, text, x, y, color) {
+  const width = ctx.measureText(text).width;
+  const x0 = ctx.textAlign === "right" ? x - width : x;
+  ctx.fillStyle = "rgba(255, 255, 255, 0.85)";
+  ctx.fillRect(x0 - 2, y - 12, width + 4, 16);
+  ctx.fillStyle = color;
+  ctx.fillText(text, x, y);
 }
 
 /** Round tick values between lo and hi (about four of them, always 0 when it is inside). */

@@ -6,12 +6,12 @@ import { t, onLanguage } from "./i18n.js";
 import { optionLabel } from "./controls.js";
 import { fmtNum } from "./format.js";
 import { ActivationLarge } from "./activation-large.js";
+import { F_COLOR, DF_COLOR, curveScale, drawAxes, drawCurves } from "./activation-curves.js";
 
 const WIDTH = 110;   // CSS pixels; small enough for a compact top bar (the large view is activation-large.js)
 const HEIGHT = 34;
 const PAD = { left: 4, right: 4, top: 6, bottom: 6 };
-const F_COLOR = "#f59322";  // f(x): the page's orange
-const DF_COLOR = "#0877bd"; // f′(x): the page's blue
+const BOX = { left: PAD.left, top: PAD.top, right: WIDTH - PAD.right, bottom: HEIGHT - PAD.bottom };
 
 /** Fetch every activation's curve once: {name: {x, y, dy}}. Throws with the HTTP status. */
 export async function fetchActivations(url = "/api/activations") {
@@ -19,19 +19,6 @@ export async function fetchActivations(url = "/api/activations") {
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
   const body = await res.json();
   return body.activations || {};
-}
-
-/** The y-range that shows both curves, always with 0 and 1 (so sigmoid's 0.25 peak reads as a quarter). */
-export function plotRange(curve) {
-  let lo = 0;
-  let hi = 1;
-  for (const v of curve.y.concat(curve.dy)) {
-    if (!Number.isFinite(v)) continue;
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
-  const pad = (hi - lo) * 0.06;
-  return [lo - pad, hi + pad];
 }
 
 export class ActivationPlot {
@@ -97,45 +84,19 @@ export class ActivationPlot {
     const ctx = this.canvas.getContext("2d");
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, WIDTH, HEIGHT);
-    const [x0, x1] = [curve.x[0], curve.x[curve.x.length - 1]];
-    const [lo, hi] = plotRange(curve);
-    const px = (x) => PAD.left + ((x - x0) / (x1 - x0)) * (WIDTH - PAD.left - PAD.right);
-    const py = (y) => HEIGHT - PAD.bottom - ((y - lo) / (hi - lo)) * (HEIGHT - PAD.top - PAD.bottom);
+    const scale = curveScale(curve, BOX);
 
     // Axes through the origin, and a faint line at y = 1 for scale.
-    ctx.lineWidth = 1;
-    ctx.strokeStyle = "#ccc";
-    ctx.beginPath();
-    ctx.moveTo(PAD.left, py(0)); ctx.lineTo(WIDTH - PAD.right, py(0));
-    ctx.moveTo(px(0), PAD.top); ctx.lineTo(px(0), HEIGHT - PAD.bottom);
-    ctx.stroke();
+    drawAxes(ctx, scale, "#ccc");
     ctx.setLineDash([2, 3]);
     ctx.beginPath();
-    ctx.moveTo(PAD.left, py(1)); ctx.lineTo(WIDTH - PAD.right, py(1));
+    ctx.moveTo(BOX.left, scale.py(1)); ctx.lineTo(BOX.right, scale.py(1));
     ctx.stroke();
     ctx.setLineDash([]);
     ctx.fillStyle = "#999";
     ctx.font = "9px sans-serif";
-    ctx.fillText("1", PAD.left + 1, py(1) - 2);
-
-    const line = (ys, color) => {
-      ctx.strokeStyle = color;
-      ctx.lineWidth = 1.6;
-      ctx.beginPath();
-      ys.forEach((y, i) => (i ? ctx.lineTo(px(curve.x[i]), py(y)) : ctx.moveTo(px(curve.x[i]), py(y))));
-      ctx.stroke();
-    };
-    line(curve.y, F_COLOR);
-    line(curve.dy, DF_COLOR);
-
-    // Mark f′'s peak with its value: sigmoid's 0.25 is the vanishing-gradient lesson's number.
-    let best = 0;
-    curve.dy.forEach((v, i) => { if (v > curve.dy[best]) best = i; });
-    this.peak = curve.dy[best];
-    ctx.fillStyle = DF_COLOR;
-    ctx.beginPath();
-    ctx.arc(px(curve.x[best]), py(this.peak), 2.5, 0, 2 * Math.PI);
-    ctx.fill();
+    ctx.fillText("1", PAD.left + 1, scale.py(1) - 2);
+    this.peak = drawCurves(ctx, curve, scale, { lineWidth: 1.6, dot: 2.5 });
     this.shown = this.name;
     this.relabel();
   }

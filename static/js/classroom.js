@@ -1,6 +1,7 @@
 // Classroom mode on the student's page (docs/protocol.md, "Classroom"): a join box (the code
 // from ?class= or typed, and a display name), the teacher's notices, and the settings the
-// teacher locked shown disabled. The student token from `joined` is kept in localStorage,
+// teacher locked shown disabled. The box sits in the row under the top bar (`host`), folded to
+// one button, so it never lies over the output plot, the loss chart or a control (issue 14). The student token from `joined` is kept in localStorage,
 // so a reload or a reconnect joins again as the same student.
 
 import { language, onLanguage } from "./i18n.js";
@@ -34,14 +35,15 @@ function element(tag, className, content) {
 }
 
 export class ClassroomSeat {
-  /** `send(message)` sends on the session; `controls` (controls.js) get disabled when locked. */
-  constructor({ send, controls }) {
+  /** `send(message)` sends on the session; `controls` (controls.js) get disabled when locked;
+   * `host` is the element the box is appended to (a row of the page, not a floating layer). */
+  constructor({ send, controls, host }) {
     this.send = send;
     this.controls = controls;
     this.seat = null; // {code, name, token} once asked to join
     this.locked = [];
     this.box = this.buildBox();
-    document.body.append(this.box);
+    host.append(this.box);
     const code = new URLSearchParams(location.search).get("class");
     if (code) {
       this.codeInput.value = code.toUpperCase();
@@ -58,7 +60,10 @@ export class ClassroomSeat {
     this.toggle.type = "button";
     this.toggle.addEventListener("click", () => this.open(this.form.hidden));
     this.form = element("form", "classroom-form");
+    this.form.id = "classroom-form";
     this.form.hidden = true;
+    this.toggle.setAttribute("aria-controls", this.form.id);
+    this.toggle.setAttribute("aria-expanded", "false");
     this.codeInput = element("input");
     this.codeInput.id = "class-code";
     this.codeInput.maxLength = 8;
@@ -95,6 +100,7 @@ export class ClassroomSeat {
 
   open(show) {
     this.form.hidden = !show;
+    this.toggle.setAttribute("aria-expanded", String(show));
     if (show) this.nameInput.focus();
   }
 
@@ -107,6 +113,7 @@ export class ClassroomSeat {
 
   showNotice(message) {
     this.notice.textContent = message;
+    this.notice.title = message; // the row shows two lines at most
     this.notice.hidden = false;
     clearTimeout(this.noticeTimer);
     this.noticeTimer = setTimeout(() => { this.notice.hidden = true; }, 8000);
@@ -133,7 +140,7 @@ export class ClassroomSeat {
     handlers.error = (msg) => {
       if (this.seat && (msg.field === "class" || msg.field === "name" || msg.code === "unknown_class")) {
         this.status.textContent = msg.code === "unknown_class" ? text("unknown_class") : msg.message;
-        this.form.hidden = false;
+        this.open(true);
         return;
       }
       error(msg);
@@ -142,7 +149,8 @@ export class ClassroomSeat {
       this.seat = { code: msg.class, name: msg.name, token: msg.token };
       localStorage.setItem(`nnp-class-${msg.class}`, JSON.stringify(this.seat));
       this.status.textContent = text("joined", { code: msg.class, name: msg.name });
-      this.form.hidden = true;
+      this.status.title = this.status.textContent; // the row may cut a long name short
+      this.open(false);
       this.lock(msg.locked);
     };
     handlers.locked = (msg) => this.lock(msg.keys);

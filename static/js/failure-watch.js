@@ -11,9 +11,15 @@ export const STUCK_EPOCHS = 50;
 const FLAT_LOSS = 0.005;   // relative spread of the loss over those epochs that counts as flat
 const CHANCE_MARGIN = 0.05; // accuracy within this of the largest class's share is chance level
 const FLAT_Q = 2;           // output grid bytes (0–255) spanning at most this is one flat colour
+const END_Q = 25;          // …and within this of 0 or 255 (the colour scale's ends) is saturated
 
-/** True when every value of the uint8 output grid (per class for multiclass) spans ≤ FLAT_Q. */
-export function isFlat(grid) {
+/**
+ * True when the uint8 output grid (per class for multiclass) is one flat colour at an end of its
+ * scale: the network says the same, with full confidence, everywhere. A flat grid in the middle
+ * of the scale is a network that has not learnt yet (sigmoid at 0.03 for its first hundred
+ * epochs), not a broken one; if it never moves, "stuck" says so.
+ */
+export function isSaturated(grid) {
   const [count, size] = grid.shape.length === 3 ? [grid.shape[0], grid.shape[1] * grid.shape[2]] : [1, grid.data.length];
   for (let c = 0; c < count; c++) {
     let lo = 255, hi = 0;
@@ -22,7 +28,7 @@ export function isFlat(grid) {
       if (q < lo) lo = q;
       if (q > hi) hi = q;
     }
-    if (hi - lo > FLAT_Q) return false;
+    if (hi - lo > FLAT_Q || (lo > END_Q && hi < 255 - END_Q)) return false;
   }
   return true;
 }
@@ -50,7 +56,7 @@ export function diagnose({ header, output, losses, chance, learningRate }) {
   (m.dead_units || []).forEach((layer, L) => {
     if (layer.length && layer.every(Boolean)) found.push({ code: "dead_layer", params: { layer: L + 1 } });
   });
-  if (header.epoch > 0 && output && isFlat(output)) found.push({ code: "flat_output", params: {} });
+  if (header.epoch > 0 && output && isSaturated(output)) found.push({ code: "flat_output", params: {} });
   const recent = losses.slice(-STUCK_EPOCHS);
   const acc = m.train_accuracy;
   if (recent.length >= STUCK_EPOCHS && acc != null && chance != null && acc <= chance + CHANCE_MARGIN) {

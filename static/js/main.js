@@ -27,6 +27,7 @@ import { FailureWatch } from "./failure-watch.js";
 import { bindHelp } from "./help.js";
 import { bindCollapse } from "./collapse.js";
 import { PresentMode } from "./present.js";
+import { fitPlot } from "./plot-fit.js";
 import { ViewState } from "./view-state.js";
 import { ClassroomSeat } from "./classroom.js";
 
@@ -175,6 +176,7 @@ view.addCheckbox("show_test", $("show-test"));
 view.addCheckbox("discretize", $("discretize"));
 view.addCheckbox("log_scale", $("log-scale"));
 const present = new PresentMode($("present"), () => view.onChange());
+fitPlot(document.querySelector(".output-column .plot")); // the plane takes the height left under it
 view.add("present", () => present.on, (on) => present.set(on));
 view.read();
 bindHelp();
@@ -319,7 +321,7 @@ function applyConfig(config, version, reset, byUser = false) {
   }
 }
 
-new ClassroomSeat({ send: (message) => connection.send(message), controls }).attach(handlers);
+new ClassroomSeat({ send: (message) => connection.send(message), controls, host: document.querySelector(".lesson-strip") }).attach(handlers);
 const connection = new Connection(sessionUrl(), handlers, (state, detail) => {
   app.connection = state;
   status.connection(state, detail, () => connection.retryNow());

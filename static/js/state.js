@@ -13,6 +13,7 @@ export function readUrl(fields, search = location.search) {
   for (const [key, text] of params) {
     if (key === "lang") continue; // a view preference, handled by main.js
     if (key === "lesson") continue; // a lesson id, opened by lessons.js
+    if (key === "class") continue; // a class code from the teacher's join link, read by classroom.js
     if (VIEW_KEYS.includes(key)) continue; // a view switch, set by view-state.js
     try {
       patch[key] = parseValue(fields, key, text);

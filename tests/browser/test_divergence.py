@@ -24,7 +24,7 @@ def test_divergence_shows_a_banner_in_both_languages_and_reset_clears_it(page, s
 
     page.pw.select_option("#language", "zh")
     page.wait("n.language === 'zh'")
-    assert f"第 {epoch.group(1)} 个 epoch 发散" in banner.inner_text()
+    assert f"第 {epoch.group(1)} 轮发散" in banner.inner_text()
 
     page.pw.select_option("#language", "en")
     page.pw.locator("#reset").click()

@@ -73,3 +73,21 @@ def test_a_diverged_regression_is_explained_and_its_numbers_are_readable(page, s
     assert formatted == "−2.21 × 10²⁴"
     pw.screenshot(path=str(tmp_path / "diverged-regression.png"))
     assert not page.errors, page.errors
+
+
+def test_a_slow_start_is_not_called_saturated(page, server):
+    """Sigmoid at 0.03 paints one pale, undecided colour for its first epochs: it is still learning,
+    and the note "saturated … lower the learning rate" would be wrong advice (a lower rate is slower
+    yet). Only a flat output at an end of the colour scale is saturated."""
+    page.open(server.url + "/?seed=2&activation=sigmoid&learning_rate=0.03")
+    page.nnp("send({type: 'step', epochs: 40})")
+    page.wait("n.epoch >= 40 && n.lastHeader.epoch >= 40")
+    page.pw.wait_for_timeout(300)
+    shades = page.pw.evaluate("""() => { const c = document.getElementById('output-heatmap');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const s = new Set(); for (let i = 0; i < d.length; i += 4) s.add(d[i] + ',' + d[i + 1] + ',' + d[i + 2]);
+        return s.size; }""")
+    assert shades <= 4, f"the case is a flat output ({shades} shades): it tests the midpoint rule"
+    assert "flat_output" not in page.nnp("diagnosis")
+    assert page.pw.locator("#diagnosis").is_hidden()
+    assert not page.errors, page.errors

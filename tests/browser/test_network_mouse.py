@@ -85,5 +85,5 @@ def test_network_pictures_have_names_in_the_accessibility_tree(page, server):
     assert pw.get_by_role("button", name=re.compile(r"^weight from neuron 2 of layer 1 to the output: ")).count() == 1
     assert pw.get_by_role("button", name=re.compile(r"^bias of neuron 1 of layer 1: ")).count() == 1
     pw.locator("#language").select_option("zh")
-    assert pw.get_by_role("button", name=re.compile(r"^权重 从 X₂ 到 第 1 层的第 3 个神经元：")).count() == 1
+    assert pw.get_by_role("button", name=re.compile(r"^从X₂到第 1 层的第 3 个神经元的权重：")).count() == 1
     assert not page.errors, page.errors

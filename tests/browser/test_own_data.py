@@ -247,37 +247,64 @@ def test_csv_upload_replaces_the_data_and_a_bad_file_names_its_line(page, server
     assert not status.evaluate("el => el.classList.contains('error')")
 
 
-def test_model_download_load_and_png(page, server, tmp_path):
+def mouse_click(pw, locator) -> None:
+    """Click `locator` as a user does: scroll it into view, put the mouse on its middle, click."""
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    pw.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def download(pw, name: str):
+    """Click the export button named `name` with the mouse; the download it starts."""
+    with pw.expect_download() as info:
+        mouse_click(pw, pw.get_by_role("button", name=name, exact=True))
+    return info.value
+
+
+def choose_file(pw, locator, path) -> None:
+    """Click a file button (a label) with the mouse and pick `path` in the file chooser it opens."""
+    with pw.expect_file_chooser() as chooser:
+        mouse_click(pw, locator)
+    chooser.value.set_files(str(path))
+
+
+def test_model_download_load_and_png(sized_page, server, tmp_path):
+    """Every export, with the mouse, on a 1024×768 projector and a 1440×900 laptop (issue 14)."""
+    page = sized_page
+    width, height = page.size
     page.open(server.url + "/?dataset=xor&seed=6")
     page.nnp("send({type: 'step', epochs: 30})")
     page.wait("n.epoch >= 30")
-    page.pw.locator("#exports summary").click()
-    with page.pw.expect_download() as info:
-        page.pw.get_by_role("button", name="Model (JSON)").click()
-    download = info.value
-    assert download.suggested_filename == "nn-playground-model.json"
-    model = json.loads(open(download.path(), encoding="utf-8").read())
+    mouse_click(page.pw, page.pw.locator("#exports summary"))
+    page.pw.locator("#export-tools").screenshot(path=str(tmp_path / f"exports-{width}x{height}.png"))
+    # every export button lies inside the window's width (nothing to scroll sideways for)
+    right = page.pw.evaluate("() => Math.max(...[...document.querySelectorAll('#export-tools button, "
+                             "#export-tools label')].map((b) => b.getBoundingClientRect().right))")
+    assert right <= width, f"an export button ends at {right} px in a {width} px window"
+    model_file = download(page.pw, "Model (JSON)")
+    assert model_file.suggested_filename == "nn-playground-model.json"
+    model = json.loads(open(model_file.path(), encoding="utf-8").read())
     assert model["epoch"] == 30 and len(model["weights"]) == len(model["config"]["hidden"]) + 1
     assert all(isinstance(v, float) for v in model["weights"][0][0])
 
     with page.pw.expect_download() as info:
-        page.pw.get_by_role("button", name="Figure (PNG)").click()
+        mouse_click(page.pw, page.pw.get_by_role("button", name="Figure (PNG)", exact=True))
     png = open(info.value.path(), "rb").read()
     assert info.value.suggested_filename == "nn-playground-output.png"
     # a figure now (issue 14): the 540 px plane with axes, key and title around it
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == 794
 
     with page.pw.expect_download() as info:
-        page.pw.get_by_role("button", name="Loss history (CSV)").click()
+        mouse_click(page.pw, page.pw.get_by_role("button", name="Loss history (CSV)", exact=True))
     history = open(info.value.path(), encoding="utf-8").read().splitlines()
     assert history[0] == "epoch,train_loss,test_loss" and len(history) == 31
 
     with page.pw.expect_download() as info:
-        page.pw.get_by_role("button", name="NumPy script").click()
+        mouse_click(page.pw, page.pw.get_by_role("button", name="NumPy script", exact=True))
     assert info.value.suggested_filename == "nn_playground_model.py"
     assert "import numpy" in open(info.value.path(), encoding="utf-8").read()
     with page.pw.expect_download() as info:
-        page.pw.get_by_role("button", name="PyTorch code").click()
+        mouse_click(page.pw, page.pw.get_by_role("button", name="PyTorch code", exact=True))
     assert info.value.suggested_filename == "nn_playground_torch.py"
     assert "torch" in open(info.value.path(), encoding="utf-8").read()
     # the exports that retrain the run: as far as it went (30 epochs), from its first weights
@@ -285,11 +312,11 @@ def test_model_download_load_and_png(page, server, tmp_path):
                                     ("PyTorch training script", "nn_playground_train_torch.py", "loss.backward()"),
                                     ("Jupyter notebook", "nn_playground.ipynb", '"nbformat": 4')):
         with page.pw.expect_download() as info:
-            page.pw.get_by_role("button", name=label).click()
+            mouse_click(page.pw, page.pw.get_by_role("button", name=label, exact=True))
         assert info.value.suggested_filename == filename
         assert needle in open(info.value.path(), encoding="utf-8").read()
     with page.pw.expect_download() as info:
-        page.pw.get_by_role("button", name="Download data CSV").click()
+        mouse_click(page.pw, page.pw.get_by_role("button", name="Download data CSV", exact=True))
     rows = open(info.value.path(), encoding="utf-8").read().splitlines()
     assert rows[0] == "x,y,label,split" and len(rows) - 1 == n_points(page)
     assert {r.rsplit(",", 1)[1] for r in rows[1:]} == {"train", "test"}
@@ -297,7 +324,7 @@ def test_model_download_load_and_png(page, server, tmp_path):
     before = page.pw.evaluate("() => [__nnp.data.train.length, __nnp.data.test.length]")
     assert before == [sum(r.endswith(",train") for r in rows[1:]), sum(r.endswith(",test") for r in rows[1:])]
     page.pw.evaluate("() => { window.__dataBefore = __nnp.data; }")
-    page.pw.locator("#csv-file").set_input_files(info.value.path())
+    choose_file(page.pw, page.pw.locator("label[for=csv-file]"), info.value.path())
     page.wait("n.data !== window.__dataBefore && n.data.train.length + n.data.test.length > 0")
     assert page.pw.evaluate("() => [__nnp.data.train.length, __nnp.data.test.length]") == before
     train = page.pw.evaluate("() => __nnp.data.train")
@@ -306,14 +333,16 @@ def test_model_download_load_and_png(page, server, tmp_path):
     assert sorted(map(key, train)) == sorted(map(key, file_train))
 
     # Load it back after a reset: the session resumes at epoch 30.
-    page.pw.locator("#reset").click()
+    mouse_click(page.pw, page.pw.locator("#reset"))
     page.wait("n.epoch === 0")
     saved = tmp_path / "model.json"
     saved.write_text(json.dumps(model))
-    page.pw.locator("#model-file").set_input_files(str(saved))
+    choose_file(page.pw, page.pw.locator("label[for=model-file]"), saved)
     page.wait("n.epoch === 30 && n.lastHeader.epoch === 30")
     assert abs(page.nnp("weight(0, 0, 0)") - model["weights"][0][0][0]) < 1e-6
     page.wait("document.getElementById('export-status').textContent.includes('model.json')")
+    page.pw.screenshot(path=str(tmp_path / f"model-loaded-{width}x{height}.png"))
+    assert page.errors == [], page.errors
 
 
 def test_bad_model_files_are_refused_with_a_reason(page, server, tmp_path):
