@@ -25,6 +25,7 @@ const NOTICE_ZH = {
 
 const text = (key, params = {}) =>
   (TEXT[language()] || TEXT.en)[key].replace(/\{(\w+)\}/g, (_, k) => params[k] ?? "");
+const CURRENT = "nnp-class-current"; // this tab's class (sessionStorage: one tab, survives a reload)
 const stored = (code) => JSON.parse(localStorage.getItem(`nnp-class-${code}`) || "null");
 
 function element(tag, className, content) {
@@ -44,8 +45,11 @@ export class ClassroomSeat {
     this.locked = [];
     this.box = this.buildBox();
     host.append(this.box);
+    // a reload of this tab comes back as the same student (the server knows the token)
+    const current = sessionStorage.getItem(CURRENT);
+    if (current && stored(current)?.token) this.seat = stored(current);
     const code = new URLSearchParams(location.search).get("class");
-    if (code) {
+    if (code && !this.seat) {
       this.codeInput.value = code.toUpperCase();
       const previous = stored(code.toUpperCase());
       if (previous) this.nameInput.value = previous.name;
@@ -148,6 +152,7 @@ export class ClassroomSeat {
     handlers.joined = (msg) => {
       this.seat = { code: msg.class, name: msg.name, token: msg.token };
       localStorage.setItem(`nnp-class-${msg.class}`, JSON.stringify(this.seat));
+      sessionStorage.setItem(CURRENT, msg.class);
       this.status.textContent = text("joined", { code: msg.class, name: msg.name });
       this.status.title = this.status.textContent; // the row may cut a long name short
       this.open(false);
@@ -157,6 +162,7 @@ export class ClassroomSeat {
     handlers.notice = (msg) => this.showNotice(language() === "zh" ? NOTICE_ZH[msg.kind] || msg.message : msg.message);
     handlers.class_ended = () => {
       this.seat = null;
+      sessionStorage.removeItem(CURRENT);
       this.lock([]);
       this.status.textContent = "";
       this.showNotice(text("ended"));

@@ -1,5 +1,5 @@
 """Classroom mode in real pages: one teacher dashboard and three student pages. Students
-appear with thumbnails; a pushed lesson changes their pages (with a notice); a locked
+appear with thumbnails; a student who reloads comes back as the same one; a pushed lesson changes their pages (with a notice); a locked
 setting is disabled on theirs; spotlight shows a student's network on the teacher's page;
 anonymize hides the names. No page logs an error (the CSP forbids inline script and style)."""
 
@@ -48,6 +48,13 @@ def test_teacher_and_three_students(browser, make_server):
         shown = sorted(teacher.pw.locator(".card .name").all_text_contents())
         assert shown == sorted(NAMES)
         assert teacher.pw.locator(".card .name b").count() == 0
+
+        # a student who reloads the page comes back as the same student, without typing again
+        students[1].pw.reload()
+        students[1].pw.wait_for_function("() => document.querySelector('.classroom-status').textContent"
+                                         ".includes('" + code + "')", timeout=30000)
+        teacher.pw.wait_for_timeout(1500)  # three rosters at most twice a second
+        assert sorted(teacher.pw.locator(".card .name").all_text_contents()) == sorted(NAMES)
 
         # a pushed lesson changes every student's page and tells them
         teacher.pw.select_option("#push-lesson", "xor_needs_hidden_layer")
