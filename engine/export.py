@@ -19,6 +19,7 @@ from .features import FEATURE_EXPRESSIONS
 from .float_range import ALLOWED, outside_float32_range
 from .losses import OUTPUTS
 from .shapes import layer_shapes
+from .normalization import NORMALIZATIONS
 from .snapshot import NUMBER_FIELDS
 from .trainer import Trainer
 
@@ -42,6 +43,10 @@ def _describe(trainer: Any, network: Any = None) -> dict[str, Any]:
         "leaky_slope": float(net.leaky_slope),
         "weights": [np.asarray(w, dtype=np.float64) for w in net.weights],
         "biases": [np.asarray(b, dtype=np.float64) for b in net.biases],
+        # residual connections and normalization (engine.deep): which hidden layers skip, and
+        # per hidden layer its normalization block (rows γ, β, and for batch the running averages)
+        "skips": list(net.skips), "normalization": net.normalization,
+        "norm": [np.asarray(block, dtype=np.float64) for block in net.norm_blocks],
     }
 
 
@@ -73,7 +78,7 @@ def model_to_dict(trainer: Any) -> dict[str, Any]:
     regenerate them; generated data come back from the config's seed.
     """
     desc = _describe(trainer)
-    if not all(np.isfinite(p).all() for p in desc["weights"] + desc["biases"]):
+    if not all(np.isfinite(p).all() for p in desc["weights"] + desc["biases"] + desc["norm"]):
         raise _fail("the network has diverged (NaN or infinite weights); reset it before downloading")
     data: dict[str, Any] = {
         "format": FORMAT,
@@ -81,6 +86,7 @@ def model_to_dict(trainer: Any) -> dict[str, Any]:
         "config": dict(trainer.config),
         "weights": [w.tolist() for w in desc["weights"]],
         "biases": [b.tolist() for b in desc["biases"]],
+        **({"norm": [block.tolist() for block in desc["norm"]]} if desc["norm"] else {}),
         "epoch": int(trainer.epoch),
         "iteration": int(trainer.iteration),
         "metrics": _metrics(trainer),
@@ -143,7 +149,8 @@ def trainer_from_model(data: Any, *, max_points: int = 5000) -> Trainer:
     if data.get("format_version") != FORMAT_VERSION:
         raise _fail(f"format_version: {data.get('format_version')!r} is not supported; allowed: {FORMAT_VERSION}",
                     str(FORMAT_VERSION))
-    allowed = {"format", "format_version", "config", "weights", "biases", "epoch", "iteration", "metrics", "points"}
+    allowed = {"format", "format_version", "config", "weights", "biases", "norm", "epoch", "iteration", "metrics",
+               "points"}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise _fail(f"{unknown[0]}: unknown key; allowed keys: {', '.join(sorted(allowed))}", ", ".join(sorted(allowed)))
@@ -159,6 +166,7 @@ def trainer_from_model(data: Any, *, max_points: int = 5000) -> Trainer:
             raise _fail(f"{key}: expected a list of {len(want)} layers for this config")
     weights = [_array(w, f"weights[{i}]", s) for i, (w, s) in enumerate(zip(data["weights"], want_w))]
     biases = [_array(b, f"biases[{i}]", s) for i, (b, s) in enumerate(zip(data["biases"], want_b))]
+    norm = _norm_blocks(data, config, [b[0] for b in want_b[:-1]])
     points = train = None
     if config["dataset"] == "custom" and "points" in data:
         xy, label, train = _check_points(data["points"])
@@ -169,8 +177,24 @@ def trainer_from_model(data: Any, *, max_points: int = 5000) -> Trainer:
         if len(label) > max_points:
             raise ConfigError("model", f"points: {len(label)} points; allowed: at most {max_points} per session",
                               code="too_many_points", allowed=f"0..{max_points}")
-    return Trainer.from_state(config, points=points, train=train, weights=weights, biases=biases,
-                              epoch=epoch, iteration=iteration, max_points=max_points)
+    trainer = Trainer.from_state(config, points=points, train=train, weights=weights, biases=biases,
+                                 epoch=epoch, iteration=iteration, max_points=max_points)
+    for block, values in zip(trainer.network.norm_blocks, norm):
+        block[...] = values
+    return trainer
+
+
+def _norm_blocks(data: Mapping[str, Any], config: Mapping[str, Any], widths: list[int]) -> list[np.ndarray]:
+    """The file's normalization blocks, checked against the config (none without normalization;
+    a file without them, written before they existed, is refused when the config has one)."""
+    norm = NORMALIZATIONS[config.get("normalization", "none")]
+    if norm is None:
+        if data.get("norm"):
+            raise _fail("norm: the config has no normalization; allowed: no norm key")
+        return []
+    if not isinstance(data.get("norm"), list) or len(data["norm"]) != len(widths):
+        raise _fail(f"norm: expected a list of {len(widths)} hidden layers for this config")
+    return [_array(b, f"norm[{i}]", (norm.rows, w)) for i, (b, w) in enumerate(zip(data["norm"], widths))]
 
 
 # --- code generation --------------------------------------------------------------------------------
