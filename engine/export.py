@@ -19,6 +19,7 @@ from .features import FEATURE_EXPRESSIONS
 from .float_range import ALLOWED, outside_float32_range
 from .losses import OUTPUTS
 from .shapes import layer_shapes
+from . import export_deep
 from .normalization import NORMALIZATIONS
 from .snapshot import NUMBER_FIELDS
 from .trainer import Trainer
@@ -281,7 +282,14 @@ def activate(name, z):
 {_activation_branches(desc, "numpy", "    ")}
 
 
-def predict(xy):
+{_numpy_predict(desc)}'''
+
+
+def _numpy_predict(desc: Mapping[str, Any]) -> str:
+    """predict(xy): plain, or with skips and normalization (engine.export_deep)."""
+    if export_deep.is_deep(desc):
+        return export_deep.network_constants(desc) + export_deep.numpy_predict()
+    return '''def predict(xy):
     """The network's output (n, outputs) for points xy (n, 2)."""
     a = features(xy)
     for w, b, name in zip(WEIGHTS, BIASES, ACTIVATIONS):
@@ -317,6 +325,9 @@ def torch_network(desc: Mapping[str, Any]) -> str:
     WEIGHTS, BIASES, activate(name, z) and the PlaygroundNet module."""
     # nn.Linear keeps weights as (out, in); with maxout each Linear has two pieces side by side.
     layers = ", ".join(f"nn.Linear({w.shape[0]}, {w.shape[1]})" for w in desc["weights"])
+    if export_deep.is_deep(desc):
+        return export_deep.torch_network(desc, layers, _parameters(desc), _activation_branches(desc, "torch", "    "),
+                                         _feature_lines(desc))
     return f'''ACTIVATIONS = {desc["activations"]!r}  # one per layer; the last is the output's
 {_parameters(desc)}
 
