@@ -46,4 +46,8 @@ def test_the_controls_exist_in_both_languages(page, server):
     page.pw.locator(".control[data-key=normalization] select").select_option("batch")
     page.wait("n.config.normalization === 'batch'")
     assert "normalization=batch" in page.pw.url
+    page.pw.locator("#step").click()  # a step: the scale and shift gradients reach the gradient-flow panel
+    page.pw.wait_for_function("() => { const el = document.querySelector('#gradient-flow-panel .norm-gradients');"
+                              " return el && !el.hidden && el.textContent.includes('γ'); }")
+    assert "归一化" in page.pw.locator("#gradient-flow-panel .norm-gradients").text_content()
     assert page.errors == []

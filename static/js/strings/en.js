@@ -313,6 +313,7 @@ export default {
   "grad.heading_b": "Gradient flow — B",
   "grad.hint": "Mean |∂L/∂W| of each layer per epoch (log scale). Lines far below the output's mean those layers barely learn: the gradient vanishes on its way back.",
   "grad.layer": "layer {n}",
+  "grad.norm_params": "Mean |∂L/∂γ| (scale) and |∂L/∂β| (shift) of the normalization —",
   "grad.output": "output",
   "grad.aria": "Mean absolute weight gradient of each layer per epoch, on a log scale",
   "hs.heading": "Hidden space",

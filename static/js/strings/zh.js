@@ -313,6 +313,7 @@ export default {
   "grad.heading_b": "梯度流 —— B",
   "grad.hint": "每层每个周期的平均 |∂L/∂W|（对数刻度）。远低于输出层的曲线表示这些层几乎学不动：梯度在反向传播中消失了。",
   "grad.layer": "第 {n} 层",
+  "grad.norm_params": "归一化的平均 |∂L/∂γ|（缩放）和 |∂L/∂β|（平移）——",
   "grad.output": "输出层",
   "grad.aria": "每层权重梯度的平均绝对值随训练周期的变化（对数刻度）",
   "hs.heading": "隐藏空间",
