@@ -24,12 +24,17 @@ MAX_INSPECTED_PARAMS = 500  # a walk through more numbers than this is no longer
 
 def check_inspectable(network: Any) -> None:
     """ConfigError("network", code="network_too_large") beyond MAX_INSPECTED_PARAMS parameters;
-    ConfigError("activation") for maxout, whose pieces the walk does not show."""
+    ConfigError("activation") for maxout, whose pieces the walk does not show; ConfigError
+    ("residual" or "normalization") for a network with skips or normalization, likewise."""
     size = int(network.params.size)
     if size > MAX_INSPECTED_PARAMS:
         raise ConfigError("network", f"{size} weights and biases are too many to walk through; allowed: up to "
                                      f"{MAX_INSPECTED_PARAMS}", code="network_too_large",
                           allowed=f"0..{MAX_INSPECTED_PARAMS}")
+    if getattr(network, "deep", False):
+        raise ConfigError("residual" if network.residual else "normalization",
+                          "the backprop walk does not show residual connections or normalization; allowed: "
+                          "residual false and normalization none", allowed="residual false, normalization none")
     if "maxout" in network.activations:
         raise ConfigError("activation", "the backprop walk does not take maxout layers; allowed: "
                                         + ", ".join(HIDDEN), allowed=", ".join(HIDDEN))

@@ -20,7 +20,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from . import activations, initializers, losses, optimizers
+from . import activations, initializers, losses, normalization, optimizers, schedules
 from .errors import ConfigError
 from .rules import Rule, describe_rules, first_violation, matches
 
@@ -30,6 +30,8 @@ ACTIVATIONS = tuple(activations.ACTIVATIONS)
 LOSSES = tuple(losses.LOSSES)
 OPTIMIZERS = tuple(optimizers.OPTIMIZERS)
 INITS = tuple(initializers.INITIALIZERS)
+NORMALIZATIONS = tuple(normalization.NORMALIZATIONS)
+SCHEDULES = tuple(schedules.SCHEDULES)
 REGULARIZATIONS = ("none", "l1", "l2")
 FEATURES = ("x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2", "cos_x1", "cos_x2")
 CLASSIFICATION_DATASETS = ("circle", "xor", "gauss", "spiral", "moons", "blobs", "boundary", "custom")
@@ -139,6 +141,27 @@ SCHEMA: dict[str, Field] = {
                          resets=()),
     "init": Field("choice", "tf_uniform", choices=INITS, doc="Weight initialization.",
                   resets=("network", "optimizer")),
+    # Deeper networks (engine.deep, engine.normalization, engine.schedules, engine.clipping)
+    "residual": Field("bool", False, doc="Residual connections: a hidden layer whose input and output widths match "
+                                         "adds its input to its output (a = f(h) + a_prev).",
+                      resets=("network", "optimizer")),
+    "normalization": Field("choice", "none", choices=NORMALIZATIONS,
+                           doc="Normalize each hidden layer's pre-activation, with a learned scale and shift per "
+                               "unit: over the batch (running averages for pictures and losses) or over the "
+                               "layer's units.", resets=("network", "optimizer")),
+    "lr_schedule": Field("choice", "constant", choices=SCHEDULES,
+                         doc="How the learning rate changes with the epochs: constant, × lr_decay every lr_step "
+                             "epochs, × lr_decay every epoch, or a cosine down to 0 over lr_period epochs.",
+                         resets=()),
+    "lr_decay": Field("float", 0.5, lo=0, hi=1, lo_open=True, doc="Factor of the step and exponential schedules.",
+                      resets=(), presets=(0.1, 0.3, 0.5, 0.9, 0.95, 0.99, 0.999),
+                      applies_when={"lr_schedule": ("step", "exponential")}),
+    "lr_step": Field("int", 50, lo=1, hi=10000, doc="Epochs between the step schedule's decays.", resets=(),
+                     presets=(10, 20, 50, 100, 200, 500), applies_when={"lr_schedule": ("step",)}),
+    "lr_period": Field("int", 200, lo=1, hi=10000, doc="Epochs over which the cosine schedule reaches 0.",
+                       resets=(), presets=(50, 100, 200, 500, 1000), applies_when={"lr_schedule": ("cosine",)}),
+    "clip_norm": Field("float", 0, lo=0, hi=100, doc="Largest norm of a step's mean gradient (0 = no clipping).",
+                       resets=(), presets=(0, 0.1, 0.5, 1, 5, 10)),
 }
 
 # Rules between keys, in the order they are checked (the first broken one is reported); the

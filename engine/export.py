@@ -19,6 +19,8 @@ from .features import FEATURE_EXPRESSIONS
 from .float_range import ALLOWED, outside_float32_range
 from .losses import OUTPUTS
 from .shapes import layer_shapes
+from . import export_deep
+from .normalization import NORMALIZATIONS
 from .snapshot import NUMBER_FIELDS
 from .trainer import Trainer
 
@@ -42,6 +44,10 @@ def _describe(trainer: Any, network: Any = None) -> dict[str, Any]:
         "leaky_slope": float(net.leaky_slope),
         "weights": [np.asarray(w, dtype=np.float64) for w in net.weights],
         "biases": [np.asarray(b, dtype=np.float64) for b in net.biases],
+        # residual connections and normalization (engine.deep): which hidden layers skip, and
+        # per hidden layer its normalization block (rows γ, β, and for batch the running averages)
+        "skips": list(net.skips), "normalization": net.normalization,
+        "norm": [np.asarray(block, dtype=np.float64) for block in net.norm_blocks],
     }
 
 
@@ -73,7 +79,7 @@ def model_to_dict(trainer: Any) -> dict[str, Any]:
     regenerate them; generated data come back from the config's seed.
     """
     desc = _describe(trainer)
-    if not all(np.isfinite(p).all() for p in desc["weights"] + desc["biases"]):
+    if not all(np.isfinite(p).all() for p in desc["weights"] + desc["biases"] + desc["norm"]):
         raise _fail("the network has diverged (NaN or infinite weights); reset it before downloading")
     data: dict[str, Any] = {
         "format": FORMAT,
@@ -81,6 +87,7 @@ def model_to_dict(trainer: Any) -> dict[str, Any]:
         "config": dict(trainer.config),
         "weights": [w.tolist() for w in desc["weights"]],
         "biases": [b.tolist() for b in desc["biases"]],
+        **({"norm": [block.tolist() for block in desc["norm"]]} if desc["norm"] else {}),
         "epoch": int(trainer.epoch),
         "iteration": int(trainer.iteration),
         "metrics": _metrics(trainer),
@@ -143,7 +150,8 @@ def trainer_from_model(data: Any, *, max_points: int = 5000) -> Trainer:
     if data.get("format_version") != FORMAT_VERSION:
         raise _fail(f"format_version: {data.get('format_version')!r} is not supported; allowed: {FORMAT_VERSION}",
                     str(FORMAT_VERSION))
-    allowed = {"format", "format_version", "config", "weights", "biases", "epoch", "iteration", "metrics", "points"}
+    allowed = {"format", "format_version", "config", "weights", "biases", "norm", "epoch", "iteration", "metrics",
+               "points"}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise _fail(f"{unknown[0]}: unknown key; allowed keys: {', '.join(sorted(allowed))}", ", ".join(sorted(allowed)))
@@ -159,6 +167,7 @@ def trainer_from_model(data: Any, *, max_points: int = 5000) -> Trainer:
             raise _fail(f"{key}: expected a list of {len(want)} layers for this config")
     weights = [_array(w, f"weights[{i}]", s) for i, (w, s) in enumerate(zip(data["weights"], want_w))]
     biases = [_array(b, f"biases[{i}]", s) for i, (b, s) in enumerate(zip(data["biases"], want_b))]
+    norm = _norm_blocks(data, config, [b[0] for b in want_b[:-1]])
     points = train = None
     if config["dataset"] == "custom" and "points" in data:
         xy, label, train = _check_points(data["points"])
@@ -169,8 +178,24 @@ def trainer_from_model(data: Any, *, max_points: int = 5000) -> Trainer:
         if len(label) > max_points:
             raise ConfigError("model", f"points: {len(label)} points; allowed: at most {max_points} per session",
                               code="too_many_points", allowed=f"0..{max_points}")
-    return Trainer.from_state(config, points=points, train=train, weights=weights, biases=biases,
-                              epoch=epoch, iteration=iteration, max_points=max_points)
+    trainer = Trainer.from_state(config, points=points, train=train, weights=weights, biases=biases,
+                                 epoch=epoch, iteration=iteration, max_points=max_points)
+    for block, values in zip(trainer.network.norm_blocks, norm):
+        block[...] = values
+    return trainer
+
+
+def _norm_blocks(data: Mapping[str, Any], config: Mapping[str, Any], widths: list[int]) -> list[np.ndarray]:
+    """The file's normalization blocks, checked against the config (none without normalization;
+    a file without them, written before they existed, is refused when the config has one)."""
+    norm = NORMALIZATIONS[config.get("normalization", "none")]
+    if norm is None:
+        if data.get("norm"):
+            raise _fail("norm: the config has no normalization; allowed: no norm key")
+        return []
+    if not isinstance(data.get("norm"), list) or len(data["norm"]) != len(widths):
+        raise _fail(f"norm: expected a list of {len(widths)} hidden layers for this config")
+    return [_array(b, f"norm[{i}]", (norm.rows, w)) for i, (b, w) in enumerate(zip(data["norm"], widths))]
 
 
 # --- code generation --------------------------------------------------------------------------------
@@ -257,7 +282,14 @@ def activate(name, z):
 {_activation_branches(desc, "numpy", "    ")}
 
 
-def predict(xy):
+{_numpy_predict(desc)}'''
+
+
+def _numpy_predict(desc: Mapping[str, Any]) -> str:
+    """predict(xy): plain, or with skips and normalization (engine.export_deep)."""
+    if export_deep.is_deep(desc):
+        return export_deep.network_constants(desc) + export_deep.numpy_predict()
+    return '''def predict(xy):
     """The network's output (n, outputs) for points xy (n, 2)."""
     a = features(xy)
     for w, b, name in zip(WEIGHTS, BIASES, ACTIVATIONS):
@@ -293,6 +325,9 @@ def torch_network(desc: Mapping[str, Any]) -> str:
     WEIGHTS, BIASES, activate(name, z) and the PlaygroundNet module."""
     # nn.Linear keeps weights as (out, in); with maxout each Linear has two pieces side by side.
     layers = ", ".join(f"nn.Linear({w.shape[0]}, {w.shape[1]})" for w in desc["weights"])
+    if export_deep.is_deep(desc):
+        return export_deep.torch_network(desc, layers, _parameters(desc), _activation_branches(desc, "torch", "    "),
+                                         _feature_lines(desc))
     return f'''ACTIVATIONS = {desc["activations"]!r}  # one per layer; the last is the output's
 {_parameters(desc)}
 

@@ -24,6 +24,8 @@ from typing import Any, Literal
 import numpy as np
 
 from .activations import ACTIVATIONS
+from . import export_deep
+from .export_heads import DELTAS, LOSS_SOURCE, TARGETS
 from .export import _describe, _header, class_rule, numpy_network, torch_network
 from .model import Model
 from .optimizers import EPS, OPTIMIZERS
@@ -44,35 +46,6 @@ DERIVATIVES: dict[str, str] = {
     "maxout": "np.greater_equal(*np.split(z, 2, axis=1)) * 1.0",
 }
 assert set(DERIVATIVES) == set(ACTIVATIONS)
-
-# Per-example losses of a head (loss, targets) over example-major z (scores), o (outputs) and
-# t (targets), in NumPy and PyTorch, and the NumPy delta dE/dz the backward pass starts from.
-LOSS_SOURCE: dict[tuple[str, str], tuple[str, str]] = {
-    ("squared", "any"): ("0.5 * ((o - t) ** 2).sum(axis=1)", "0.5 * ((o - t) ** 2).sum(dim=1)"),
-    ("cross_entropy", "01"): ("(np.maximum(z, 0.0) - t * z + np.log1p(np.exp(-np.abs(z))))[:, 0]",
-                              "(torch.clamp(z, min=0.0) - t * z + torch.log1p(torch.exp(-z.abs())))[:, 0]"),
-    ("cross_entropy", "onehot"): (
-        "np.log(np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1)) - ((z - z.max(axis=1, keepdims=True)) * t).sum(axis=1)",
-        "torch.logsumexp(z, dim=1) - (z * t).sum(dim=1)"),
-    ("hinge", "pm1"): ("np.maximum(0.0, 1.0 - t * z)[:, 0]", "torch.clamp(1.0 - t * z, min=0.0)[:, 0]"),
-    ("hinge", "onehot"): ("(np.maximum(0.0, z - (z * t).sum(axis=1, keepdims=True) + 1.0) * (1.0 - t)).sum(axis=1)",
-                          "(torch.clamp(z - (z * t).sum(dim=1, keepdim=True) + 1.0, min=0.0) * (1.0 - t)).sum(dim=1)"),
-}
-DELTAS: dict[tuple[str, str], str] = {
-    ("squared", "identity"): "o - t",
-    ("squared", "tanh"): "(o - t) * (1.0 - o * o)",
-    ("squared", "sigmoid"): "(o - t) * ((1.0 - o) * o)",
-    ("squared", "softmax"): "((o - t) - ((o - t) * o).sum(axis=1, keepdims=True)) * o",
-    ("cross_entropy", "01"): "o - t",
-    ("cross_entropy", "onehot"): "o - t",
-    ("hinge", "pm1"): "-(((t * z) < 1.0) * t)",
-    ("hinge", "onehot"): "(lambda m: m - t * m.sum(axis=1, keepdims=True))("
-                         "(np.maximum(0.0, z - (z * t).sum(axis=1, keepdims=True) + 1.0) * (1.0 - t) > 0.0) * 1.0)",
-}
-TARGETS: dict[str, str] = {  # labels (class indices or values) -> the head's targets, (n, outputs)
-    "pm1": "(2.0 * labels - 1.0).reshape(-1, 1)", "01": "labels.reshape(-1, 1) * 1.0",
-    "real": "labels.reshape(-1, 1) * 1.0", "onehot": "np.eye(OUTPUTS)[labels.astype(int)]",
-}
 
 # The update rules of engine.optimizers, per parameter array p with its gradient g (already the
 # batch mean plus the penalty), state in self.s0 / self.s1; valid NumPy and PyTorch alike.
@@ -133,7 +106,8 @@ MOMENTUM, NESTEROV, RHO, BETA2, EPS = {float(cfg["momentum"])!r}, {bool(cfg["nes
 REGULARIZATION, REG_RATE = {cfg["regularization"]!r}, {float(cfg["reg_rate"])!r}  # on weights only, never biases
 DROPOUT, INPUT_NOISE = {float(cfg["dropout"])!r}, {float(cfg["input_noise"])!r}
 START = {start!r}  # "initial": the run's weights at epoch 0; "current": the weights when exported
-'''
+''' + (export_deep.step_constants(cfg, trainer.epoch if start == "current" else 0)
+        if export_deep.steps_differ(cfg) else "")
 
 
 def _shared_training(trainer: Any) -> str:
@@ -148,7 +122,10 @@ def _shared_training(trainer: Any) -> str:
     penalty_line = f"            if is_weight:  # {cfg['regularization']} penalty\n                {penalty}\n" if penalty else ""
     after = AFTER_UPDATE.get(cfg["regularization"]) if cfg["reg_rate"] else None
     after_line = f"\n            if is_weight:  # {cfg['regularization']}: the proximal step\n                {after}" if after else ""
-    return f'''
+    if export_deep.steps_differ(cfg):  # the schedule sets the optimizer's rate every epoch
+        rule, after_line = rule.replace("LEARNING_RATE", "self.rate"), after_line.replace("LEARNING_RATE", "self.rate")
+        state_lines = "        self.rate = LEARNING_RATE  # set per epoch by the schedule\n" + state_lines
+    return export_deep.step_helpers() * export_deep.steps_differ(cfg) + f'''
 
 def encode(labels):
     """The targets the loss compares the outputs with, (n, outputs)."""
@@ -191,6 +168,17 @@ def training_noise(rng, n, width):
 
 
 def _numpy_training(trainer: Any) -> str:
+    """The NumPy forward, backward and training loop (with engine.export_deep's passes when the
+    network has skips or normalization, and its schedule and clipping when the run uses them)."""
+    text = _plain_numpy_training(trainer)
+    if trainer.network.deep:
+        start, end = text.index("\n\ndef forward("), text.index("\n\ndef mean_losses(")
+        text = text[:start] + export_deep.numpy_passes().rstrip("\n") + text[end:]
+        text = export_deep.patched(text, export_deep.NUMPY_DEEP_LOOP)
+    return export_deep.patched(text, export_deep.STEP_LOOP) if export_deep.steps_differ(trainer.config) else text
+
+
+def _plain_numpy_training(trainer: Any) -> str:
     loss, output = trainer.network.head.loss, trainer.network.head.output
     key = (loss, output) if loss == "squared" else _head_key(trainer)
     slope = trainer.network.leaky_slope
@@ -284,7 +272,17 @@ def train(epochs=EPOCHS):
 '''
 
 
-def _torch_training() -> str:
+def _torch_training(trainer: Any) -> str:
+    """The PyTorch training loop (patched as the NumPy one for skips, normalization, schedule, clipping)."""
+    text = _plain_torch_training()
+    if trainer.network.deep:
+        text = export_deep.patched(text, export_deep.TORCH_DEEP_LOOP)
+    if export_deep.steps_differ(trainer.config):
+        text = export_deep.patched(text, (export_deep.STEP_LOOP[0], export_deep.TORCH_STEP))
+    return text
+
+
+def _plain_torch_training() -> str:
     return '''
 
 def train(epochs=EPOCHS):
@@ -344,7 +342,7 @@ def numpy_sections(trainer: Any, start: Start, epochs: int | None) -> list[tuple
     desc, state, settings = _parts(trainer, start, epochs)
     doc = _header(trainer, desc, "A training script for a neural network", state)
     return [
-        ("The network, data and settings of the run", f'"""{doc}"""\nimport sys\n\nimport numpy as np\n'
+        ("The network, data and settings of the run", f'"""{doc}"""\nimport math\nimport sys\n\nimport numpy as np\n'
                                                       f"from numpy import cos, sign, sin, sqrt, zeros_like\n\n{settings}"),
         ("The network (features, activations, weights)", numpy_network(desc)),
         ("Loss, targets, optimizer and the seeded batches", _shared_training(trainer).strip("\n") + "\n"),
@@ -374,6 +372,7 @@ def pytorch_training_script(trainer: Any, *, start: Start = "initial", epochs: i
 Run `python this_file.py [epochs]` to train and print the loss per epoch. Needs PyTorch and NumPy
 (NumPy's seeded generator draws the batch order, input noise and dropout, as the playground does).
 """
+import math
 import sys
 
 import numpy as np
@@ -388,7 +387,7 @@ from torch import cos, nn, sign, sin, sqrt, zeros_like
 def example_losses(z, o, t):
     """The loss of each example."""
     return {_loss_source(trainer, 1)}
-{_torch_training()}
+{_torch_training(trainer)}
 
 if __name__ == "__main__":
     train(int(sys.argv[1]) if len(sys.argv) > 1 else EPOCHS)

@@ -32,20 +32,27 @@ def gradient_check(network: Any, X: Any, Y: Any, eps: float = 1e-5, max_params: 
     (each costs two forward passes: a 16×64 network has 60 000 parameters, minutes of CPU).
     Parameters are perturbed in place and restored exactly afterwards. `plant_bug` checks a
     deliberately wrong backprop instead (engine.backprop_steps: every hidden f' taken as f),
-    so the check can be seen failing; training never uses it.
+    so the check can be seen failing; training never uses it. A network with residual
+    connections or normalization is checked on its whole flat gradient (scale and shift
+    included, batch normalization's running averages excluded), against its training loss.
     """
-    if plant_bug:
-        steps = passes(network, np.asarray(X, dtype=np.float64), network.encode(Y), plant_bug=True)
-        dW, db = steps["grad_w"], steps["grad_b"]
-    else:
-        dW, db = network.gradients(X, Y)
     params = network.params
     checked = np.arange(params.size)
+    if getattr(network, "deep", False):  # running averages are written by the forward pass, not trained
+        checked = np.flatnonzero(~network.layout.statistics_mask())
     if max_params is not None and params.size > max_params:
-        checked = np.unique(np.linspace(0, params.size - 1, max_params).round().astype(np.intp))
-    analytic = network.layout.pack(dW, db)[checked]
+        checked = checked[np.unique(np.linspace(0, checked.size - 1, max_params).round().astype(np.intp))]
+    if getattr(network, "deep", False):  # the flat gradient covers normalization's scale and shift too
+        x, t = network.inputs(X), np.ascontiguousarray(network.encode(Y).T)
+        analytic = network.flat_gradient(x, t, plant_bug=plant_bug)[checked]
+    elif plant_bug:
+        steps = passes(network, np.asarray(X, dtype=np.float64), network.encode(Y), plant_bug=True)
+        analytic = network.layout.pack(steps["grad_w"], steps["grad_b"])[checked]
+    else:
+        analytic = network.layout.pack(*network.gradients(X, Y))[checked]
     numeric = np.empty_like(analytic)
-    loss = network.loss_of(X, Y)
+    # the training loss: with batch normalization, each example's output depends on the batch
+    loss = network.loss_of(X, Y, training=True)
     for k, i in enumerate(checked):
         saved = params[i]
         params[i] = saved + eps

@@ -44,6 +44,17 @@ def workspace_bytes(sizes: Sequence[int], pieces: Sequence[int], n: int, itemsiz
     return rows * n * itemsize
 
 
+def deep_bytes(sizes: Sequence[int], pieces: Sequence[int], n: int, itemsize: int, normalization: str, *,
+                train: bool = False) -> int:
+    """Bytes of engine.deep's buffers beside a workspace over `n` points: with normalization,
+    each hidden layer's h and ẑ (and for training dE/dh); for training, dE/da."""
+    z_rows = sum(layer_rows(sizes, pieces)[:-1])
+    rows = 2 * z_rows if normalization != "none" else 0
+    if train:
+        rows += (z_rows if normalization != "none" else 0) + sum(u + 1 for u in sizes[1:-1])
+    return rows * n * itemsize
+
+
 def parameter_count(sizes: Sequence[int], pieces: Sequence[int]) -> int:
     """Weights and biases of the network (maxout units have two pieces' worth)."""
     rows = layer_rows(sizes, pieces)
@@ -64,6 +75,11 @@ def trainer_bytes(config: Mapping[str, Any], n_points: int, n_train: int, n_outp
     picture = workspace_bytes(sizes, pieces, PICTURE_COLUMNS, FLOAT32, picture=True)
     if picture > SHARED_SCRATCH_BYTES:  # smaller ones share the thread's scratch memory
         total += picture
+    norm = config.get("normalization", "none")
+    if norm != "none" or config.get("residual"):  # engine.deep's own buffers (never in shared scratch)
+        total += deep_bytes(sizes, pieces, batch, FLOAT64, norm, train=True) if batch else 0
+        total += deep_bytes(sizes, pieces, n_points, FLOAT32, norm)
+        total += deep_bytes(sizes, pieces, PICTURE_COLUMNS, FLOAT32, norm)
     total += n_points * (sizes[0] + 1 + n_outputs) * BYTES_PER_POINT_INPUT
     total += parameter_count(sizes, pieces) * BYTES_PER_PARAMETER
     return total

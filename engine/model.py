@@ -33,7 +33,8 @@ class Model:
         """A new network with the config's seed, and its buffers."""
         output = "linear" if config["problem"] == "regression" else None
         network = Network(layer_sizes(config), config["activation"], output, config["loss"], config["init"],
-                          config["seed"], config["leaky_slope"])
+                          config["seed"], config["leaky_slope"], config.get("residual", False),
+                          config.get("normalization", "none"))
         grad = np.zeros(network.layout.size)
         return cls(network, grad, network.layout.blocks(grad), np.full(network.layout.size, np.nan),
                    Snapshotter(network))

@@ -18,7 +18,8 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from . import activations as act_table
-from . import losses
+from . import deep, losses
+from . import normalization as norms
 from .config import MAX_HIDDEN_LAYERS, MAX_UNITS, ConfigError
 from .initializers import initialize
 from .layout import Layout, ParamList
@@ -78,7 +79,7 @@ class Network:
 
     def __init__(self, sizes: Sequence[int], activation: str | Sequence[str] = "tanh",
                  output_activation: Optional[str] = None, loss: str = "squared", init: str = "tf_uniform",
-                 seed: int = 0, leaky_slope: float = 0.01):
+                 seed: int = 0, leaky_slope: float = 0.01, residual: bool = False, normalization: str = "none"):
         self.sizes = check_sizes(sizes)
         n_hidden = len(self.sizes) - 2
         names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
@@ -96,7 +97,16 @@ class Network:
         self.output_activation = self.head.output
         self.leaky_slope = float(leaky_slope)
         widths = [u * a.pieces for u, a in zip(self.sizes[1:-1], self._acts)] + [n_out]
-        self.layout = Layout([(w, fan_in + 1) for fan_in, w in zip(self.sizes[:-1], widths)])
+        if normalization not in norms.NORMALIZATIONS:
+            raise ConfigError("normalization", f"{normalization!r} is not allowed; allowed: "
+                                               f"{', '.join(norms.NORMALIZATIONS)}", allowed=", ".join(norms.NORMALIZATIONS))
+        self.residual, self.normalization = bool(residual), normalization
+        self.norm = norms.NORMALIZATIONS[normalization]
+        # a hidden layer skips (a = f(h) + a_prev) when its input and output widths match
+        self.skips = [self.residual and self.sizes[l] == self.sizes[l + 1] for l in range(n_hidden)]
+        self.deep = any(self.skips) or self.norm is not None  # engine.deep's passes, not the fast path
+        norm_shapes = [(self.norm.rows, w) for w in widths[:-1]] if self.norm is not None else []
+        self.layout = Layout([(w, fan_in + 1) for fan_in, w in zip(self.sizes[:-1], widths)], norm_shapes)
         self.params = np.zeros(self.layout.size)
         self.blocks = self.layout.blocks(self.params)
         self._weights = ParamList(block[:, :-1].T for block in self.blocks)
@@ -157,6 +167,23 @@ class Network:
         rng = np.random.default_rng(seed)
         for w, b in zip(self._weights, self._biases):
             w[...], b[...] = initialize(init, rng, w.shape[0], w.shape[1])
+        for block in self.blocks.norm:
+            block[...] = norms.initial_block(self.norm, block.shape[1])
+
+    @property
+    def hidden_activations(self) -> list[act_table.Activation]:
+        """The hidden layers' activation entries, in order."""
+        return self._acts
+
+    @property
+    def norm_blocks(self) -> list[np.ndarray]:
+        """Per hidden layer, its normalization block (rows γ, β, and for batch normalization the
+        running mean and variance; one column per unit): views into `params`. Empty without."""
+        return self.blocks.norm
+
+    def activation_inputs(self, ws: Workspace) -> list[np.ndarray]:
+        """Per hidden layer, what its activation was applied to in the last pass over `ws`."""
+        return deep.buffers(self, ws).h if self.deep else ws.z[:-1]
 
     # ---- the passes (shared by the public API and the trainer) -------------------------------
     #
@@ -165,14 +192,20 @@ class Network:
     # step costs its NumPy calls and almost nothing else; one-off passes build and run at once.
 
     def forward_calls(self, ws: Workspace, x: np.ndarray, blocks: Sequence[np.ndarray], dropout: Any = 0.0,
-                      rng: Optional[np.random.Generator] = None, derivatives: bool = False) -> list[Call]:
+                      rng: Optional[np.random.Generator] = None, derivatives: bool = False,
+                      mode: Optional[str] = None) -> list[Call]:
         """The forward pass of inputs `x` (inputs + 1, n; last row ones) through `blocks` into `ws`
         (output in ws.o), as a list of calls.
 
         `derivatives` (training) also fills ws.f with every hidden layer's f'(z). With
         `dropout` > 0 each hidden activation is multiplied by a fresh inverted-dropout mask
-        from `rng` (after its derivative is taken).
+        from `rng` (after its derivative is taken). A network with residual connections or
+        normalization takes engine.deep's passes; `mode` is their statistics ("train" with
+        `derivatives`, else "infer", by default; "batch": batch statistics, nothing moves).
         """
+        if self.deep:
+            mode = mode or ("train" if derivatives else "infer")
+            return deep.forward_calls(self, ws, x, blocks, dropout, rng, derivatives, mode)
         slope, product = self.leaky_slope, _product(ws)
         calls: list[Call] = [(ones.fill, (1,)) for ones in ws.ones()] if ws.shared else []
         inputs = x
@@ -187,23 +220,28 @@ class Network:
                 calls.append((act.forward, (z, ws.a[l], slope)))
             if masks is not None:
                 if derivatives:
-                    calls += self._derivative_calls(ws, l, l + 1)
+                    calls += self.derivative_calls(ws, l, l + 1)
                 calls.append((dropout_mask, (rng, masks[l], dropout)))
                 calls.append((np.multiply, (ws.a[l], masks[l], ws.a[l])))
             inputs = ws.inputs[l]
-        calls.append((product, (blocks[-1], inputs, ws.z[-1])))
+        calls += self.output_calls(ws, inputs, blocks)
+        if derivatives:  # all layers at once, or (dropout: hidden ones done above) the output
+            first = len(self._acts) if masks is not None else 0
+            calls += self.derivative_calls(ws, first, len(self._acts) + (self._out_act is not None))
+        return calls
+
+    def output_calls(self, ws: Workspace, inputs: np.ndarray, blocks: Sequence[np.ndarray]) -> list[Call]:
+        """The output layer's calls: z from the last hidden layer's `inputs`, then the head."""
+        calls: list[Call] = [(_product(ws), (blocks[-1], inputs, ws.z[-1]))]
         fast = act_table.ACTIVATIONS.get(self.head.output)
         if ws.picture and fast is not None and fast.picture is not None:
             rows = ws.o.shape[0]
-            calls.append((fast.picture, (ws.z[-1], ws.o, slope, ws.scratch[0][:rows], ws.scratch[1][:rows])))
+            calls.append((fast.picture, (ws.z[-1], ws.o, self.leaky_slope, ws.scratch[0][:rows], ws.scratch[1][:rows])))
         else:
             calls.append((self.head.forward, (ws.z[-1], ws.o)))
-        if derivatives:  # all layers at once, or (dropout: hidden ones done above) the output
-            first = len(self._acts) if masks is not None else 0
-            calls += self._derivative_calls(ws, first, len(self._acts) + (self._out_act is not None))
         return calls
 
-    def _derivative_calls(self, ws: Workspace, first: int, stop: int) -> list[Call]:
+    def derivative_calls(self, ws: Workspace, first: int, stop: int) -> list[Call]:
         """ws.f for hidden layers first..stop-1: one call per run of same-activation layers."""
         calls = []
         for act, lo, hi in self._groups:
@@ -228,23 +266,18 @@ class Network:
 
     def backward_calls(self, ws: Workspace, x: np.ndarray, t: np.ndarray, grads: Sequence[np.ndarray],
                        dropout: bool = False, blocks: Optional[Sequence[np.ndarray]] = None,
-                       loss_terms: Optional[np.ndarray] = None) -> list[Call]:
+                       loss_terms: Optional[np.ndarray] = None, mode: str = "train") -> list[Call]:
         """The backward pass after a training forward pass (`derivatives=True`) over `blocks`
         (default `self.blocks`): writes into `grads` (blocks of a flat gradient vector) the data
         loss's gradient *summed* over the batch, and into `loss_terms` (a `loss_terms_buffer`
         slice), if given, what the batch's loss is read from later. Under the squared loss with
         tanh or sigmoid (the default) that costs no call: the residual o − t the delta starts from
-        is simply written there instead of into a scratch buffer."""
-        d, product, blocks = ws.d, _product(ws), self.blocks if blocks is None else blocks
-        if self._out_act is not None:  # squared loss: (o - t) f'(o), f' taken in the forward pass
-            residual = d[-1] if loss_terms is None else loss_terms
-            calls: list[Call] = [(np.subtract, (ws.o, t, residual)), (np.multiply, (residual, ws.fo, d[-1]))]
-        else:
-            calls = [(self.head.delta, (ws.z[-1], ws.o, t, d[-1], ws.tmp))]
-            if loss_terms is not None and self.loss_terms_are_residuals:  # identity output: delta = o - t
-                calls.append((np.copyto, (loss_terms, d[-1])))
-            elif loss_terms is not None:
-                calls.insert(0, (_example_losses, (self.head, ws.z[-1], ws.o, t, loss_terms)))
+        is simply written there instead of into a scratch buffer. `mode`: as the forward pass's."""
+        blocks = self.blocks if blocks is None else blocks
+        if self.deep:
+            return deep.backward_calls(self, ws, x, t, grads, dropout, blocks, loss_terms, mode)
+        d, product = ws.d, _product(ws)
+        calls = self.top_delta_calls(ws, t, loss_terms)
         for l in range(len(blocks) - 1, 0, -1):
             calls.append((product, (d[l], _transposed(ws.inputs[l - 1]), grads[l])))
             act, below = self._acts[l - 1], d[l - 1]
@@ -265,16 +298,30 @@ class Network:
         calls.append((product, (d[0], _transposed(x), grads[0])))
         return calls
 
+    def top_delta_calls(self, ws: Workspace, t: np.ndarray, loss_terms: Optional[np.ndarray] = None) -> list[Call]:
+        """The output layer's delta dE/dz into ws.d[-1] (and the batch's `loss_terms`, when given)."""
+        d = ws.d
+        if self._out_act is not None:  # squared loss: (o - t) f'(o), f' taken in the forward pass
+            residual = d[-1] if loss_terms is None else loss_terms
+            return [(np.subtract, (ws.o, t, residual)), (np.multiply, (residual, ws.fo, d[-1]))]
+        calls: list[Call] = [(self.head.delta, (ws.z[-1], ws.o, t, d[-1], ws.tmp))]
+        if loss_terms is not None and self.loss_terms_are_residuals:  # identity output: delta = o - t
+            calls.append((np.copyto, (loss_terms, d[-1])))
+        elif loss_terms is not None:
+            calls.insert(0, (_example_losses, (self.head, ws.z[-1], ws.o, t, loss_terms)))
+        return calls
+
     def run_forward(self, ws: Workspace, x: np.ndarray, blocks: Sequence[np.ndarray], dropout: float = 0.0,
-                    rng: Optional[np.random.Generator] = None, derivatives: bool = False) -> np.ndarray:
+                    rng: Optional[np.random.Generator] = None, derivatives: bool = False,
+                    mode: Optional[str] = None) -> np.ndarray:
         """Build and run `forward_calls`; returns ws.o."""
-        run(self.forward_calls(ws, x, blocks, dropout, rng, derivatives))
+        run(self.forward_calls(ws, x, blocks, dropout, rng, derivatives, mode))
         return ws.o
 
     def run_backward(self, ws: Workspace, x: np.ndarray, t: np.ndarray, grads: Sequence[np.ndarray],
-                     dropout: bool = False) -> None:
+                     dropout: bool = False, mode: str = "train") -> None:
         """Build and run `backward_calls`."""
-        run(self.backward_calls(ws, x, t, grads, dropout))
+        run(self.backward_calls(ws, x, t, grads, dropout, mode=mode))
 
     # ---- public API -------------------------------------------------------------------------
 
@@ -306,32 +353,41 @@ class Network:
         """The mean data loss over the examples (no penalty)."""
         return self.loss_of(X, Y)()
 
-    def loss_of(self, X: Any, Y: Any) -> Callable[[], float]:
+    def loss_of(self, X: Any, Y: Any, training: bool = False) -> Callable[[], float]:
         """loss(X, Y) as a function of the current parameters, with inputs, targets and buffers
-        prepared once (the gradient check calls it twice per parameter)."""
+        prepared once (the gradient check calls it twice per parameter). `training`: the loss as
+        a training step sees it (batch normalization by the examples' own statistics), the one
+        `gradients` differentiates; else as pictures and reported losses see it."""
         x, t = self.inputs(X), np.ascontiguousarray(self.encode(Y).T)
         ws = Workspace(self, x.shape[1])
+        mode = "batch" if training else "infer"
 
         def loss() -> float:
-            self.run_forward(ws, x, self.blocks)
+            self.run_forward(ws, x, self.blocks, mode=mode)
             return float(self.head.losses(ws.z[-1], ws.o, t).mean())
 
         return loss
 
-    def flat_gradient(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """The mean data-loss gradient in the layout of `params`, for prepared inputs
-        x (inputs + 1, n) and targets t (outputs, n)."""
+    def flat_gradient(self, x: np.ndarray, t: np.ndarray, plant_bug: bool = False) -> np.ndarray:
+        """The mean data-loss gradient (of `loss_of(..., training=True)`) in the layout of
+        `params`, for prepared inputs x (inputs + 1, n) and targets t (outputs, n); running
+        averages stay as they are. `plant_bug` (networks with engine.deep's passes): every
+        hidden f' taken as f, the gradient check's deliberate mistake."""
         n = x.shape[1]
         if t.shape[1] != n:
             raise ValueError(f"X and Y: {n} examples but {t.shape[1]} targets")
         ws = Workspace(self, n, train=True)
         grad = np.zeros(self.layout.size)
-        self.run_forward(ws, x, self.blocks, derivatives=True)
-        self.run_backward(ws, x, t, self.layout.blocks(grad))
+        if plant_bug and self.deep:
+            run(deep.forward_calls(self, ws, x, self.blocks, 0.0, None, True, "batch", plant_bug=True))
+        else:
+            self.run_forward(ws, x, self.blocks, derivatives=True, mode="batch")
+        self.run_backward(ws, x, t, self.layout.blocks(grad), mode="batch")
         return grad / max(n, 1)
 
     def gradients(self, X: Any, Y: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """(dW, db): the gradient of `loss(X, Y)`, lists shaped like `weights` and `biases`."""
+        """(dW, db): the gradient of the training loss (`loss_of(X, Y, training=True)`; the same
+        as `loss(X, Y)` without batch normalization), lists shaped like `weights` and `biases`."""
         grad = self.flat_gradient(self.inputs(X), np.ascontiguousarray(self.encode(Y).T))
         blocks = self.layout.blocks(grad)
         return [g[:, :-1].T.copy() for g in blocks], [g[:, -1].copy() for g in blocks]

@@ -9,6 +9,11 @@ with these to 1e-12, so reading this file tells what the fast one computes.
 Conventions (the notes'): a layer computes z = a_prev @ W + b, then a = f(z); the squared
 loss is ½ Σ_k (t_k - o_k)² per example; a reported loss and its gradient are means over the
 examples; dropout is off.
+
+Residual connections and normalization (engine.deep, engine.normalization): a hidden layer
+computes z = a_prev @ W + b, then h = γ·(z − μ)/√(σ² + ε) + β with a normalization (batch:
+μ, σ² over the examples, or the running averages when `mode` is "infer" or the batch has one
+example; layer: over the layer's units), then a = f(h), plus a_prev when the layer skips.
 """
 
 from __future__ import annotations
@@ -95,9 +100,25 @@ def loss_and_delta(loss: str, output: str, z: np.ndarray, o: np.ndarray, t: np.n
 
 # --- the passes -----------------------------------------------------------------------------------
 
-def forward(network: Any, X: Any) -> tuple[np.ndarray, list[dict[str, np.ndarray]]]:
+def _normalize(network: Any, l: int, z: np.ndarray, mode: str) -> dict[str, np.ndarray]:
+    """Layer l's normalization of z (n, width): {"h", "xhat", "std", "batch_stats"}."""
+    block = np.array(network.norm_blocks[l])
+    gamma, beta = block[0], block[1]
+    axis = 0 if network.normalization == "batch" else 1
+    batch_stats = network.normalization == "layer" or (mode != "infer" and len(z) > 1)
+    if batch_stats:
+        mean, var = z.mean(axis=axis, keepdims=True), z.var(axis=axis, keepdims=True)
+    else:  # running averages
+        mean, var = block[2], block[3]
+    std = np.sqrt(var + 1e-5)
+    xhat = (z - mean) / std
+    return {"h": gamma * xhat + beta, "xhat": xhat, "std": std, "batch_stats": np.array(batch_stats)}
+
+
+def forward(network: Any, X: Any, mode: str = "infer") -> tuple[np.ndarray, list[dict[str, np.ndarray]]]:
     """The output (n, outputs) of engine.network.Network `network` for examples X (n, inputs),
-    and what each layer computed ({"input", "z", "a"}; maxout also "first_won")."""
+    and what each layer computed ({"input", "z", "a"}; maxout also "first_won"; normalization
+    also "h", "xhat", "std"). `mode`: "infer" or "batch" (batch normalization's statistics)."""
     a = np.asarray(X, dtype=np.float64)
     layers = []
     n_hidden = len(network.activations)
@@ -107,10 +128,16 @@ def forward(network: Any, X: Any) -> tuple[np.ndarray, list[dict[str, np.ndarray
         record = {"input": a, "z": z}
         if l < n_hidden:
             name = network.activations[l]
+            h = z
+            if network.normalization != "none":
+                record.update(_normalize(network, l, z, mode))
+                h = record["h"]
             if name == "maxout":
-                record["a"], record["first_won"] = _maxout(z)
+                record["a"], record["first_won"] = _maxout(h)
             else:
-                record["a"] = HIDDEN[name][0](z, network.leaky_slope)
+                record["a"] = HIDDEN[name][0](h, network.leaky_slope)
+            if network.skips[l]:
+                record["a"] = record["a"] + a
         else:
             record["a"] = output_of(network.output_activation, z)
         layers.append(record)
@@ -120,25 +147,48 @@ def forward(network: Any, X: Any) -> tuple[np.ndarray, list[dict[str, np.ndarray
 
 def loss_and_gradients(network: Any, X: Any, Y: Any) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
     """(mean data loss, dW per layer, db per layer) of `network` on examples X and labels Y
-    (class indices or targets, encoded by the network's head), by backpropagation."""
-    o, layers = forward(network, X)
+    (class indices or targets, encoded by the network's head), by backpropagation (batch
+    normalization by the examples' own statistics, as in training)."""
+    loss, dW, db, _ = all_gradients(network, X, Y)
+    return loss, dW, db
+
+
+def all_gradients(network: Any, X: Any, Y: Any) -> tuple[float, list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """`loss_and_gradients` and, per hidden layer, the normalization's [dγ, dβ] (2, width)
+    (an empty list without normalization)."""
+    o, layers = forward(network, X, mode="batch")
     t = network.encode(Y)
     n = len(o)
     top = layers[-1]
     per_example, delta = loss_and_delta(network.loss_name, network.output_activation, top["z"], o, t)
     dW: list[np.ndarray] = [np.empty(0)] * len(layers)
     db: list[np.ndarray] = [np.empty(0)] * len(layers)
+    dnorm: list[np.ndarray] = [np.empty(0)] * (len(layers) - 1)
+    da_above = None  # dE/da of the layer above, which a skip hands down unchanged
     for l in range(len(layers) - 1, -1, -1):  # delta is dE/dz of layer l, summed over examples below
         dW[l] = layers[l]["input"].T @ delta / n
         db[l] = delta.sum(axis=0) / n
         if l == 0:
             break
         da = delta @ np.array(network.weights[l]).T  # dE/da of the layer below
+        if l < len(layers) - 1 and network.skips[l]:
+            da = da + da_above
+        da_above = da
         below = layers[l - 1]
         name = network.activations[l - 1]
+        h = below.get("h", below["z"])
         if name == "maxout":  # the piece that won takes the whole gradient
             won = below["first_won"]
             delta = np.concatenate([da * won, da * ~won], axis=1)
         else:
-            delta = da * HIDDEN[name][1](below["z"], network.leaky_slope)
-    return float(per_example.mean()), dW, db
+            delta = da * HIDDEN[name][1](h, network.leaky_slope)
+        if network.normalization != "none":  # from dE/dh to dE/dz, through the statistics
+            xhat, std = below["xhat"], below["std"]
+            dnorm[l - 1] = np.stack([(delta * xhat).sum(axis=0), delta.sum(axis=0)]) / n
+            dxhat = delta * np.array(network.norm_blocks[l - 1][0])
+            if below["batch_stats"]:
+                axis = 0 if network.normalization == "batch" else 1
+                dxhat = (dxhat - dxhat.mean(axis=axis, keepdims=True)
+                         - xhat * (dxhat * xhat).mean(axis=axis, keepdims=True))
+            delta = dxhat / std
+    return float(per_example.mean()), dW, db, [g for g in dnorm if g.size]

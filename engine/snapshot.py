@@ -8,7 +8,7 @@ trainer's last evaluation. The result is a `Snapshot`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Optional
 
@@ -43,7 +43,10 @@ class Snapshot:
       regression or without points), `class_accuracy` per class on the test points (the
       training points if there are none); `dead_units` per hidden layer, `dead_fraction` of
       the ReLU-family units; `penalty` the weight penalty; `grad_norms` per layer the mean
-      |dL/dW| of the last step.
+      |dL/dW| of the last step, `norm_grad_norms` per hidden layer the mean |dL/dγ| and
+      |dL/dβ| of its normalization (empty without); `norm` per hidden layer a copy of its
+      normalization block (rows γ, β, and for batch normalization the running mean and
+      variance); `learning_rate` the rate of the next step (engine.schedules).
     """
 
     epoch: int
@@ -69,6 +72,9 @@ class Snapshot:
     grad_norms: list[float]
     diverged: bool
     diverged_epoch: Optional[int]
+    learning_rate: float = 0.0
+    norm_grad_norms: list[list[float]] = field(default_factory=list)
+    norm: list[np.ndarray] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -140,7 +146,9 @@ class Snapshotter:
             dead_fraction=numbers.dead_fraction,
             penalty=penalty.value(net.params) if penalty is not None else 0.0,
             grad_norms=self._grad_norms(*trainer.last_gradient()),
-            diverged=trainer.diverged, diverged_epoch=trainer.diverged_epoch)
+            diverged=trainer.diverged, diverged_epoch=trainer.diverged_epoch, learning_rate=trainer.learning_rate,
+            norm_grad_norms=self._norm_grad_norms(*trainer.last_gradient()),
+            norm=[block.copy() for block in net.norm_blocks])
 
     def release(self, trainer: "Trainer", ev: Optional[Evaluation]) -> None:
         """Before the trainer drops its last evaluation's values `ev`: work out their numbers
@@ -176,6 +184,10 @@ class Snapshotter:
         sums = np.add.reduceat(np.abs(grad) * self._weight_mask, self._network.layout.offsets[:-1])
         return (sums * (scale / self._weight_counts)).tolist()
 
+    def _norm_grad_norms(self, grad: np.ndarray, scale: float) -> list[list[float]]:
+        """Per hidden layer, [mean |dL/dγ|, mean |dL/dβ|] of the last step's data loss."""
+        return [(np.abs(g[:2]).mean(axis=1) * scale).tolist() for g in self._network.layout.blocks(grad).norm]
+
     def _point_numbers(self, trainer: "Trainer", ev: Evaluation) -> _PointNumbers:
         if self._numbers_of is not ev or self._numbers is None:
             self._numbers_of, self._numbers = ev, _numbers(trainer, self._network, ev)
@@ -203,7 +215,7 @@ def _numbers(trainer: "Trainer", net: Network, ev: Evaluation) -> _PointNumbers:
         per_class = [float(h / c) if c else None for h, c in zip(hits.tolist(), totals.tolist())]
     # dead: ReLU-family units whose pre-activation is <= 0 on every training point
     dead, family = [], 0
-    for name, z in zip(net.activations, ev.ws.z):
+    for name, z in zip(net.activations, net.activation_inputs(ev.ws)):
         act = ACTIVATIONS[name]
         if act.relu_family and n_train:
             dead.append(~np.any(z[:, :n_train] > 0, axis=1))
@@ -254,4 +266,5 @@ def _symmetric(*arrays: np.ndarray) -> Range:
 
 # The snapshot fields that are plain numbers (what model files record as metrics).
 NUMBER_FIELDS = ("n_classes", "train_loss", "test_loss", "train_accuracy", "test_accuracy", "class_accuracy",
-                 "dead_fraction", "penalty", "grad_norms", "diverged", "diverged_epoch")
+                 "dead_fraction", "penalty", "grad_norms", "diverged", "diverged_epoch", "learning_rate",
+                 "norm_grad_norms")

@@ -59,9 +59,13 @@ class StackKey:
     @classmethod
     def of(cls, trainer: Trainer) -> Optional["StackKey"]:
         """The trainer's key, or None when it trains only alone: nothing to train, an optimizer
-        other than plain SGD, or L1 (its proximal step after the update; not stacked yet)."""
+        other than plain SGD, or L1 (its proximal step after the update; not stacked yet); residual
+        connections or normalization (engine.deep's passes), a learning-rate schedule or gradient
+        clipping (their steps are not the stack's call list: such sessions train alone)."""
         cfg, net = trainer.config, trainer.network
         if not trainer.can_train() or cfg["optimizer"] != "sgd" or cfg["regularization"] == "l1":
+            return None
+        if net.deep or cfg["lr_schedule"] != "constant" or cfg["clip_norm"] > 0:
             return None
         penalty = trainer.penalty
         leaky = cfg["leaky_slope"] if "leaky_relu" in net.activations else None  # baked into the calls

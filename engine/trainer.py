@@ -29,6 +29,8 @@ from .network import Call, Network
 from .optimizers import Optimizer, make_optimizer
 from .passes import training_passes
 from .regularization import Penalty, make_penalty
+from .schedules import current_rate
+from .step_plan import step_calls
 from .snapshot import Snapshot, Snapshotter
 from .training_data import TrainingData
 
@@ -183,6 +185,8 @@ class Trainer:
                 start, end = self.next_batch()
                 if start == 0:
                     mark = 0  # a new epoch's order
+                    if self._plans and self.learning_rate != self._plans_rate:  # a schedule moved it
+                        self._plans = plans = {}
                 plan = plans.get(start) or self._plan(start, size)
                 for function, args in plan:
                     function(*args)
@@ -234,21 +238,23 @@ class Trainer:
             self._diverge(self.epoch + (self._cursor < self._data.n_train))
         np.copyto(self._model.trained, self.network.params)
 
-    @property
-    def optimizer(self) -> Optimizer:  # the update rule with its state
-        return self._optimizer
+    optimizer = property(lambda self: self._optimizer, doc="The update rule with its state.")
+    random_stream = property(lambda self: self._rng, doc="Epoch orders, dropout masks, input noise.")
 
     @property
-    def random_stream(self) -> np.random.Generator:  # epoch orders, dropout masks, input noise
-        return self._rng
+    def learning_rate(self) -> float:
+        """The rate of the next step: the configured one as the schedule sets it for this epoch."""
+        return current_rate(self.config, self.epoch)
 
     def _plan(self, start: int, size: int) -> list[Call]:
         """The calls of one step on the batch at `start` of the epoch's order: views of the epoch
-        buffers (refilled each epoch), valid until a setting, the data or the network changes."""
+        buffers (refilled each epoch), valid until a setting, the data, the network or (with a
+        schedule) the rate changes."""
         end = min(start + size, self._data.n_train)
         passes = self._passes.get(start) or self._list_passes(start, end)
-        calls = passes + self._optimizer.calls(self.network.params, self._model.grad, self.config["learning_rate"],
-                                               1.0 / (end - start), self._penalty)
+        self._plans_rate = self.learning_rate
+        calls = step_calls(passes, self._optimizer, self._model.grad, self.network.params, self._plans_rate,
+                           1.0 / (end - start), self._penalty, self.config["clip_norm"])
         self._plans[start] = calls
         return calls
 
@@ -290,18 +296,14 @@ class Trainer:
         return ev
 
     def snapshot(self, grid: int = 100, unit_grid: int = 25) -> Snapshot:
-        """Everything a frame shows (engine.snapshot.Snapshot): output over a grid×grid image
-        of the plane (row 0 is y = +6, column 0 x = -6), each hidden unit over
-        unit_grid×unit_grid, the input features, parameters, losses, accuracies, penalty, dead
-        units and gradient sizes."""
+        """Everything a frame shows (engine.snapshot.Snapshot): the output over a grid×grid image
+        of the plane (row 0 is y = +6, column 0 x = -6), each hidden unit over unit_grid×unit_grid."""
         return self._model.pictures.take(self, grid, unit_grid)
 
     def update(self, patch: Mapping[str, Any]) -> list[str]:
-        """Apply a partial config live; returns the parts rebuilt among "data", "network", "optimizer".
-        Atomic: everything is built before anything is replaced, so an invalid patch (or a part
-        that cannot be built) raises and changes nothing. Rates, batch size, regularization,
-        momentum, dropout and input noise keep weights and optimizer state; a new optimizer resets
-        its state only; other keys rebuild what engine.config's `resets` says."""
+        """Apply a partial config live; returns the parts rebuilt among "data", "network", "optimizer"
+        (engine.config's `resets`). Atomic: everything is built before anything is replaced, so an
+        invalid patch (or a part that cannot be built) raises and changes nothing."""
         new, changed = apply_patch(self.config, patch)
         parts = resets_for(changed)
         points = point_edits.for_config(self.points, self.config, new) if "data" in parts else self.points
@@ -360,9 +362,8 @@ class Trainer:
         self._version += 1
 
     def add_points(self, points: Any, train: Any = None) -> list[str]:
-        """Add [[x, y, label], …] (labels: class index, or target for regression), split as
-        `train` says (one bool per point) or at random by train_ratio. Switches the data set to
-        "custom", keeping the current points and the weights."""
+        """Add [[x, y, label], …] (label: class index, or regression target), split as `train` says
+        (a bool per point) or at random; switches to "custom", keeping the points and weights."""
         return self._edited(point_edits.added(self.points, points, self.config, self.max_points, train))
 
     def remove_points(self, positions: Any) -> list[str]:

@@ -12,7 +12,7 @@ bit for bit those of the lone ones.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -64,6 +64,7 @@ class Workspace:
         self.o = self.s[..., out_rows[0]:, :]
         self.x: Optional[np.ndarray] = None  # an input copy, made when inputs get noise
         self.mask: list[np.ndarray] = []  # dropout masks, made on first use
+        self._extras: dict[str, Any] = {}  # buffers other modules make on first use (engine.deep)
         if train:
             self.f = np.ones_like(self.s)
             self.fa = [self.f[..., r:r + u, :] for r, u in zip(starts, hidden)]
@@ -82,6 +83,12 @@ class Workspace:
     def is_current(self) -> bool:
         """False when shared scratch memory has since grown: rebuild to share it again."""
         return self.memory is None or self.memory is scratch.current(self.s.dtype)
+
+    def extra(self, name: str, make: Callable[[], Any]) -> Any:
+        """The buffers `name` of another module, made by `make()` on first use."""
+        if name not in self._extras:
+            self._extras[name] = make()
+        return self._extras[name]
 
     def dropout_buffers(self) -> list[np.ndarray]:
         """The dropout masks, one per hidden layer (allocated on first use)."""

@@ -19,7 +19,9 @@ BIG = {"hidden": [64] * 16, "activation": "maxout", "n_samples": 2000, "batch_si
 @pytest.mark.parametrize("patch", [BIG, {**BIG, "activation": "tanh", "batch_size": 10},
                                    {"hidden": [64] * 6, "n_samples": 1000, "batch_size": 500, "dataset": "spiral"},
                                    {"hidden": [48] * 4, "n_samples": 2000, "batch_size": 100, "dataset": "blobs",
-                                    "n_classes": 5}])
+                                    "n_classes": 5},
+                                   {**BIG, "activation": "tanh", "residual": True, "normalization": "batch"},
+                                   {**BIG, "normalization": "layer", "batch_size": 500}])
 def test_estimate_matches_what_a_trainer_allocates(patch):
     tracemalloc.start()
     try:

@@ -15,7 +15,7 @@ SMALL = {"n_samples": 200, "seed": 1}
 SNAP_KEYS = {"epoch", "iteration", "problem", "n_classes", "output_kind", "output", "output_range", "units",
              "unit_ranges", "features", "weights", "biases", "train_loss", "test_loss", "train_accuracy",
              "test_accuracy", "class_accuracy", "penalty", "dead_units", "dead_fraction", "grad_norms",
-             "diverged", "diverged_epoch"}
+             "diverged", "diverged_epoch", "learning_rate", "norm_grad_norms", "norm"}
 
 
 def test_snapshot_keys_shapes_and_orientation():

@@ -82,7 +82,9 @@ BAD_VALUES = {"problem": "clustering", "dataset": "mnist", "n_classes": 6, "boun
               "noise": 51, "train_ratio": 5, "seed": -1, "features": ["x3"], "hidden": [65],
               "activation": "swish", "leaky_slope": 2, "loss": "l7", "learning_rate": 0, "batch_size": 0,
               "optimizer": "lbfgs", "momentum": 1.5, "nesterov": "yes", "rho": -0.1, "beta2": 1,
-              "regularization": "l3", "reg_rate": 11, "dropout": 0.95, "input_noise": 3, "init": "ones"}
+              "regularization": "l3", "reg_rate": 11, "dropout": 0.95, "input_noise": 3, "init": "ones",
+              "residual": 1, "normalization": "group", "lr_schedule": "linear", "lr_decay": 0, "lr_step": 0,
+              "lr_period": 10001, "clip_norm": -1}
 
 
 def test_every_schema_key_is_checked():

@@ -24,6 +24,11 @@ SETTINGS = {
     "softmax, 4 classes": {"dataset": "blobs", "n_classes": 4, "hidden": [6], "loss": "cross_entropy"},
     "regression, linear": {"problem": "regression", "dataset": "gaussians", "hidden": [3], "activation": "linear"},
     "no hidden layer, hinge": {"dataset": "gauss", "hidden": [], "loss": "hinge"},
+    # issue 18: the pictures' network (batch normalization by its running averages)
+    "residual, batch norm": {"dataset": "circle", "hidden": [4, 4, 4], "activation": "relu", "residual": True,
+                             "normalization": "batch"},
+    "residual, layer norm, maxout": {"dataset": "blobs", "n_classes": 3, "hidden": [3, 3], "activation": "maxout",
+                                     "loss": "cross_entropy", "residual": True, "normalization": "layer"},
 }
 
 

@@ -39,6 +39,18 @@ SETTINGS = {
     "hinge, no hidden layer": {"dataset": "gauss", "hidden": [], "loss": "hinge"},
     "multiclass hinge, dropout": {"dataset": "blobs", "n_classes": 3, "hidden": [4], "loss": "hinge", "dropout": 0.2},
     "squared softmax": {"dataset": "blobs", "n_classes": 3, "hidden": [4], "loss": "squared"},
+    # issue 18: skips, both normalizations (a batch of one in the ragged tail), schedules, clipping
+    "residual, batch norm (a batch of one last), step schedule, clipping": {
+        "dataset": "circle", "hidden": [4, 4, 4], "activation": "relu", "residual": True, "normalization": "batch",
+        "lr_schedule": "step", "lr_step": 7, "lr_decay": 0.5, "clip_norm": 0.5, "learning_rate": 0.1,
+        "batch_size": 7, "regularization": "l2", "reg_rate": 0.01},
+    "layer norm, maxout, dropout, adam, cosine": {
+        "dataset": "blobs", "n_classes": 3, "hidden": [3, 3], "activation": "maxout", "loss": "cross_entropy",
+        "normalization": "layer", "residual": True, "dropout": 0.2, "optimizer": "adam", "learning_rate": 0.01,
+        "lr_schedule": "cosine", "lr_period": 30},
+    "batch norm, momentum, l1, exponential": {
+        "dataset": "xor", "hidden": [5, 5], "activation": "tanh", "normalization": "batch", "optimizer": "momentum",
+        "regularization": "l1", "reg_rate": 0.003, "lr_schedule": "exponential", "lr_decay": 0.97},
 }
 
 

@@ -141,5 +141,7 @@ def metrics(snap: Snapshot) -> dict[str, Any]:
         "penalty": num(snap.penalty), "dead_fraction": num(snap.dead_fraction),
         "dead_units": [np.asarray(d, dtype=bool).tolist() for d in snap.dead_units],
         "grad_norms": [num(g) for g in snap.grad_norms],
+        "norm_grad_norms": [[num(g) for g in pair] for pair in snap.norm_grad_norms],
+        "learning_rate": num(snap.learning_rate),
         "diverged_epoch": snap.diverged_epoch if snap.diverged else None,
     }

@@ -8,6 +8,7 @@ import { EarlyStopping } from "./early-stopping.js";
 import { GradientCheck } from "./gradient-check.js";
 import { GradientFlow } from "./gradient-flow.js";
 import { HiddenSpace } from "./hidden-space.js";
+import { NormGradients } from "./norm-gradients.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -20,6 +21,7 @@ export class InsightPanels {
     if (selector) selector.after(this.activation.el);
     else $("insight").prepend(this.activation.el);
     this.gradients = new GradientFlow($("gradient-flow-panel"));
+    this.normGradients = new NormGradients($("gradient-flow-panel")); // scale and shift, with normalization
     // Compare mode's side B gets its own gradient flow: "sigmoid vs ReLU" is about the two.
     this.gradientsPanelB = $("gradient-flow-panel-b");
     this.gradientsB = new GradientFlow(this.gradientsPanelB, "grad.heading_b");
@@ -47,6 +49,7 @@ export class InsightPanels {
   frame(msg) {
     const h = msg.header;
     this.gradients.add(h.epoch, h.metrics?.grad_norms);
+    this.normGradients.show(h.metrics?.norm_grad_norms);
     this.hidden.frame(msg);
     this.early.frame(h);
   }

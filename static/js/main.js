@@ -16,6 +16,7 @@ import { NetworkView } from "./network-view.js";
 import { OutputPanel } from "./output-panel.js";
 import { groupsBy, loadSchema } from "./schema.js";
 import { fmtLoss, showMetrics } from "./metrics-view.js";
+import { showRate } from "./rate-view.js";
 import { ConfigRestore } from "./restore.js";
 import { makeUrlWriter, readUrl } from "./state.js";
 import { loadThumbnails } from "./thumbnails.js";
@@ -77,6 +78,9 @@ for (const [key, spec] of Object.entries({
   rho: { widget: "number", step: 0.01 }, beta2: { widget: "number", step: 0.0001 },
   leaky_slope: { widget: "number", step: 0.01 }, dropout: { widget: "number", step: 0.05 },
   input_noise: { widget: "number", step: 0.05 }, fps: { widget: "number" },
+  // deeper networks (issue 18)
+  residual: { widget: "checkbox" }, normalization: {}, lr_schedule: {}, lr_decay: {}, lr_step: {}, lr_period: {},
+  clip_norm: {},
 })) controls.add(more, key, spec);
 
 function sendPatch(patch) {
@@ -352,6 +356,7 @@ function render() {
   insight.draw();
   showMetrics(metricEls, frame.header.metrics || {}, (k) => output.className(k));
   showEpoch();
+  showRate($("current-rate"), frame.header.metrics, app.config);
   const ms = performance.now() - t0;
   app.renderTimes.push(ms);
   if (app.renderTimes.length > 200) app.renderTimes.shift();

@@ -3,6 +3,7 @@
 // squares. The DOM is rebuilt only when the shape changes; a frame only updates canvases
 // and attributes.
 
+import { drawSkipArcs } from "./skip-arcs.js";
 import { css, diverging } from "./colors.js";
 import { drawClassGrid, drawGrid, drawOutput } from "./heatmap.js";
 import { t, onLanguage } from "./i18n.js";
@@ -112,6 +113,12 @@ export class NetworkView {
     }
     this.relabel();
     if (rebuilt) this.layout(); // after relabel: the layer heads' text decides the columns' widths
+    else this.drawSkips(); // residual switched on or off: same shape, other arcs
+  }
+
+  /** The residual connections' arcs (skip-arcs.js), from the last measured positions. */
+  drawSkips() {
+    drawSkipArcs(this.svg, this.config, this.sources, this.targets, this.positions, this.nodeSize);
   }
 
   rebuild() {
@@ -373,6 +380,7 @@ export class NetworkView {
     this.svg.setAttribute("width", this.columns.scrollWidth);
     this.svg.setAttribute("height", this.columns.scrollHeight);
     for (const link of this.links) this.placeLink(link);
+    this.drawSkips();
   }
 
   /** Draw a link's curve between its nodes' measured positions (from layout). */
