@@ -6,6 +6,7 @@
 // While it is open the network view shows the walk's weights, not the training's ones: for
 // backprop_by_hand that is the notes' whole 2-2-2 network, two sigmoid outputs included.
 
+import { css, diverging } from "./colors.js";
 import { t, onLanguage } from "./i18n.js";
 import { plantBugSwitch } from "./gradient-check.js";
 import { NetworkNumbers } from "./network-numbers.js";
@@ -190,8 +191,26 @@ export class BackpropInspector {
     if (!config) return;
     const hidden = r.layers.slice(0, -1).map((layer) => layer.out.length);
     const features = config.features.slice(0, r.inputs.length);
-    this.network.setConfig({ ...config, hidden, features }, r.layers[r.layers.length - 1].out.length);
+    const outputs = r.layers[r.layers.length - 1].out;
+    // A worked example's network may have more outputs than the training's (the notes' two
+    // sigmoids): no frame has pictures of those, so each shows its value for this example.
+    const data = this.output.data;
+    const trained = data?.problem === "classification" && data.n_classes > 2 ? data.n_classes : 1;
+    this.ownOutputs = trained !== outputs.length;
+    this.network.setConfig({ ...config, hidden, features }, outputs.length);
     this.network.update({ header: {}, arrays: asArrays(r) });
+    this.paintOutputs();
+  }
+
+  /** Fill the output nodes with the colour of their value for this example (0 orange … 1 blue). */
+  paintOutputs() {
+    if (!this.ownOutputs || !this.reply) return;
+    const outs = this.reply.layers[this.reply.layers.length - 1].out;
+    this.network.outputCanvases.forEach((canvas, k) => {
+      const g = canvas.getContext("2d");
+      g.fillStyle = css(diverging(Math.max(-1, Math.min(1, 2 * outs[k] - 1))));
+      g.fillRect(0, 0, canvas.width, canvas.height);
+    });
   }
 
   /** A training frame as the network view should show it while open: its unit pictures, the
@@ -247,6 +266,7 @@ export class BackpropInspector {
     this.chain.textContent = chainRule(r, layer, i, j);
     const selected = (k) => (k.layer === layer && k.i === i && k.j === j ? { ...k, cls: `${k.cls || ""} selected` } : k);
     this.numbers.show({ nodes: step.nodes, links: step.links.map(selected) });
+    this.paintOutputs();
   }
 
   describeSource(r) {
