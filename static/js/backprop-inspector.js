@@ -67,6 +67,7 @@ export class BackpropInspector {
     this.heading = el("h3", "bp-heading", this.panel);
     const sources = el("div", "bp-row", this.panel);
     this.exampleButton = button("bp-example", () => this.request({ example: true }));
+    this.exampleButton.hidden = true; // offered while a lesson with a worked example is on
     this.pickButton = button("bp-pick", () => this.setPicking(!this.picking));
     this.bug = plantBugSwitch();
     this.bug.input.addEventListener("change", () => { if (this.source) this.request(this.source); });
