@@ -112,10 +112,13 @@ export class BackpropInspector {
     this.onClose();
   }
 
-  /** Offer the lesson's worked example (a lesson that watches "backprop" has one), or not. */
+  /** Offer the lesson's worked example (a lesson that watches "backprop" has one), or not; a
+   * walk of the example closes when it is no longer offered. */
   setExample(available) {
     this.exampleButton.hidden = !available;
-    if (!available && this.source?.example) this.source = null;
+    if (available || !this.source?.example) return;
+    this.source = null; // the example left with its lesson: so does a walk of it
+    this.close();
   }
 
   firstPoint() {
@@ -272,7 +275,8 @@ export class BackpropInspector {
 
   describeSource(r) {
     const bug = r.plant_bug ? ` ${t("bp.bug_on")}` : "";
-    if (this.source?.example) return t("bp.of_example", { rate: r.learning_rate }) + bug;
+    if (!this.source) return "";
+    if (this.source.example) return t("bp.of_example", { rate: r.learning_rate }) + bug;
     const [x, y, label] = this.source.point;
     return t("bp.of_point", { x: x.toFixed(2), y: y.toFixed(2), label, rate: r.learning_rate }) + bug;
   }

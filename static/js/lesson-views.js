@@ -16,7 +16,6 @@ export class LessonViews {
     const watch = lesson.watch || [];
     const example = watch.includes("backprop");
     this.inspector.setExample(example);
-    if (!example && this.inspector.source?.example) this.inspector.close();
     if (watch.includes("batch_loss") && !this.batchToggle.checked) {
       this.batchToggle.checked = true;
       this.batchToggle.dispatchEvent(new Event("change")); // the chart and the URL follow
