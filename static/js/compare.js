@@ -40,7 +40,7 @@ export class CompareMode {
   constructor({ fields, rules = [], els, chart, left, sendLeft, shared, editor, sideB = null, onOpen = null }) {
     this.editor = editor;
     this.onOpen = onOpen; // (on): the page's parts that follow compare mode (the A | B | both switch)
-    this.sideB = sideB; // {open(on), config(config, reset), frame(msg)}: panels that show B too
+    this.sideB = sideB; // {open(on), config(config, reset), frame(msg)}: insight panels that show B beside A
     this.fields = fields;
     this.rules = rules;
     // The keys that decide the data (B always takes A's values) and the pace B follows too.
@@ -324,7 +324,7 @@ export class CompareMode {
       diagnosis: this.side?.failures.codes ?? [], gradientCheck: this.side?.check.result ?? null,
       zeroWeights: this.side?.network.zeroWeights() ?? null,
       /** The weight of B's link (layer, i, j) as the page last received it. */
-      weight: (layer, i, j) => { const w = this.side?.network.weights[layer]; return w ? w.data[i * w.shape[1] + j] : null; },
+      weight: (layer, i, j) => this.side?.network.received(layer, i, j) ?? null,
     };
   }
 }

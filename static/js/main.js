@@ -426,7 +426,7 @@ window.__nnp = {
   /** Compare mode: {open, connection, config, version, epoch, state, lastHeader, data, differs, ...}. */
   get compare() { return compare.hook; },
   /** The weight of link (layer, i, j) as the page last received it. */
-  weight(layer, i, j) { const w = network.weights[layer]; return w ? w.data[i * w.shape[1] + j] : null; },
+  weight(layer, i, j) { return network.received(layer, i, j); },
   insight: insight.hook,
   /** Send a raw protocol message (tests use it to provoke server errors). */
   send(message) { return send(message); },

@@ -438,6 +438,12 @@ export class NetworkView {
     }
   }
 
+  /** The weight (layer, i, j) as last received, or null before any (the tests' hook reads it). */
+  received(layer, i, j) {
+    const w = this.weights[layer];
+    return w ? w.data[i * w.shape[1] + j] : null;
+  }
+
   /** How many weights are exactly 0, of how many ({zero, total}); null before any weights. */
   zeroWeights() {
     const layers = Object.values(this.weights);
