@@ -69,13 +69,20 @@ def passes(network: Any, X: np.ndarray, T: np.ndarray, plant_bug: bool = False) 
 
 def walk(network: Any, x: Any, target: Any, learning_rate: float, plant_bug: bool = False) -> dict[str, Any]:
     """The inspector's walk for one example `x` (inputs,) with encoded `target` (outputs,):
-    {"loss", "layers": [{"net", "out"}], "deltas", "grad_w", "grad_b", "updated_w", "updated_b"}
-    as nested lists (protocol `backprop` reply), updated = value − learning_rate · gradient."""
+    {"inputs", "targets", "weights", "biases", "loss", "layers": [{"net", "out"}], "deltas",
+    "grad_w", "grad_b", "updated_w", "updated_b"} as nested lists (protocol `backprop` reply),
+    updated = value − learning_rate · gradient. Inputs, targets (encoded), weights and biases
+    are what the walk starts from, so the page can write the chain rule's factors (out_i · δ_j)
+    and the step (w − η · ∂E/∂w)."""
     check_inspectable(network)
     X = np.asarray(x, dtype=np.float64).reshape(1, -1)
     T = np.asarray(target, dtype=np.float64).reshape(1, -1)
     steps = passes(network, X, T, plant_bug)
     return {
+        "inputs": X[0].tolist(),
+        "targets": T[0].tolist(),
+        "weights": [np.array(w).tolist() for w in network.weights],
+        "biases": [np.array(b).tolist() for b in network.biases],
         "loss": steps["loss"],
         "layers": [{"net": net[0].tolist(), "out": out[0].tolist()} for net, out in zip(steps["net"], steps["out"])],
         "deltas": [d[0].tolist() for d in steps["deltas"]],

@@ -40,8 +40,9 @@ from .trainer import Trainer
 LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
 LANGUAGES = ("en", "zh")
 # Panels a lesson may ask the page to highlight.
+# "batch_loss" also turns on the loss chart's mini-batch curve, "backprop" opens the inspector.
 WATCH = ("output", "loss", "units", "weights", "gradients", "dead_units", "hidden_space",
-         "activation", "gradient_check", "early_stopping")
+         "activation", "gradient_check", "early_stopping", "batch_loss", "backprop")
 MAX_EPOCHS = 100_000
 MAX_PATIENCE = 1000
 MAX_LESSON_POINTS = 5000

@@ -88,3 +88,17 @@ def test_the_walk_agrees_with_the_reference_pass():
     for mine, ref in zip(r["grad_w"] + r["grad_b"], dW + db):
         np.testing.assert_allclose(mine, ref, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(r["updated_w"][0], net.weights[0] - 0.1 * dW[0])
+
+
+def test_walk_names_what_it_starts_from():
+    """The reply carries the inputs, targets, weights and biases the walk starts from, so the page
+    can write out_i × δ_j and w − η·∂E/∂w without knowing the network beforehand."""
+    from engine.lesson_example import example_walk
+    from engine.lessons import lesson_by_id, load_lessons
+
+    example = lesson_by_id("backprop_by_hand", load_lessons())["example"]
+    r = example_walk(example)
+    assert r["inputs"] == [0.05, 0.10] and r["targets"] == [0.01, 0.99]
+    assert r["weights"] == example["weights"] and r["biases"] == example["biases"]
+    # ∂E/∂w5 = out_h1 · δ_o1: the factors the inspector writes multiply to the gradient
+    assert abs(r["layers"][0]["out"][0] * r["deltas"][1][0] - r["grad_w"][1][0][0]) < 1e-15

@@ -174,7 +174,7 @@ SAMPLE_REPLIES = [
     (replies.HiddenSpaceReply, replies.hidden_space_ended()),
     (replies.GradientCheckReply, replies.gradient_check(float("nan"), threshold=1e-4, parameters=1, points=1,
                                                         epoch=0)),
-    (replies.BackpropReply, replies.backprop({"loss": float("inf"), "layers": [{"net": [0.5], "out": [float("nan")]}],
+    (replies.BackpropReply, replies.backprop({"inputs": [0.1], "targets": [1.0], "weights": [[[0.2]]], "biases": [[0.3]], "loss": float("inf"), "layers": [{"net": [0.5], "out": [float("nan")]}],
                                               "deltas": [[0.1]], "grad_w": [[[0.1]]], "grad_b": [[0.1]],
                                               "updated_w": [[[0.2]]], "updated_b": [[0.3]]},
                                              learning_rate=0.5, plant_bug=False)),
@@ -195,7 +195,7 @@ def test_replies_keep_the_protocol_details():
     assert replies.state("paused", epoch=3, diverged_epoch=2)["diverged_epoch"] is None
     check = replies.gradient_check(float("nan"), threshold=1e-4, parameters=1, points=1, epoch=0)
     assert check["max_relative_error"] is None and check["passed"] is False
-    walk = replies.backprop({"loss": float("inf"), "layers": [{"net": [0.5], "out": [float("nan")]}], "deltas": [],
+    walk = replies.backprop({"inputs": [0.1], "targets": [1.0], "weights": [[[0.2]]], "biases": [[0.3]], "loss": float("inf"), "layers": [{"net": [0.5], "out": [float("nan")]}], "deltas": [],
                              "grad_w": [], "grad_b": [], "updated_w": [], "updated_b": []},
                             learning_rate=0.5, plant_bug=True)
     assert walk["loss"] is None and walk["layers"] == [{"net": [0.5], "out": [None]}]  # JSON has no NaN

@@ -123,6 +123,10 @@ class BackpropLayer(TypedDict):
 
 class BackpropReply(TypedDict):
     type: Literal["backprop"]
+    inputs: list[float]
+    targets: list[float]
+    weights: list[list[list[float]]]
+    biases: list[list[float]]
     loss: float | None
     layers: list[BackpropLayer]
     deltas: list[list[float]]
@@ -237,7 +241,7 @@ def backprop(walk: dict[str, Any], *, learning_rate: float, plant_bug: bool) -> 
     """The backprop inspector's walk (engine.backprop_steps.walk) for one example, full float64
     precision (the notes' numbers to 9 significant digits); a loss that is not finite is null."""
     w = _finite_tree(walk)
-    return {"type": "backprop", "loss": w["loss"], "layers": w["layers"], "deltas": w["deltas"],
+    return {"type": "backprop", "inputs": w["inputs"], "targets": w["targets"], "weights": w["weights"], "biases": w["biases"], "loss": w["loss"], "layers": w["layers"], "deltas": w["deltas"],
             "grad_w": w["grad_w"], "grad_b": w["grad_b"], "updated_w": w["updated_w"], "updated_b": w["updated_b"],
             "learning_rate": learning_rate, "plant_bug": plant_bug}
 

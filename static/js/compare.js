@@ -2,9 +2,9 @@
 // own (side A). The server keeps one trainer per session, so B is simply another session;
 // this module keeps its data equal to A's (data keys and custom points are mirrored, and data
 // generation is deterministic for the same config and seed), forwards the transport, draws
-// B's output with the same OutputPanel code, adds B's losses to the shared loss chart, and
-// offers B's own compact settings (built with the Controls class) with the differences from
-// A marked.
+// B's output with the same OutputPanel code and B's network and panels with side A's modules
+// (side-b.js), adds B's losses to the shared loss chart, and offers B's own compact settings
+// (built with the Controls class) with the differences from A marked.
 
 import { Connection, sessionUrl } from "./connection.js";
 import { Controls } from "./controls.js";
@@ -12,6 +12,7 @@ import { onLanguage, t } from "./i18n.js";
 import { OutputPanel } from "./output-panel.js";
 import { ownPointsMessages } from "./csv-io.js";
 import { showMetrics } from "./metrics-view.js";
+import { SideB } from "./side-b.js";
 import { dataKeys, difference, fitPatch, sameValue } from "./schema.js";
 
 /** Session keys B follows too, so both sides train at the same pace. */
@@ -34,10 +35,12 @@ export class CompareMode {
    * fields: the schema's fields; rules: its rules between keys. els: the compare column's
    * elements and the toggle (see templates/index.html). chart: the LossChart. left(): {config,
    * state, data} of side A. sendLeft(message): send to A without mirroring. shared: {showTest,
-   * discretize} checkboxes.
+   * discretize} checkboxes. editor: the page's ValueEditor (B's links and biases are edited in it).
    */
-  constructor({ fields, rules = [], els, chart, left, sendLeft, shared, sideB = null }) {
-    this.sideB = sideB; // {open(on), config(config, reset), frame(msg)}: panels that show B too
+  constructor({ fields, rules = [], els, chart, left, sendLeft, shared, editor, sideB = null, onOpen = null }) {
+    this.editor = editor;
+    this.onOpen = onOpen; // (on): the page's parts that follow compare mode (the A | B | both switch)
+    this.sideB = sideB; // {open(on), config(config, reset), frame(msg)}: insight panels that show B beside A
     this.fields = fields;
     this.rules = rules;
     // The keys that decide the data (B always takes A's values) and the pace B follows too.
@@ -106,6 +109,8 @@ export class CompareMode {
     this.els.toggle.setAttribute("aria-pressed", String(on));
     this.chart.setCompare(on);
     this.sideB?.open(on);
+    this.side?.open(on);
+    this.onOpen?.(on);
   }
 
   send(message) {
@@ -169,6 +174,7 @@ export class CompareMode {
       hello: (msg) => {
         const previous = this.config;
         this.applyConfig(msg.config, msg.version, []);
+        this.side.hidden.reconnected();
         if (this.lesson) {
           const lesson = this.lesson;
           this.lesson = null;
@@ -190,15 +196,18 @@ export class CompareMode {
       state: (msg) => {
         this.state = msg.state;
         this.epoch = msg.epoch ?? this.epoch;
+        this.side.setPlaying(msg.state === "playing");
         this.showEpoch();
       },
       data: (msg) => {
         this.data = msg;
         this.dataMessages += 1;
         this.output.setData(msg);
+        this.side.setData(msg);
       },
       error: (msg) => {
         const text = `${t(`error.${msg.code}`)} ${msg.message}`.trim();
+        if (this.side.error(msg)) return;
         if (msg.field && this.controls.showError(msg.field, text)) return;
         this.els.error.textContent = text;
         this.els.error.hidden = false;
@@ -210,14 +219,16 @@ export class CompareMode {
         this.lastHeader = h;
         this.epoch = h.epoch;
         if (h.version > this.version) this.version = h.version;
-        this.chart.appendB(h.history || []);
+        this.chart.appendB(h.history || [], h);
         this.sideB?.frame(msg);
+        this.side.frame(msg, this.data, this.config?.learning_rate);
         this.latest = { header: h, arrays: { ...(this.latest?.arrays || {}), ...msg.arrays } };
         if (!this.scheduled) {
           this.scheduled = true;
           requestAnimationFrame(() => this.render());
         }
       },
+      ...this.side.handlers,
     };
   }
 
@@ -239,12 +250,13 @@ export class CompareMode {
     this.version = version;
     for (const [key, value] of Object.entries(this.sent)) if (sameValue(value, config[key])) delete this.sent[key];
     this.controls.setConfig(config); // also disables the options the rules forbid (B's loss)
+    this.side.setConfig(config);
     if (reset.includes("network") || reset.includes("data")) this.chart.clearB();
     this.sideB?.config(config, reset);
     this.showDiffers();
   }
 
-  /** Build B's panel once: its settings and its output plot. */
+  /** Build B's panel once: its settings, its output plot, its network and panels. */
   build() {
     if (this.controls) return;
     const els = this.els;
@@ -257,6 +269,7 @@ export class CompareMode {
       heatmap: els.heatmap, points: els.points, legend: els.legend, caption: els.caption,
       showTest: this.shared.showTest, discretize: this.shared.discretize,
     });
+    this.side = new SideB({ fields: this.fields, send: (m) => this.send(m), editor: this.editor, output: this.output });
   }
 
   /** B's controls carry "(B)" in their accessible names, so they differ from A's. */
@@ -293,6 +306,8 @@ export class CompareMode {
     const frame = this.latest;
     if (!frame || !this.isOpen) return;
     this.output.setFrame(frame);
+    this.side.draw(frame);
+    if (this.output.hover?.target.kind === "unit") this.output.hover.grid = this.side.network.units;
     this.output.draw();
     this.chart.draw();
     showMetrics(this.els, frame.header.metrics || {});
@@ -305,6 +320,11 @@ export class CompareMode {
       open: this.isOpen, connection: this.status, config: this.config, version: this.version, epoch: this.epoch,
       state: this.state, lastHeader: this.lastHeader, data: this.data, dataMessages: this.dataMessages,
       differs: this.differs || [], rendered: !!this.latest,
+      units: this.side?.network.unitCanvases.length ?? 0, links: this.side?.network.links.length ?? 0,
+      diagnosis: this.side?.failures.codes ?? [], gradientCheck: this.side?.check.result ?? null,
+      zeroWeights: this.side?.network.zeroWeights() ?? null,
+      /** The weight of B's link (layer, i, j) as the page last received it. */
+      weight: (layer, i, j) => this.side?.network.received(layer, i, j) ?? null,
     };
   }
 }

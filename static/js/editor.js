@@ -35,13 +35,15 @@ export class ValueEditor {
     root.append(this.tip);
   }
 
-  /** Open for target {kind: "weight" | "bias", layer, i?, j, value, anchor}. */
+  /** Open for target {kind: "weight" | "bias", layer, i?, j, value, anchor, side?, send?}: a
+   * target with its own `send` (compare mode's side B) gets the edit, else onSubmit. */
   open(target) {
     this.target = target;
     this.tip.hidden = true;
     this.label.textContent = target.kind === "weight"
       ? t("edit.weight", { layer: target.layer + 1, i: target.i + 1, j: target.j + 1 })
       : t("edit.bias", { layer: target.layer + 1, n: target.j + 1 });
+    if (target.side) this.label.textContent += ` (${target.side})`;
     this.input.value = Number(target.value.toFixed(4));
     this.error.hidden = true;
     this.place(this.el, target.anchor.getBoundingClientRect());
@@ -58,7 +60,7 @@ export class ValueEditor {
       return;
     }
     const { kind, layer, i, j } = this.target;
-    this.onSubmit(kind === "weight" ? { type: "set_weight", layer, i, j, value } : { type: "set_bias", layer, j, value });
+    (this.target.send || this.onSubmit)(kind === "weight" ? { type: "set_weight", layer, i, j, value } : { type: "set_bias", layer, j, value });
     this.close();
   }
 

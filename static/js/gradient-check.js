@@ -1,6 +1,8 @@
 // The gradient-check button: asks the server to compare backprop's gradient with the
 // numerical slope (f(w+h) − f(w−h)) / 2h on the current network and a sample of the data,
-// and shows the largest relative error with pass/fail and what it means.
+// and shows the largest relative error with pass/fail and what it means. A "plant a bug" switch
+// asks for the check of a deliberately wrong backprop (σ′ taken as σ; the `plant_bug` flag,
+// which only the check uses, never training), so students see what a failing check looks like.
 
 import { t, onLanguage } from "./i18n.js";
 import { fmtNum } from "./format.js";
@@ -15,9 +17,11 @@ export function formatError(e) {
 }
 
 export class GradientCheck {
-  /** `container`: the panel element; `send(message)` returns false when offline. */
-  constructor(container, send) {
+  /** `container`: the panel element; `send(message)` returns false when offline;
+   * `headingKey`: its title's string key (compare mode's side B has its own). */
+  constructor(container, send, headingKey = "gc.heading") {
     this.send = send;
+    this.headingKey = headingKey;
     this.result = null;  // the last gradient_check reply
     this.pending = false;
     this.timer = null;
@@ -32,14 +36,16 @@ export class GradientCheck {
     this.output.setAttribute("aria-live", "polite");
     this.explain = document.createElement("p");
     this.explain.className = "hint";
-    container.append(this.heading, this.button, this.output, this.explain);
+    this.bug = plantBugSwitch();
+    container.append(this.heading, this.button, this.bug.label, this.output, this.explain);
     onLanguage(() => this.relabel());
     this.relabel();
   }
 
   run() {
     if (this.pending) return;
-    if (!this.send({ type: "gradient_check" })) {
+    this.planted = this.bug.input.checked; // the reply does not repeat the flag
+    if (!this.send({ type: "gradient_check", plant_bug: this.planted })) {
       this.outputKey = "error.offline";
       this.relabel();
       return;
@@ -53,7 +59,7 @@ export class GradientCheck {
 
   /** The server's reply: {max_relative_error, passed, parameters, ...}. */
   reply(msg) {
-    this.result = msg;
+    this.result = { ...msg, plant_bug: !!this.planted };
     this.outputKey = null;
     this.done();
   }
@@ -74,7 +80,9 @@ export class GradientCheck {
   }
 
   relabel() {
-    this.heading.textContent = t("gc.heading");
+    this.heading.textContent = t(this.headingKey);
+    this.bug.text.textContent = t("gc.plant_bug");
+    this.bug.label.title = t("gc.plant_bug_title");
     this.button.textContent = t("gc.run");
     this.button.disabled = this.pending;
     this.button.setAttribute("aria-busy", String(this.pending));
@@ -86,7 +94,8 @@ export class GradientCheck {
       this.output.classList.add(r.passed ? "passed" : "failed");
       const verdict = t(r.passed ? "gc.passed" : "gc.failed");
       const params = r.parameters != null ? ` ${t("gc.parameters", { n: r.parameters })}` : "";
-      this.output.textContent = `${t("gc.max_error", { value: formatError(r.max_relative_error) })} — ${verdict}.${params}`;
+      const planted = r.plant_bug ? ` ${t("gc.planted")}` : "";
+      this.output.textContent = `${t("gc.max_error", { value: formatError(r.max_relative_error) })} — ${verdict}.${params}${planted}`;
     } else {
       this.output.textContent = "";
     }
@@ -94,4 +103,15 @@ export class GradientCheck {
     const threshold = this.result?.threshold ?? 1e-4;
     this.explain.textContent = t("gc.explain", { threshold: formatError(threshold) });
   }
+}
+
+/** The "plant a bug" checkbox ({label, input, text}); the inspector (backprop-inspector.js) has one too. */
+export function plantBugSwitch() {
+  const label = document.createElement("label");
+  label.className = "check plant-bug";
+  const input = document.createElement("input");
+  input.type = "checkbox";
+  const text = document.createElement("span");
+  label.append(input, " ", text);
+  return { label, input, text };
 }

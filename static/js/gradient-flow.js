@@ -1,7 +1,8 @@
 // The gradient-flow panel: each layer's mean |∂L/∂W| (the frame header's metrics.grad_norms,
 // first hidden layer first, output last) over the epochs, on a log scale, one line per layer.
 // A deep sigmoid network shows its first layers' lines far below the output's: the gradient
-// vanishes on its way back.
+// vanishes on its way back. Compare mode links A's and B's panels to one shared log axis, so
+// their lines can be read against each other.
 
 import uPlot from "../vendor/uplot/dist/uPlot.esm.js";
 import { t, onLanguage } from "./i18n.js";
@@ -28,6 +29,7 @@ export class GradientFlow {
     this.layers = []; // one array of values per layer (output last)
     this.dirty = false;
     this.plot = null;
+    this.peer = null; // the panel sharing this one's y axis (compare mode), or null
     this.heading = document.createElement("h3");
     this.hint = document.createElement("p");
     this.hint.className = "hint";
@@ -61,7 +63,7 @@ export class GradientFlow {
       height: HEIGHT,
       legend: { show: count > 0, live: false },
       cursor: { drag: { x: false, y: false }, points: { size: 5 } },
-      scales: { x: { time: false }, y: { distr: 3 } },
+      scales: { x: { time: false }, y: { distr: 3, range: (u, lo, hi) => this.yRange(lo, hi) } },
       axes: [
         { size: 24, font: "10px sans-serif", ticks: { size: 3 }, grid: { width: 0.5 } },
         // Powers of ten as 1e-4 rather than uPlot's rounded decimals (which print tiny values as 0).
@@ -73,6 +75,33 @@ export class GradientFlow {
     this.plot = new uPlot(opts, this.columns(), this.box);
     this.plot.root.setAttribute("role", "img");
     this.plot.root.setAttribute("aria-label", t("grad.aria"));
+  }
+
+  /** Share the y axis with `other` (and it with this one): both span both panels' values. */
+  linkAxis(other) {
+    this.peer = other;
+    other.peer = this;
+  }
+
+  /** Smallest and largest positive value this panel holds, or null. */
+  extent() {
+    let lo = Infinity, hi = -Infinity;
+    for (const vals of this.layers) for (const v of vals) if (v > 0 && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    return lo <= hi ? [lo, hi] : null;
+  }
+
+  /** The y range: whole powers of ten around this panel's values and, when linked, its peer's. */
+  yRange(lo, hi) {
+    const own = this.extent(), other = this.peer?.extent();
+    const both = [own, other].filter(Boolean);
+    if (both.length) [lo, hi] = [Math.min(...both.map((e) => e[0])), Math.max(...both.map((e) => e[1]))];
+    if (!(lo > 0) || !(hi > 0)) return [1e-3, 1];
+    return uPlot.rangeLog(lo, hi, 10, true);
+  }
+
+  /** The shared axis changed (the peer got points): redraw at the next draw(). */
+  touch() {
+    this.dirty = true;
   }
 
   columns() {
@@ -114,6 +143,7 @@ export class GradientFlow {
       this.layers = this.layers.map((vals) => vals.filter(keep));
     }
     this.dirty = true;
+    this.peer?.touch();
   }
 
   /** Forget every point (reset or a change that rebuilt the network). */

@@ -25,6 +25,7 @@ export class InsightPanels {
     // Compare mode's side B gets its own gradient flow: "sigmoid vs ReLU" is about the two.
     this.gradientsPanelB = $("gradient-flow-panel-b");
     this.gradientsB = new GradientFlow(this.gradientsPanelB, "grad.heading_b");
+    this.gradients.linkAxis(this.gradientsB); // one log axis for both sides
     this.hidden = new HiddenSpace($("hidden-space-panel"), send);
     this.check = new GradientCheck($("gradient-check-panel"), send);
     this.early = new EarlyStopping($("early-stopping"), controls, chart);
@@ -97,6 +98,8 @@ export class InsightPanels {
       get activationPeak() { return self.activation.peak; },
       get gradientLayers() { return self.gradients.layers.length; },
       get gradientLatestB() { return self.gradientsB.latest(); },
+      /** Both gradient-flow panels' y ranges as drawn ([min, max] each): equal in compare mode. */
+      get gradientRanges() { return [self.gradients, self.gradientsB].map((g) => [g.plot.scales.y.min, g.plot.scales.y.max]); },
       get gradientPoints() { return self.gradients.epochs.length; },
       get gradientLatest() { return self.gradients.latest(); },
       get gradientLabels() { return self.gradients.plot.series.slice(1).map((s) => s.label); },

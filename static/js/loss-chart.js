@@ -2,12 +2,15 @@
 // Points arrive in each frame's `history`; they are appended to columns and uPlot redraws.
 // In compare mode a second side (B, the right-hand session) adds its own train/test series,
 // dashed; the two sides' epochs are joined on one x axis (uPlot.join leaves the gaps).
+// A toggle adds each side's mini-batch losses (a frame header's `batch_losses`, one per training
+// step), spread evenly between the frame's epoch and the one before: batch size 1 jitters.
 
 import uPlot from "../vendor/uplot/dist/uPlot.esm.js";
 import { t, onLanguage } from "./i18n.js";
 import { fmtNum } from "./format.js";
 
 const MAX_POINTS = 4000; // thin out older points beyond this, so a long run stays cheap to draw
+const MAX_BATCH_POINTS = 8000; // the same for the mini-batch losses (every other one kept beyond)
 
 /** One side's losses as uPlot columns: epochs, train, test. */
 class LossHistory {
@@ -19,6 +22,27 @@ class LossHistory {
     this.epochs = [];
     this.train = [];
     this.test = [];
+    this.batchX = []; // fractional epochs of the mini-batch steps
+    this.batch = [];
+    this.batchEpoch = null; // the epoch of the frame that brought the last steps
+  }
+
+  /** Append one frame's mini-batch losses, the steps between the previous frame's epoch and `epoch`. */
+  appendBatches(epoch, losses) {
+    if (this.batchEpoch !== null && epoch < this.batchEpoch) { this.batchX = []; this.batch = []; }
+    const from = this.batchEpoch ?? epoch - 1;
+    this.batchEpoch = epoch;
+    if (!losses?.length) return;
+    const span = Math.max(0, epoch - from);
+    losses.forEach((loss, k) => {
+      this.batchX.push(span ? from + (span * (k + 1)) / losses.length : epoch);
+      this.batch.push(loss);
+    });
+    if (this.batch.length > MAX_BATCH_POINTS) {
+      const keep = (_, i) => i % 2 === 0;
+      this.batchX = this.batchX.filter(keep);
+      this.batch = this.batch.filter(keep);
+    }
   }
 
   /** Append [epoch, train, test] points; a smaller epoch than the last means training restarted. */
@@ -38,23 +62,30 @@ class LossHistory {
     }
   }
 
-  get columns() {
-    return [this.epochs, this.train, this.test];
+  /** [epochs, train, test], joined with [steps, mini-batch loss] when `batches`. */
+  columns(batches) {
+    const cols = [this.epochs, this.train, this.test];
+    if (!batches) return cols;
+    // x values must rise strictly for uPlot.join: a step at a whole epoch shares its x
+    return uPlot.join([cols, [this.batchX, this.batch]]);
   }
 }
 
 export class LossChart {
-  /** `key`: an element for the chart's key (which line is which); optional. */
-  constructor(container, logToggle, key = null) {
+  /** `key`: an element for the chart's key (which line is which); optional. `batchToggle`: the
+   * checkbox that adds the mini-batch losses; optional. */
+  constructor(container, logToggle, key = null, batchToggle = null) {
     this.container = container;
     this.key = key;
     this.logToggle = logToggle;
+    this.batchToggle = batchToggle;
     this.a = new LossHistory();
     this.b = null; // compare mode: side B's LossHistory, else null
     this.dirty = false;
     this.plot = null;
     this.create();
     logToggle.addEventListener("change", () => this.create());
+    batchToggle?.addEventListener("change", () => this.create());
     new ResizeObserver(() => this.resize()).observe(container);
     onLanguage(() => this.create());
   }
@@ -81,13 +112,20 @@ export class LossChart {
         { label: t("chart.test"), stroke: "#0877bd", width: 1.5, points: { show: false } },
       ],
     };
+    const side = this.b ? "A" : "";
     if (this.b) {
       opts.series[1].label = t("compare.chart_train", { side: "A" });
       opts.series[2].label = t("compare.chart_test", { side: "A" });
+    }
+    // Mini-batch losses: thin and pale, under nothing else's colour (purple A, green B).
+    const batch = (label, stroke) => ({ label, stroke, width: 0.75, points: { show: false }, spanGaps: true });
+    if (this.batches) opts.series.push(batch(t("chart.batch", { side }).trim(), "rgba(130, 80, 200, .55)"));
+    if (this.b) {
       opts.series.push(
         { label: t("compare.chart_train", { side: "B" }), stroke: "#777", dash: [5, 4], width: 1.5, points: { show: false } },
         { label: t("compare.chart_test", { side: "B" }), stroke: "#e8710a", dash: [5, 4], width: 1.5, points: { show: false } },
       );
+      if (this.batches) opts.series.push(batch(t("chart.batch", { side: "B" }), "rgba(40, 150, 90, .55)"));
     }
     this.plot = new uPlot(opts, this.columns(), this.container);
     this.showKey(opts.series.slice(1));
@@ -120,11 +158,16 @@ export class LossChart {
     }));
   }
 
+  /** True while the mini-batch losses are asked for. */
+  get batches() {
+    return !!this.batchToggle?.checked;
+  }
+
   columns() {
-    let cols = this.a.columns;
+    let cols = this.a.columns(this.batches);
     // Both sides on one x axis; an epoch only one side has is `undefined` on the other, which
     // uPlot bridges, while a null (a diverged loss) stays a gap.
-    if (this.b) cols = uPlot.join([cols, this.b.columns]);
+    if (this.b) cols = uPlot.join([cols, this.b.columns(this.batches)]);
     // uPlot's log scale cannot show zero or negative values; they are gaps there.
     if (!this.logToggle.checked) return cols;
     const pos = (v) => (v > 0 ? v : v === undefined ? undefined : null);
@@ -136,10 +179,12 @@ export class LossChart {
     if (this.plot && w && w !== this.plot.width) this.plot.setSize({ width: w, height: 110 });
   }
 
-  /** Append side A's [epoch, train, test] points (a frame's history). */
-  append(history) {
+  /** Append side A's [epoch, train, test] points (a frame's history) and, when the header of
+   * the frame is given, its mini-batch losses. */
+  append(history, header = null) {
     this.a.append(history);
-    if (history.length) this.dirty = true;
+    if (header) this.a.appendBatches(header.epoch, header.batch_losses);
+    if (history.length || header?.batch_losses?.length) this.dirty = true;
   }
 
   clear() {
@@ -168,10 +213,11 @@ export class LossChart {
   }
 
   /** Append side B's [epoch, train, test] points (compare mode), like append() for side A. */
-  appendB(history) {
+  appendB(history, header = null) {
     if (!this.b) return;
     this.b.append(history);
-    if (history.length) this.dirty = true;
+    if (header) this.b.appendBatches(header.epoch, header.batch_losses);
+    if (history.length || header?.batch_losses?.length) this.dirty = true;
   }
 
   clearB() {
@@ -180,7 +226,12 @@ export class LossChart {
     this.dirty = true;
   }
 
-  /** Number of loss series drawn (2, or 4 in compare mode). */
+  /** The mini-batch losses held: {a: [...], b: [...] | null} (tests count its ups and downs). */
+  get batchLosses() {
+    return { a: this.a.batch, b: this.b?.batch ?? null };
+  }
+
+  /** Number of loss series drawn (2, or 4 in compare mode; one more per side with mini-batches). */
   get seriesCount() {
     return this.plot.series.length - 1;
   }

@@ -31,6 +31,10 @@ import { PresentMode } from "./present.js";
 import { fitPlot } from "./plot-fit.js";
 import { ViewState } from "./view-state.js";
 import { ClassroomSeat } from "./classroom.js";
+import { BackpropInspector } from "./backprop-inspector.js";
+import { LessonViews } from "./lesson-views.js";
+import { SideSwitch, SIDES } from "./side-switch.js";
+import { ZeroCount } from "./zero-count.js";
 
 const $ = (id) => document.getElementById(id);
 const schema = loadSchema();
@@ -101,7 +105,8 @@ const features = new FeaturesPanel(fields.features.choices, (list) => {
 const editor = new ValueEditor(document.body, (msg) => send(msg));
 const network = new NetworkView($("network"), $("network-header"), features, fields.activation.choices, {
   onPatch: (patch) => sendPatch(patch),
-  onEdit: (target) => editor.open(target),
+  // While the inspector walks an example, a click on a link selects its chain rule instead.
+  onEdit: (target) => (inspector?.isOpen && target.kind === "weight" ? inspector.select(target) : editor.open(target)),
   onValueHover: (item, ev) => editor.showCard(item, ev),
   onHover: (target) => {
     let grid = null;
@@ -115,7 +120,8 @@ const output = new OutputPanel({
   heatmap: $("output-heatmap"), points: $("output-points"), legend: $("legend"), caption: $("output-caption"),
   showTest: $("show-test"), discretize: $("discretize"),
 });
-const chart = new LossChart($("loss-chart"), $("log-scale"), $("chart-key"));
+const chart = new LossChart($("loss-chart"), $("log-scale"), $("chart-key"), $("batch-loss"));
+const zeroCount = new ZeroCount(document.querySelector("[data-zero-count=a]"));
 // Own data and taking results away (issue 5): drawing on the plane, CSV in/out, exports.
 const pointsEditor = new PointsEditor($("draw-tools"), output, (m) => send(m));
 const exportsUi = new Exports($("export-tools"), { heatmap: $("output-heatmap"), points: $("output-points") }, {
@@ -136,17 +142,26 @@ const csvIo = new CsvIO($("csv-tools"), document.querySelector(".plot"), {
 });
 const insight = new InsightPanels({ controls, chart, send: (m) => send(m) });
 const failures = new FailureWatch($("diagnosis"));
+const inspector = new BackpropInspector({
+  panel: $("backprop-panel"), toggle: $("backprop-toggle"), network, output, send: (m) => connection.send(m),
+  onClose: () => { // the network view follows the training's frames again
+    if (app.config) network.setConfig(app.config, app.outputs);
+    if (app.latest) network.update(app.latest);
+  },
+});
+const lessonViews = new LessonViews({ batchToggle: $("batch-loss"), inspector });
+const sideSwitch = new SideSwitch($("side-switch"), () => view.onChange());
 
 // ---- lessons and compare mode -------------------------------------------------------------
 const compare = new CompareMode({
-  fields, rules: schema.rules, chart, sideB: insight.sideB,
+  fields, rules: schema.rules, chart, sideB: insight.sideB, editor, onOpen: (on) => sideSwitch.open(on),
   left: () => ({ config: app.config, state: app.state, data: output.data }),
   sendLeft: (message) => connection.send(message),
   shared: { showTest: $("show-test"), discretize: $("discretize") },
   els: {
     toggle: $("compare-toggle"), column: $("compare-column"), sideTags: document.querySelectorAll(".side-tag"),
     status: $("b-status"), epoch: $("b-epoch"), testLoss: $("b-test-loss"), trainLoss: $("b-train-loss"),
-    accRow: $("b-accuracy-row"), testAcc: $("b-test-acc"), heatmap: $("b-heatmap"), points: $("b-points"),
+    accRow: $("b-accuracy-row"), testAcc: $("b-test-acc"), deadRow: $("b-dead-row"), deadFraction: $("b-dead-fraction"), heatmap: $("b-heatmap"), points: $("b-points"),
     legend: $("b-legend"), caption: $("b-caption"), controls: $("b-controls"), differs: $("b-differs"), error: $("b-error"),
   },
 });
@@ -155,6 +170,7 @@ const lessons = new LessonPicker({
   watch: $("lesson-watch"), note: $("lesson-note"), error: $("lesson-error"), close: $("lesson-close"),
   restart: $("lesson-restart"),
 }, (lesson) => {
+  lessonViews.chosen(lesson);
   if (lesson.compare) compare.open(lesson);
   else compare.close();
   send({ type: "lesson", id: lesson.id, side: "left" });
@@ -179,6 +195,8 @@ const view = new ViewState(() => { if (app.config && !restore.busy) writeUrl(app
 view.addCheckbox("show_test", $("show-test"));
 view.addCheckbox("discretize", $("discretize"));
 view.addCheckbox("log_scale", $("log-scale"));
+view.addCheckbox("batch_loss", $("batch-loss"));
+view.addChoice("side", SIDES, () => sideSwitch.value, (side) => sideSwitch.set(side));
 const present = new PresentMode($("present"), () => view.onChange());
 fitPlot(document.querySelector(".output-column .plot")); // the plane takes the height left under it
 view.add("present", () => present.on, (on) => present.set(on));
@@ -253,7 +271,8 @@ const handlers = {
     showEpoch();
     lessons.onState(msg);
   },
-  lesson(msg) { lessons.onReply(msg); },
+  lesson(msg) { lessons.onReply(msg); lessonViews.applied(msg); },
+  backprop(msg) { inspector.receive(msg); },
   data(msg) {
     const outputs = msg.problem === "classification" && msg.n_classes > 2 ? msg.n_classes : 1;
     if (outputs !== app.outputs) {
@@ -271,6 +290,7 @@ const handlers = {
     const text = `${t(`error.${msg.code}`)} ${msg.message}`.trim();
     if (exportsUi.handleError(msg, text)) return;
     if (restore.busy) { restore.refused(msg, text); return; }
+    if (inspector.claimError(msg, text)) return;
     if (insight.error(msg)) return;
     if (msg.field && controls.showError(msg.field, text)) return;
     const nearNetwork = ["hidden", "activation", "features", "layer", "i", "j", "value"].includes(msg.field);
@@ -283,7 +303,7 @@ const handlers = {
     app.epoch = h.epoch;
     // set_weight and set_bias are answered by a frame, not a config reply: its version counts too.
     if (h.version > app.version) app.version = h.version;
-    chart.append(h.history || []);
+    chart.append(h.history || [], h);
     insight.frame(msg);
     failures.frame(h, { output: msg.arrays.output, points: output.data?.train, learningRate: app.config?.learning_rate });
     if (msg.arrays.features) features.setGrids(msg.arrays.features);
@@ -318,6 +338,7 @@ function applyConfig(config, version, reset, byUser = false) {
   if (reset.length && byUser) status.resetNote(reset);
   lessons.configChanged(config);
   compare.leftConfig(config);
+  inspector.configChanged();
   // While a restore is under way the address bar keeps the config being restored.
   if (!restore.busy) {
     writeUrl(config, { replace: app.replaceUrl });
@@ -349,7 +370,8 @@ function render() {
   if (!frame) return;
   const t0 = performance.now();
   output.setFrame(frame);
-  network.update(frame);
+  network.update(inspector.isOpen ? inspector.overlay(frame) : frame); // open: the walk's weights
+  zeroCount.show(network.zeroWeights());
   if (output.hover?.target.kind === "unit") output.hover.grid = network.units;
   output.draw();
   chart.draw();
@@ -394,6 +416,12 @@ window.__nnp = {
   get renderSamples() { return app.renderTimes.length; },
   get chartPoints() { return chart.epochs.length; },
   get chartSeries() { return chart.seriesCount; },
+  /** The mini-batch losses the chart holds: {a: [...], b: [...] | null}. */
+  get batchLosses() { return chart.batchLosses; },
+  /** How many of A's weights are exactly 0: {zero, total}. */
+  get zeroWeights() { return network.zeroWeights(); },
+  /** The backprop inspector: {open, step, steps, reply, pending, text, numbers}. */
+  get inspector() { return inspector.hook; },
   /** The loss chart's tick labels as last drawn: [epoch axis, loss axis]. */
   get chartTicks() { return chart.ticks; },
   /** The failure states the page shows now ("diverged", "dead_layer", "flat_output", "stuck"). */
@@ -405,7 +433,7 @@ window.__nnp = {
   /** Compare mode: {open, connection, config, version, epoch, state, lastHeader, data, differs, ...}. */
   get compare() { return compare.hook; },
   /** The weight of link (layer, i, j) as the page last received it. */
-  weight(layer, i, j) { const w = network.weights[layer]; return w ? w.data[i * w.shape[1] + j] : null; },
+  weight(layer, i, j) { return network.received(layer, i, j); },
   insight: insight.hook,
   /** Send a raw protocol message (tests use it to provoke server errors). */
   send(message) { return send(message); },

@@ -1,6 +1,6 @@
 // The network in the middle: feature nodes, hidden units as small heatmaps, output node(s),
-// links coloured by the sign of their weight and thickened by its size, biases as small
-// squares. The DOM is rebuilt only when the shape changes; a frame only updates canvases
+// links coloured by the sign of their weight and thickened by its size (dotted when exactly 0,
+// as L1's soft-threshold leaves them), biases as small squares. The DOM is rebuilt only when the shape changes; a frame only updates canvases
 // and attributes.
 
 import { drawSkipArcs } from "./skip-arcs.js";
@@ -422,7 +422,9 @@ export class NetworkView {
       const w = this.weightOf(link);
       // Inline style, not presentation attributes: those lose to the stylesheet's default.
       link.el.style.stroke = css(diverging(w));
-      link.el.style.strokeWidth = linkWidth(w).toFixed(2);
+      // A weight of exactly 0 is a cut link: dotted, a little wider than 1 px so the dots show.
+      link.el.classList.toggle("zero", w === 0);
+      link.el.style.strokeWidth = w === 0 ? "2" : linkWidth(w).toFixed(2);
     }
     for (const b of this.biases) {
       const v = this.biasValues[b.layer]?.[b.j];
@@ -442,6 +444,24 @@ export class NetworkView {
         this.labelUnit(n, L, j);
       }));
     }
+  }
+
+  /** The weight (layer, i, j) as last received, or null before any (the tests' hook reads it). */
+  received(layer, i, j) {
+    const w = this.weights[layer];
+    return w ? w.data[i * w.shape[1] + j] : null;
+  }
+
+  /** How many weights are exactly 0, of how many ({zero, total}); null before any weights. */
+  zeroWeights() {
+    const layers = Object.values(this.weights);
+    if (!layers.length) return null;
+    let zero = 0, total = 0;
+    for (const w of layers) {
+      total += w.data.length;
+      for (const v of w.data) if (v === 0) zero += 1;
+    }
+    return { zero, total };
   }
 
   /** A unit's accessible name and tooltip; a dead unit says so (it no longer learns). */

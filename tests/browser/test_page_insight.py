@@ -82,22 +82,22 @@ def test_a_dead_relu_unit_is_marked_in_the_network(page, server):
 
 def test_hidden_space_draws_the_mapped_plane_and_follows_the_network(page, server):
     page.open(server.url + "/?hidden=4,3&seed=4&n_samples=200")
-    panel = page.pw.locator("[data-watch=hidden_space]")
+    panel = page.pw.locator("#hidden-space-panel")
     panel.get_by_label("Show the hidden space").check()
     page.wait("n.insight.hiddenPoints > 0")
     assert page.nnp("insight.hiddenSubscribed") == {"layer": 0, "units": [0, 1]}
     assert page.nnp("insight.hiddenPoints") == 200  # every training and test point
-    assert page.pw.evaluate(CANVAS_HAS_INK, "[data-watch=hidden_space] canvas")
+    assert page.pw.evaluate(CANVAS_HAS_INK, "#hidden-space-panel canvas")
     header = page.nnp("lastHeader.hidden_space")
     assert header["layer"] == 0 and header["units"] == [0, 1] and header["lines"] == 13
-    before = page.pw.evaluate(CANVAS_PIXELS, "[data-watch=hidden_space] canvas")
+    before = page.pw.evaluate(CANVAS_PIXELS, "#hidden-space-panel canvas")
 
     panel.get_by_label("Layer", exact=True).select_option(label="hidden layer 2")
     panel.get_by_label("Vertical: neuron").select_option(label="3")
     page.wait("n.lastHeader.hidden_space && n.lastHeader.hidden_space.layer === 1 && "
               "n.lastHeader.hidden_space.units[1] === 2")
     page.pw.wait_for_timeout(200)
-    assert page.pw.evaluate(CANVAS_PIXELS, "[data-watch=hidden_space] canvas") != before
+    assert page.pw.evaluate(CANVAS_PIXELS, "#hidden-space-panel canvas") != before
 
     # Removing the chosen layer: the server ends that view and the page follows layer 1.
     page.pw.get_by_role("button", name="Remove the last hidden layer").click()
@@ -119,7 +119,7 @@ def test_hidden_space_draws_the_mapped_plane_and_follows_the_network(page, serve
 
 def test_gradient_check_reports_a_small_error_in_both_languages(page, server):
     page.open(server.url + "/?hidden=3&seed=5")
-    panel = page.pw.locator("[data-watch=gradient_check]")
+    panel = page.pw.locator("#gradient-check-panel")
     panel.get_by_role("button", name="Check the gradients").click()
     page.wait("n.insight.gradientCheck !== null")
     result = page.nnp("insight.gradientCheck")
