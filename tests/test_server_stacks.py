@@ -86,15 +86,17 @@ def test_a_rate_change_keeps_the_session_in_its_stack_and_a_shape_change_moves_i
         for i in range(3):  # as the hub wires them: a change puts the session back in the rotation
             sessions.append(Session(Settings(), on_training_change=lambda i=i: scheduler.update(sessions[i])))
             sessions[i].play()
+            scheduler.groups.key(sessions[i])  # its turn in the rotation files it
         a, b, c = sessions
         assert set(scheduler.groups.peers(a)) == {b, c}
         await b.apply_config({"learning_rate": 0.3, "reg_rate": 0.01})  # rates: same stack
         assert set(scheduler.groups.peers(a)) == {b, c}
         await c.apply_config({"hidden": [3]})  # another shape: another stack
         assert scheduler.groups.peers(a) == [b] and scheduler.groups.peers(c) == []
-        await c.apply_config({"optimizer": "adagrad"})  # a rule the stack does not take: alone
-        assert scheduler.groups.key(c) is None and scheduler.groups.peers(c) == []
-        await c.apply_config({"hidden": [4, 2], "optimizer": "sgd"})  # back: joins again
+        await c.apply_config({"hidden": [5, 2], "optimizer": "adam"})  # another rule: another stack
+        assert scheduler.groups.key(c) != scheduler.groups.key(a) and scheduler.groups.peers(c) == []
+        await c.apply_config({"hidden": [4, 2], "optimizer": "sgd"})  # back: joins again at its turn
+        scheduler.groups.key(c)
         assert set(scheduler.groups.peers(a)) == {b, c}
         scheduler.remove(b)  # paused or closed: gone from its stack
         assert scheduler.groups.peers(a) == [c]

@@ -81,7 +81,6 @@ class Scheduler:
             if session not in self._members:
                 self._queue.append(session)
                 self._members.add(session)
-            self.groups.key(session)  # (re)filed under its network's current StackKey
             self._wakeup.set()
         else:
             self.remove(session)
@@ -203,7 +202,8 @@ class Scheduler:
             self.stacked_slices += 1
 
     def _companions(self, session: "Session", now: float) -> list["Session"]:
-        """The other sessions of `session`'s StackKey that are owed a slice now and free."""
+        """The other sessions of `session`'s StackKey that are owed a slice now and free. (A
+        session is filed under its key when its own turn comes, or when a peer finds it moved.)"""
         return [other for other in self.groups.peers(session)
                 if other in self._members and other not in self._busy and slices.can_join_stack(other)
                 and other.seconds_until_owed(now) <= 0]
