@@ -154,7 +154,7 @@ class TrainerStack:
         flat_x = self.x_epoch.reshape(-1, self.x_epoch.shape[-1])
         flat_t = self.t_epoch.reshape(-1, self.t_epoch.shape[-1])
         x, t = self.x_batch[:k], self.t_batch[:k]
-        p, grad, g, tmp = self.params[:k], self.grad[:k], self.g[:k], self.tmp[:k]
+        p, grad = self.params[:k], self.grad[:k]
         calls = [(np.add, (self.base[:k], self.offsets, self.index[:k])),
                  (np.take, (flat_x, self.index[:k], 0, x, "clip")), (np.take, (flat_t, self.index[:k], 0, t, "clip")),
                  (np.add, (self.base[:k], key.batch, self.base[:k]))]  # each row's next batch (rows of
