@@ -24,6 +24,7 @@ class StackGroups:
     def __init__(self) -> None:
         self._filed: dict["Session", tuple[Trainer, int, Optional[StackKey]]] = {}
         self._groups: dict[StackKey, dict["Session", None]] = {}
+        self._interned: dict[StackKey, StackKey] = {}
 
     def key(self, session: "Session") -> Optional[StackKey]:
         """The session's StackKey now (None: it trains only alone), refiling it if it changed."""
@@ -32,6 +33,8 @@ class StackGroups:
         if filed is not None and filed[0] is trainer and filed[1] == version:
             return filed[2]
         key = StackKey.of(trainer)
+        if key is not None:  # one object per key, so that peers compare by identity (cheap)
+            key = self._interned.setdefault(key, key)
         old = filed[2] if filed is not None else None
         if filed is None or old != key:
             self._unfile(session, old)
@@ -46,7 +49,7 @@ class StackGroups:
         key = self.key(session)
         if key is None:
             return []
-        return [other for other in list(self._groups.get(key, ())) if other is not session and self.key(other) == key]
+        return [other for other in list(self._groups.get(key, ())) if other is not session and self.key(other) is key]
 
     def discard(self, session: "Session") -> None:
         """Forget a session (it left the rotation)."""
@@ -60,3 +63,4 @@ class StackGroups:
             group.pop(session, None)
             if not group:
                 del self._groups[key]
+                self._interned.pop(key, None)
