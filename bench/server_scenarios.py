@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from engine import Trainer  # noqa: E402
 from engine.config import FEATURES  # noqa: E402
-from engine.lessons import apply_lesson, load_lessons  # noqa: E402
+from engine.lessons import lesson_trainer, load_lessons  # noqa: E402
 from server.live.frame_content import unit_grid_size  # noqa: E402
 
 MIXED = {
@@ -78,9 +78,7 @@ def trainer_for(kind: str) -> Trainer:
     """A trainer set up as the server's session of that kind is (same seed and config keys)."""
     if kind == "lesson":
         lesson = {item["id"]: item for item in load_lessons(str(ROOT / "lessons"))}[LECTURE_LESSON]
-        trainer = Trainer({"seed": 1})
-        apply_lesson(trainer, lesson, "left")
-        return trainer
+        return lesson_trainer(lesson, "left")[0]
     patch = GREEDY if kind == "greedy" else MIXED[kind]
     return Trainer({"seed": 1, **{k: v for k, v in patch.items() if k != "epochs_per_second"}})
 

@@ -13,9 +13,16 @@ checks it across stack sizes and join/leave orders on the machine it runs on. (I
 sessions' examples in one (rows, S·n) buffer is *not* exact: single-example batches and
 single-output layers then take other BLAS kernels.)
 
+Every update rule stacks (engine.optimizers: SGD, momentum and Nesterov, Adagrad, RMSprop,
+Adam) with either penalty (L2's gradient, L1's proximal step): the rule's state arrays are
+(S, size) rows, its settings (S, 1) columns holding the floats the rule computes (1 - ρ, …), and
+Adam's bias corrections are computed per row in Python floats, as Adam.move does, since
+NumPy's vectorised power may round otherwise. `stackable` is the one place that decides which
+trainers may stack at all.
+
 The trainers stay the owners of their state: `step` copies parameters and the epoch's data in,
 writes parameters and the gradient back whenever the trainer's own code reads them (epoch-end
-evaluation, a tail batch, the end of the call), and keeps each trainer's counters, random
+evaluation, a tail batch, the end of the call), and keeps each trainer's counters, optimizer state, random
 stream and history through the trainer's own bookkeeping (`next_batch`, `finish_batch`). So
 between calls a trainer is an ordinary Trainer (snapshot, update, set_weight, point edits), and
 the next call reads it afresh: joining and leaving a stack is being passed to `step` or not.
@@ -29,6 +36,7 @@ from typing import Mapping, Optional
 import numpy as np
 
 from .network import Call, Network, run
+from .optimizers import EPS
 from .passes import StackStreams, training_passes
 from .trainer import History, Trainer
 from .workspace import Workspace
@@ -55,23 +63,37 @@ class StackKey:
     leaky_slope: Optional[float]
     dropout: bool
     input_noise: bool
+    nesterov: bool
 
     @classmethod
     def of(cls, trainer: Trainer) -> Optional["StackKey"]:
-        """The trainer's key, or None when it trains only alone: nothing to train, an optimizer
-        other than plain SGD, or L1 (its proximal step after the update; not stacked yet); residual
-        connections or normalization (engine.deep's passes), a learning-rate schedule or gradient
-        clipping (their steps are not the stack's call list: such sessions train alone)."""
+        """The trainer's key, or None when it trains only alone (`stackable` says no)."""
+        if not stackable(trainer):
+            return None
         cfg, net = trainer.config, trainer.network
-        if not trainer.can_train() or cfg["optimizer"] != "sgd" or cfg["regularization"] == "l1":
-            return None
-        if net.deep or cfg["lr_schedule"] != "constant" or cfg["clip_norm"] > 0:
-            return None
         penalty = trainer.penalty
         leaky = cfg["leaky_slope"] if "leaky_relu" in net.activations else None  # baked into the calls
+        nesterov = bool(cfg["nesterov"]) and cfg["optimizer"] == "momentum"
         return cls(tuple(net.sizes), tuple(net.activations), net.loss_name, net.output_activation,
                    trainer.batch_length(), trainer.training_data.n_train, cfg["optimizer"],
-                   penalty.kind if penalty is not None else "none", leaky, cfg["dropout"] > 0, cfg["input_noise"] > 0)
+                   penalty.kind if penalty is not None else "none", leaky, cfg["dropout"] > 0, cfg["input_noise"] > 0,
+                   nesterov)
+
+
+# the optimizer state arrays each rule keeps (engine.optimizers), held as (S, size) rows
+OPTIMIZER_STATE = {"sgd": (), "momentum": ("v",), "adagrad": ("cache",), "rmsprop": ("cache",), "adam": ("m", "v")}
+
+
+def stackable(trainer: Trainer) -> bool:
+    """Whether the trainer may train in a stack at all: the one place that decides it (a config
+    key the stacked step does not reproduce bit for bit belongs here). Not when there is
+    nothing to train."""
+    cfg = trainer.config
+    if not trainer.can_train() or cfg["optimizer"] not in OPTIMIZER_STATE:
+        return False
+    # residual connections or normalization (engine.deep's passes), a learning-rate schedule
+    # or gradient clipping: their steps are not the stack's call list, so such sessions train alone
+    return not (trainer.network.deep or cfg["lr_schedule"] != "constant" or cfg["clip_norm"] > 0)
 
 
 class TrainerStack:
@@ -117,6 +139,12 @@ class TrainerStack:
         self.coef, self.scale = np.zeros((size, 1)), np.zeros((size, 1))
         self.neg_lr, self.rate = np.zeros((size, 1)), np.zeros((size, 1))
         self.dropout, self.noise = np.zeros((size, 1, 1)), np.zeros((size, 1, 1))
+        self.lr, self.hyper = np.zeros((size, 1)), np.zeros((size, 3, 1))  # rule settings, see _move_calls
+        self.beta2, self.c1, self.c2 = np.zeros((size, 1)), np.zeros((size, 1)), np.zeros((size, 1))
+        self.state = {name: np.zeros((size, layout.size)) for name in OPTIMIZER_STATE[key.optimizer]}
+        self.t = np.zeros((size, 1))  # each row's step count (the rule's `t`), advanced by the calls
+        if key.penalty == "l1":  # the proximal step's per-entry rates and scratch (Penalty.shrink)
+            self.l1_rates, self.thr, self.mag = (np.zeros((size, layout.size)) for _ in range(3))
         # each row's own random stream, and which rows are done in this call (StackStreams reads both)
         self.streams: list[Optional[np.random.Generator]] = [None] * size
         self.done = [False] * size
@@ -131,7 +159,7 @@ class TrainerStack:
         flat_x = self.x_epoch.reshape(-1, self.x_epoch.shape[-1])
         flat_t = self.t_epoch.reshape(-1, self.t_epoch.shape[-1])
         x, t = self.x_batch[:k], self.t_batch[:k]
-        p, grad, g, tmp = self.params[:k], self.grad[:k], self.g[:k], self.tmp[:k]
+        p, grad = self.params[:k], self.grad[:k]
         calls = [(np.add, (self.base[:k], self.offsets, self.index[:k])),
                  (np.take, (flat_x, self.index[:k], 0, x, "clip")), (np.take, (flat_t, self.index[:k], 0, t, "clip")),
                  (np.add, (self.base[:k], key.batch, self.base[:k]))]  # each row's next batch (rows of
@@ -141,29 +169,101 @@ class TrainerStack:
         calls += training_passes(net, ws, xt, tt, blocks, net.layout.blocks(grad),
                                  self.dropout[:k] if key.dropout else 0.0, self.noise[:k] if key.input_noise else 0.0,
                                  StackStreams(self.streams, self.done, k))
-        if key.penalty == "none":  # Optimizer.calls: g = grad·(-lr·scale); p += g
-            calls += [(np.multiply, (grad, self.coef[:k], g)), (np.add, (p, g, p))]
-        else:  # Optimizer.step with a Penalty, in its order
-            first = (np.sign, (p, tmp)) if key.penalty == "l1" else (np.copyto, (tmp, p))
-            calls += [(np.multiply, (grad, self.scale[:k], g)), first, (np.multiply, (tmp, self.mask, tmp)),
-                      (np.multiply, (tmp, self.rate[:k], tmp)), (np.add, (g, tmp, g)),
-                      (np.multiply, (g, self.neg_lr[:k], g)), (np.add, (p, g, p))]
+        calls += self._update_calls(k)
         self._calls[k] = calls
         return calls
+
+    def _update_calls(self, k: int) -> list[Call]:
+        """The update of rows [0, k), in the order of Optimizer.calls / Optimizer.step (with the
+        Penalty's gradient or proximal step), each scalar of the lone call an (S, 1) column."""
+        key = self.key
+        p, grad, g, tmp, lr = self.params[:k], self.grad[:k], self.g[:k], self.tmp[:k], self.lr[:k]
+        if key.optimizer == "sgd" and key.penalty != "l2":  # two ufuncs: g = grad·(-lr·scale); p += g
+            calls: list[Call] = [(np.multiply, (grad, self.coef[:k], g)), (np.add, (p, g, p))]
+        else:  # Optimizer.step: t += 1, the effective gradient, the rule's move
+            calls = [(np.add, (self.t[:k], 1.0, self.t[:k])), (np.multiply, (grad, self.scale[:k], g))]
+            if key.penalty == "l2":
+                calls += [(np.copyto, (tmp, p)), (np.multiply, (tmp, self.mask, tmp)),
+                          (np.multiply, (tmp, self.rate[:k], tmp)), (np.add, (g, tmp, g))]
+            calls += self._move_calls(k)
+        if key.penalty == "l1":  # Penalty.shrink
+            thr, mag = self.thr[:k], self.mag[:k]
+            calls += [(np.multiply, (self.l1_rates[:k], lr, thr)), (np.abs, (p, mag)), (np.subtract, (mag, thr, mag)),
+                      (_clip_below_zero, (mag,)), (np.sign, (p, thr)), (np.multiply, (thr, mag, p))]
+        return calls
+
+    def _move_calls(self, k: int) -> list[Call]:
+        """The rule's move from g (engine.optimizers `move`), hyper-parameters as columns."""
+        name, p, g, tmp = self.key.optimizer, self.params[:k], self.g[:k], self.tmp[:k]
+        neg_lr, h = self.neg_lr[:k], self.hyper[:k]
+        if name == "sgd":
+            return [(np.multiply, (g, neg_lr, g)), (np.add, (p, g, p))]
+        if name == "momentum":
+            v, mu = self.state["v"][:k], h[:, 0]
+            calls: list[Call] = [(np.multiply, (g, neg_lr, g)), (np.multiply, (v, mu, v)), (np.add, (v, g, v))]
+            if self.key.nesterov:
+                return calls + [(np.multiply, (v, mu, tmp)), (np.add, (tmp, g, tmp)), (np.add, (p, tmp, p))]
+            return calls + [(np.add, (p, v, p))]
+        if name in ("adagrad", "rmsprop"):
+            cache = self.state["cache"][:k]
+            calls = [(np.multiply, (g, g, tmp))]
+            if name == "rmsprop":  # h: rho, 1 - rho
+                calls += [(np.multiply, (tmp, h[:, 1], tmp)), (np.multiply, (cache, h[:, 0], cache))]
+            calls += [(np.add, (cache, tmp, cache)), (np.sqrt, (cache, tmp)), (np.add, (tmp, EPS, tmp)),
+                      (np.divide, (g, tmp, g)), (np.multiply, (g, neg_lr, g)), (np.add, (p, g, p))]
+            return calls
+        # adam: h = beta1, 1 - beta1, 1 - beta2 ... and the bias corrections of each row's t
+        m, v = self.state["m"][:k], self.state["v"][:k]
+        return [(self._adam_corrections, (k,)),
+                (np.multiply, (m, h[:, 0], m)), (np.multiply, (g, h[:, 1], tmp)), (np.add, (m, tmp, m)),
+                (np.multiply, (g, g, tmp)), (np.multiply, (tmp, h[:, 2], tmp)), (np.multiply, (v, self.beta2[:k], v)),
+                (np.add, (v, tmp, v)), (np.multiply, (v, self.c2[:k], tmp)), (np.sqrt, (tmp, tmp)),
+                (np.add, (tmp, EPS, tmp)), (np.divide, (m, tmp, tmp)), (np.multiply, (tmp, self.c1[:k], tmp)),
+                (np.add, (p, tmp, p))]
+
+    def _adam_corrections(self, k: int) -> None:
+        """Adam's bias corrections for each row's step count, in Python floats as Adam.move
+        computes them (NumPy's vectorised power need not round as the C library's does)."""
+        for i, (t, b1, b2, lr) in enumerate(zip(self.t[:k, 0].tolist(), self.hyper[:k, 0, 0].tolist(),
+                                                 self.beta2[:k, 0].tolist(), self.lr[:k, 0].tolist())):
+            if self.done[i]:
+                continue  # a finished row computes garbage nobody reads
+            t = int(t)
+            self.c2[i, 0] = 1.0 / (1.0 - b2 ** t)
+            self.c1[i, 0] = -lr / (1.0 - b1 ** t)
 
     # ---- training ----------------------------------------------------------------------------------
 
     def _load(self, i: int, trainer: Trainer) -> None:
-        """Row i takes the trainer's parameters, epoch order and rates."""
+        """Row i takes the trainer's parameters, optimizer state, epoch order and rates."""
         np.copyto(self.params[i], trainer.network.params)
         self._load_epoch(i, trainer)
         lr, scale = trainer.config["learning_rate"], 1.0 / self.key.batch
-        self.coef[i, 0], self.scale[i, 0], self.neg_lr[i, 0] = -lr * scale, scale, -lr
-        penalty = trainer.penalty
+        self.coef[i, 0], self.scale[i, 0], self.neg_lr[i, 0], self.lr[i, 0] = -lr * scale, scale, -lr, lr
+        opt, penalty = trainer.optimizer, trainer.penalty
+        rho_or_b1 = opt.rho if self.key.optimizer == "rmsprop" else opt.momentum
+        self.hyper[i, :, 0] = rho_or_b1, 1.0 - rho_or_b1, 1.0 - opt.beta2  # as the rule computes them
+        self.beta2[i, 0] = opt.beta2
         self.rate[i, 0] = penalty.rate if penalty is not None else 0.0
+        if self.key.penalty == "l1":
+            np.multiply(penalty.mask, penalty.rate, out=self.l1_rates[i])  # Penalty's per-entry rates
         self.dropout[i], self.noise[i] = trainer.config["dropout"], trainer.config["input_noise"]
         self.streams[i] = trainer.random_stream
         self.done[i] = False
+        self._optimizer_in(i, trainer)
+
+    def _optimizer_in(self, i: int, trainer: Trainer) -> None:
+        opt = trainer.optimizer
+        for name, rows in self.state.items():
+            np.copyto(rows[i], getattr(opt, name))
+        self.t[i, 0] = opt.t
+
+    def _optimizer_out(self, i: int, trainer: Trainer) -> None:
+        """Row i's optimizer state and step count back into the trainer's optimizer."""
+        opt = trainer.optimizer
+        for name, rows in self.state.items():
+            np.copyto(getattr(opt, name), rows[i])
+        opt.t = int(self.t[i, 0])
 
     def _load_epoch(self, i: int, trainer: Trainer) -> None:
         data = trainer.training_data
@@ -206,8 +306,10 @@ class TrainerStack:
             self._load_epoch(i, trainer)
         if end - start != b:  # the epoch's short last batch: the trainer's own path
             np.copyto(trainer.network.params, self.params[i])
+            self._optimizer_out(i, trainer)
             rows.histories[trainer] += trainer.step(1)
             np.copyto(self.params[i], trainer.network.params)
+            self._optimizer_in(i, trainer)
             rows.fresh[i], rows.owed[i] = False, rows.owed[i] - 1
             if rows.owed[i] == 0 or trainer.diverged:
                 self._retire(rows, i, finish=False)  # step() finished it
@@ -242,10 +344,14 @@ class TrainerStack:
         np.copyto(trainer.network.params, self.params[i])
         if rows.fresh[i]:
             np.copyto(trainer.last_gradient()[0], self.grad[i])
-        if self.key.penalty != "none":
-            trainer.optimizer.t += rows.stacked[i]  # Optimizer.step counts the steps it takes
+        self._optimizer_out(i, trainer)  # (the calls counted the steps as Optimizer.step does)
         if finish:
             trainer.finish_training()
+
+
+def _clip_below_zero(values: np.ndarray) -> None:
+    """max(values, 0) in place, as Penalty.shrink computes it."""
+    np.maximum(values, 0.0, out=values)
 
 
 class _Rows:

@@ -28,6 +28,15 @@ SHAPES = {
     "input noise maxout": {"input_noise": 0.4, "activation": "maxout"},
     "dropout and noise, batch of one": {"dropout": 0.1, "input_noise": 0.2, "batch_size": 1, "n_samples": 30},
     "wide single output": {"hidden": [64], "batch_size": 3, "features": ["x1", "x2", "x1_sq"]},
+    "momentum": {"optimizer": "momentum", "momentum": 0.9, "batch_size": 7},
+    "nesterov l2": {"optimizer": "momentum", "nesterov": True, "momentum": 0.8, "regularization": "l2", "reg_rate": 0.01},
+    "adagrad": {"optimizer": "adagrad", "hidden": [6, 3], "batch_size": 7},
+    "rmsprop": {"optimizer": "rmsprop", "rho": 0.8, "batch_size": 1, "n_samples": 40},
+    "adam": {"optimizer": "adam", "momentum": 0.85, "beta2": 0.99, "batch_size": 7},
+    "adam l2 dropout": {"optimizer": "adam", "regularization": "l2", "reg_rate": 0.003, "dropout": 0.2},
+    "l1": {"regularization": "l1", "reg_rate": 0.01, "batch_size": 7},
+    "l1 adam": {"optimizer": "adam", "regularization": "l1", "reg_rate": 0.02, "hidden": [8, 8]},
+    "l1 momentum": {"optimizer": "momentum", "regularization": "l1", "reg_rate": 0.005},
 }
 
 
@@ -56,7 +65,8 @@ def configs(shape: dict, count: int) -> list[dict]:
     # different seeds and rates: the data, the weights and the per-session columns differ
     rates = [0.03, 0.1, 0.3, 0.01]
     return [{**shape, "seed": 10 + i, "learning_rate": rates[i % 4],
-             **{k: shape[k] * (1 + i / 10) for k in ("dropout", "input_noise", "reg_rate") if k in shape}}
+             **{k: shape[k] * (1 + i / 10) for k in ("dropout", "input_noise", "reg_rate") if k in shape},
+             **{k: shape[k] * (1 - i / 50) for k in ("momentum", "rho", "beta2") if k in shape}}
             for i in range(count)]
 
 
@@ -128,9 +138,15 @@ def test_keys_share_only_same_call_lists() -> None:
                  {"dropout": 0.1}, {"input_noise": 0.5}, {"n_samples": 400}]
     for patch in different:
         assert StackKey.of(Trainer({"seed": 3, **patch})) != base, patch
-    alone = [{"optimizer": "adam"}, {"optimizer": "momentum"}, {"regularization": "l1", "reg_rate": 0.1}]
-    for patch in alone:
-        assert StackKey.of(Trainer({"seed": 3, **patch})) is None, patch
+    rules = [{"optimizer": "adam"}, {"optimizer": "momentum"}, {"optimizer": "momentum", "nesterov": True},
+             {"optimizer": "adagrad"}, {"optimizer": "rmsprop"}, {"regularization": "l1", "reg_rate": 0.1}]
+    keys = [StackKey.of(Trainer({"seed": 3, **patch})) for patch in rules]
+    assert None not in keys and len({base, *keys}) == len(rules) + 1  # each rule its own stack
+    assert StackKey.of(Trainer({"seed": 3, "optimizer": "momentum", "momentum": 0.5, "rho": 0.3})) == keys[1]
+    assert StackKey.of(Trainer({"seed": 3, "nesterov": True})) == base  # nesterov only matters to momentum
+    empty = Trainer({"seed": 3})
+    empty.clear_points()
+    assert StackKey.of(empty) is None  # nothing to train: never stacked
     rates = [StackKey.of(Trainer({"dropout": p, "input_noise": p, "seed": 1})) for p in (0.1, 0.4)]
     assert rates[0] == rates[1]  # on in both: same stack, each its own rate
     slope = [StackKey.of(Trainer({"activation": "leaky_relu", "leaky_slope": s})) for s in (0.01, 0.2)]

@@ -208,3 +208,20 @@ def test_on_a_busy_machine_the_greedy_client_gives_way_first():
         alike.account(i).charge(0.2)
     alike.squeeze()  # late, but nobody stands out: the machine is short, not a client greedy
     assert alike.capacity == 1.0
+
+
+def test_frames_waiting_a_little_for_progress_stay_on_the_senders_grid():
+    """server.live.stream.frame_grid: each frame's progress arrives 8 ms after its grid point; the
+    frames still go out 30 a second (timing from the arrival lost those 8 ms every frame)."""
+    from server.live.stream import frame_grid
+
+    interval, last, sent = 1 / 30, 0.0, []
+    for _ in range(60):
+        progressed_at = last + interval + 0.008  # the progress the frame waits for comes late
+        due = max(last + interval, progressed_at)  # as Pacer.next_frame_due gives it
+        now = due + 0.001
+        sent.append(now)
+        last = frame_grid(last, due, now, interval)
+    assert (len(sent) - 1) / (sent[-1] - sent[0]) == pytest.approx(30, rel=0.01)
+    assert frame_grid(0.0, 0.5, 0.5, interval) == 0.5  # over an interval behind: a new grid, no burst
+    assert frame_grid(1.0, 0.99, 1.0, interval) == 0.99  # a frame wanted after a change: its own time

@@ -92,7 +92,8 @@ class Hub:
     def health(self) -> dict[str, Any]:
         return {"pid": os.getpid(), "sessions": len(self.sessions),
                 "tasks": len(self.tasks) + len(self.scheduler.jobs), "training": self.scheduler.active,
-                "slices": self.scheduler.slices, "scheduler_backoff": self.scheduler.backoff,
+                "slices": self.scheduler.slices, "stacked_slices": self.scheduler.stacked_slices,
+                "scheduler_backoff": self.scheduler.backoff,
                 "cpu_share_level": round(self.cpu.level(time.monotonic()), 4),
                 "cpu_capacity": round(self.cpu.capacity, 4)}
 

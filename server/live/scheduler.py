@@ -16,6 +16,13 @@ slices included, shrinks by the same factor (down to one batch), doubling while 
 stay late and halving once they are on time again. So with more clients than the CPU can
 train for, the frame rate holds and training gets what is left. A paused session is not
 in the rotation at all and costs nothing.
+
+Sessions whose networks have one StackKey (engine.stack: a lecture hall on one lesson, or the
+defaults) train together: when a session's turn comes, the others of its key that are owed a
+slice too join it in one stack slice (server.live.slices.train_stack), bit for bit what each
+would train alone. Membership is decided afresh at every slice, from each session's current
+key: a config change that changes the network's shape moves the session to another stack, a
+rate change does not. A session with no companions owed takes the ordinary path.
 """
 
 from __future__ import annotations
@@ -26,7 +33,11 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Callable
 
+from engine.stack import StackPool
+
+from . import slices
 from .fairshare import FairShare
+from .stack_groups import StackGroups
 from .wakeup import Wakeup
 
 if TYPE_CHECKING:
@@ -60,6 +71,9 @@ class Scheduler:
         self.slices = 0
         self.jobs: set[asyncio.Task[None]] = set()  # heavy slices running in threads
         self._busy: set[Session] = set()
+        self.stacks = StackPool()  # the stacks' buffers, kept between slices
+        self.groups = StackGroups()  # the rotation's sessions by StackKey
+        self.stacked_slices = 0  # slices that trained two or more sessions
 
     def update(self, session: "Session") -> None:
         """Put a session in or out of the rotation after its training state changed."""
@@ -75,6 +89,7 @@ class Scheduler:
         if session in self._members:
             self._members.discard(session)
             self._queue.remove(session)
+        self.groups.discard(session)
 
     @property
     def active(self) -> int:
@@ -166,6 +181,33 @@ class Scheduler:
                 self._busy.discard(session)
                 self._wakeup.set()
 
+    async def _slice_with_stack(self, session: "Session", now: float) -> None:
+        """`session`'s slice, stacked with the sessions of its StackKey that are owed one now;
+        the ordinary slice when there are none (or the session cannot join a stack)."""
+        companions = self._companions(session, now) if slices.can_join_stack(session) else []
+        if not companions:
+            await self._slice(session)
+            return
+        members = [session, *companions]
+        try:
+            await slices.train_stack(members, self.slice_seconds, self.stacks)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # an engine bug must not stop everyone's training
+            log.exception("stacked training slice failed; pausing those sessions")
+            for member in members:
+                member.fail("training stopped by a server error (see the server log)")
+                self.remove(member)
+        else:
+            self.stacked_slices += 1
+
+    def _companions(self, session: "Session", now: float) -> list["Session"]:
+        """The other sessions of `session`'s StackKey that are owed a slice now and free. (A
+        session is filed under its key when its own turn comes, or when a peer finds it moved.)"""
+        return [other for other in self.groups.peers(session)
+                if other in self._members and other not in self._busy and slices.can_join_stack(other)
+                and other.seconds_until_owed(now) <= 0]
+
     async def run(self) -> None:
         """Train forever; cancel the task to stop."""
         loop = asyncio.get_running_loop()
@@ -186,6 +228,6 @@ class Scheduler:
                 await asyncio.sleep(0)
                 continue
             start = time.perf_counter()
-            await self._slice(session)
+            await self._slice_with_stack(session, now)
             spent = time.perf_counter() - start
             await asyncio.sleep(spent * self.backoff if extra and self.backoff else 0)

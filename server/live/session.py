@@ -23,8 +23,7 @@ from engine import ConfigError, Trainer
 
 from ..settings import Settings
 from ..wire import replies
-from ..wire.numbers import finite
-from . import allocator
+from . import allocator, slices
 from .fairshare import Account, FairShare, run_charged
 from .frame_content import FrameContent
 from .hidden_view import HiddenView
@@ -119,9 +118,9 @@ class Session:
 
     async def in_thread(self, work: Callable[[], T]) -> T:
         """Run `work` in a thread and charge its CPU time to this session's client."""
-        return (await self._charged(work, in_thread=True))[0]
+        return (await self.charged(work, in_thread=True))[0]
 
-    async def _charged(self, work: Callable[[], T], *, in_thread: bool, estimate: float = 0.0) -> tuple[T, float]:
+    async def charged(self, work: Callable[[], T], *, in_thread: bool, estimate: float = 0.0) -> tuple[T, float]:
         """run_charged for this session. Work in a thread cannot be cancelled: when the
         connection ended while it ran (its buffers released at close, server.live.hub), what
         it allocated again is released now instead of waiting for the garbage collector."""
@@ -172,10 +171,11 @@ class Session:
         self.post(self.state_message())
         self.want_frame()
 
-    def pause(self) -> None:
+    def pause(self, reason: replies.PauseReason | None = None) -> None:
+        """Stop training (the client's `pause`, or by itself: a divergence, or `reason`)."""
         self._stop()
         self._on_training_change()
-        self.post(self.state_message())
+        self.post(self.state_message(reason))
         self.want_frame()
 
     def step(self, epochs: int) -> None:
@@ -362,40 +362,7 @@ class Session:
 
     async def train_slice(self, budget_seconds: float) -> None:
         """Train about `budget_seconds` worth (at least one batch or, for `step`, one epoch)."""
-        async with self.lock:
-            if not self.wants_training:
-                return
-            trainer = self.trainer
-            stop = self.run.next_stop(trainer.epoch)  # a lesson's run length or early stopping: not past it
-            plan = self.pacer.plan_slice(budget_seconds, trainer.epoch, stop)
-            if plan.epochs:
-                work = lambda: trainer.train(epochs=plan.epochs)  # noqa: E731
-            else:
-                work = lambda: trainer.step(batches=plan.batches)  # noqa: E731
-            points, elapsed = await self._charged(work, in_thread=plan.heavy, estimate=plan.seconds)
-            new = [[int(e), finite(tr), finite(te)] for e, tr, te in points]
-            self.content.record(new, trainer.take_batch_losses())
-            stop_reason = self.run.record(new, trainer.epoch)
-            first_progress = self.pacer.slice_done(plan, elapsed)
-            finished_step = self.pacer.step_reached(trainer.epoch)
-            if not self.batches_trainable():
-                # nothing to train on: an epoch target would never be reached, so drop it
-                finished_step = finished_step or self.pacer.stepping
-                self.run.set_epoch_target(None)
-        if trainer.diverged:
-            self._stop()
-            self.post(self.state_message())
-            self.want_frame()
-        elif stop_reason is not None:
-            self._stop()
-            self._on_training_change()
-            self.post(self.state_message(stop_reason))
-            self.want_frame()
-        elif finished_step:
-            self.pacer.end_step()
-            self.want_frame()
-        elif first_progress:  # the sender may be waiting for exactly this; later slices need no wake-up
-            self.sender_wakeup.set()
+        await slices.train_slice(self, budget_seconds)
 
     # ---- frames (server.live.stream) -------------------------------------------------------------
 
@@ -405,7 +372,7 @@ class Session:
             self.pacer.frame_taken()
             if self.playing:
                 self._on_frame_sent()
-            frame, elapsed = await self._charged(self._encode_frame, in_thread=self.pacer.snapshot_is_heavy(),
+            frame, elapsed = await self.charged(self._encode_frame, in_thread=self.pacer.snapshot_is_heavy(),
                                             estimate=self.pacer.snapshot_seconds)
             self.pacer.snapshot_done(elapsed)
             self.last_frame = frame

@@ -40,8 +40,7 @@ async def send_loop(session: Session, send_text: Callable[[str], Awaitable[None]
             await session.sender_wakeup.wait(asyncio.get_running_loop().time() + (due - now))
             continue
         scheduler.report_lateness(now - due)
-        interval = 1.0 / session.pace["fps"]
-        last_due = due if now - due < interval else now
+        last_due = frame_grid(last_due, due, now, 1.0 / session.pace["fps"])
         try:
             frame = await session.build_frame()
         except Exception:  # an engine bug: report it and keep the session
@@ -50,3 +49,15 @@ async def send_loop(session: Session, send_text: Callable[[str], Awaitable[None]
             continue
         await send_bytes(frame)
 
+
+
+def frame_grid(last_due: float, due: float, now: float, interval: float) -> float:
+    """The grid point of a frame sent at `now` that was due at `due`: the next frame is due one
+    `interval` after it. A frame that waited for training progress past its grid point stays on
+    the grid (last_due + interval), so the next one comes sooner and the frame rate holds; timing
+    from `due` (the progress's arrival) lost that wait on every frame (19.6 fps instead of 20+
+    under heavy load). A frame more than an interval behind restarts the grid at `now` (no
+    burst of catch-up frames), and a frame wanted off the grid (after a change) starts it anew."""
+    on_grid = last_due + interval
+    start = on_grid if math.isfinite(on_grid) and due >= on_grid else due
+    return start if now - start < interval else now
