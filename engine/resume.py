@@ -3,8 +3,10 @@
 `resume_state(trainer)` is a model file (engine.export.model_to_dict: config, weights, biases,
 counters, custom points) with the rest of the run beside it: the optimizer's state arrays and
 step count, the trainer's random stream (epoch orders, dropout masks, input noise) and the
-epoch under way (its order of the training points and the next batch's start). A trainer
-rebuilt from it by `trainer_from_resume` trains on bit for bit as the original would have.
+epoch under way (its order of the training points, the next batch's start, and the parameters
+the last epoch ended with, whose losses a frame shows until the epoch ends). A trainer rebuilt
+from it by `trainer_from_resume` shows the same losses and trains on bit for bit as the
+original would have.
 
 The config travels whole, as the model file carries it (validated by engine.config, so new keys
 need nothing here); the optimizer's state is whatever arrays its class keeps beside its scratch
@@ -48,6 +50,7 @@ def resume_state(trainer: Trainer) -> dict[str, Any]:
     opt = trainer.optimizer
     generator = trainer.random_stream.bit_generator.state
     under_way = trainer.epoch_under_way()
+    shown = trainer.evaluate(epoch_end_will_do=True)  # mid-epoch: the last epoch end's evaluation
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -56,7 +59,8 @@ def resume_state(trainer: Trainer) -> dict[str, Any]:
         "random": {"bit_generator": generator["bit_generator"],
                    "state": format(generator["state"]["state"], "x"), "inc": format(generator["state"]["inc"], "x"),
                    "has_uint32": int(generator["has_uint32"]), "uinteger": int(generator["uinteger"])},
-        "epoch_under_way": None if under_way is None else {"order": under_way[0].tolist(), "start": under_way[1]},
+        "epoch_under_way": None if under_way is None else {"order": under_way[0].tolist(), "start": under_way[1],
+                                                           "evaluated": shown.params.tolist()},
     }
 
 
@@ -142,8 +146,8 @@ def _restore_epoch(trainer: Trainer, raw: Any) -> None:
     if raw is None:
         return
     n_train = trainer.training_data.n_train
-    if not isinstance(raw, Mapping) or sorted(raw) != ["order", "start"]:
-        raise _fail("epoch_under_way: expected null or an object with order and start")
+    if not isinstance(raw, Mapping) or sorted(raw) != ["evaluated", "order", "start"]:
+        raise _fail("epoch_under_way: expected null or an object with order, start and evaluated")
     start, order = raw["start"], raw["order"]
     if isinstance(start, bool) or not isinstance(start, int) or not 0 < start < n_train:
         raise _fail(f"epoch_under_way.start: expected a whole number in 1..{max(1, n_train - 1)}")
@@ -151,4 +155,17 @@ def _restore_epoch(trainer: Trainer, raw: Any) -> None:
             or not all(isinstance(i, int) and not isinstance(i, bool) for i in order)
             or sorted(order) != list(range(n_train))):
         raise _fail(f"epoch_under_way.order: expected each of 0..{n_train - 1} once")
+    params = trainer.network.params
+    try:
+        evaluated = np.asarray(raw["evaluated"], dtype=np.float64)
+    except (TypeError, ValueError):
+        evaluated = None
+    if evaluated is None or evaluated.shape != params.shape or outside_float32_range(evaluated).any():
+        raise _fail(f"epoch_under_way.evaluated: expected {params.size} numbers, each {ALLOWED}")
+    # The losses a frame shows mid-epoch are the last epoch end's: evaluate those parameters
+    # (the trainer keeps that evaluation), then go on from the current ones.
+    current = params.copy()
+    np.copyto(params, evaluated)
+    trainer.evaluate()
+    np.copyto(params, current)
     trainer.continue_epoch(np.array(order, dtype=np.intp), start)

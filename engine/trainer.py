@@ -243,6 +243,7 @@ class Trainer:
         """Go on with an epoch under way (engine.resume): its order of the training points, the next batch's start."""
         self._data.arrange(order)
         self._cursor = start
+        np.copyto(self._model.trained, self.network.params)  # as training left them: frames show the epoch end's loss
 
     def _plan(self, start: int, size: int) -> list[Call]:
         """The calls of one step on the batch at `start` of the epoch's order: views of the epoch
@@ -275,8 +276,7 @@ class Trainer:
         self._passes, self._plans = {}, {}
 
     def _diverge(self, epoch: Optional[int] = None) -> None:
-        self.diverged = True
-        self.diverged_epoch = self.epoch if epoch is None else epoch
+        self.diverged, self.diverged_epoch = True, self.epoch if epoch is None else epoch
 
     def evaluate(self, epoch_end_will_do: bool = False) -> Evaluation:
         """Losses of all points from one float32 forward pass (engine.evaluation), cached while

@@ -69,6 +69,7 @@ def _state() -> dict:
     (("random", "uinteger"), 2**40, "random.uinteger"),
     (("epoch_under_way", "start"), 0, "epoch_under_way.start"),
     (("epoch_under_way", "order"), [0] * 10, "epoch_under_way.order"),
+    (("epoch_under_way", "evaluated"), [0.0], "epoch_under_way.evaluated"),
 ])
 def test_every_bad_field_is_refused_by_name(path, value, where):
     state = _state()
@@ -94,3 +95,14 @@ def test_missing_keys_are_named():
     bad["optimizer"]["m"][0] = 1e300
     with pytest.raises(ConfigError, match="optimizer.m: values must be"):
         trainer_from_resume(bad)
+
+
+def test_mid_epoch_the_resumed_trainer_shows_the_last_epoch_ends_losses():
+    original = Trainer({"optimizer": "adam", "batch_size": 10})
+    original.train(epochs=4)
+    original.step(batches=5)
+    shown = original.snapshot(grid=2, unit_grid=2)
+    resumed = trainer_from_resume(json.loads(json.dumps(resume_state(original))))
+    again = resumed.snapshot(grid=2, unit_grid=2)
+    assert (again.epoch, again.train_loss, again.test_loss) == (shown.epoch, shown.train_loss, shown.test_loss)
+    assert original.train(epochs=2) == resumed.train(epochs=2)
