@@ -246,7 +246,7 @@ const handlers = {
   },
   checkpoint(msg) { keeper.receive(msg); },
   config(msg) {
-    keeper.configured();
+    keeper.configured(msg.reset || []);
     const restoring = restore.answered();
     applyConfig(msg.config, msg.version, msg.reset || [], !restoring);
     exportsUi.loaded();

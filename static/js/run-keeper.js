@@ -48,10 +48,14 @@ export class RunKeeper {
     document.documentElement.dataset.savedEpoch = String(this.saved ? this.saved.epoch : "");
   }
 
-  /** A config reply: a resume under way was accepted, and a network that was too large may fit now. */
-  configured() {
+  /**
+   * A config reply: a resume under way was accepted, and a network that was too large may fit
+   * now. One that rebuilt the network or data (`reset`) starts a new run: the kept one is stale.
+   */
+  configured(reset = []) {
     this.resuming = null;
     this.tooLarge = false;
+    if (reset.includes("network") || reset.includes("data")) this.saved = null;
   }
 
   /**
