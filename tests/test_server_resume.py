@@ -40,7 +40,7 @@ def test_a_run_resumed_on_a_restarted_server_goes_on_exactly(make_server):
 
     saved, history, going_on, output = run(before())
     srv.stop()
-    srv.start()
+    srv.start(timeout=60)  # a busy machine can take a while to start a server
 
     async def after() -> None:
         async with Client(srv.ws_url) as c:

@@ -30,7 +30,7 @@ def test_a_restarted_server_resumes_the_page_run(page, make_server):
 
     srv.stop()
     page.wait("n.connection === 'reconnecting'")
-    srv.start()
+    srv.start(timeout=60)  # a busy machine can take a while to start a server
     page.wait(f"n.connection === 'live' && n.lastHeader.epoch === {epoch} && n.config.optimizer === 'adam'",
               timeout=20000)
     resumed_epoch, resumed_train, resumed_test = _losses(page)
@@ -53,7 +53,7 @@ def test_a_page_training_through_a_restart_goes_on_training(page, make_server):
     srv.stop()
     saved = int(page.pw.evaluate("() => document.documentElement.dataset.savedEpoch"))
     page.wait("n.connection === 'reconnecting'")
-    srv.start()
+    srv.start(timeout=60)  # a busy machine can take a while to start a server
     # it resumes at the kept epoch (not 0) and plays on
     page.wait(f"n.connection === 'live' && n.state === 'playing' && n.epoch > {saved}", timeout=20000)
     assert page.nnp("chartPoints") > saved
