@@ -77,18 +77,15 @@ class Trainer:
         return trainer
 
     @property
-    def network(self) -> Network:
-        """The network being trained."""
+    def network(self) -> Network:  # the network being trained
         return self._model.network
 
     @property
-    def n_classes(self) -> int:
-        """Classes of the data (1 for regression)."""
+    def n_classes(self) -> int:  # classes of the data (1 for regression)
         return datasets.n_classes(self.config)
 
     @property
-    def output_kind(self) -> str:
-        """"binary", "multiclass" or "regression"."""
+    def output_kind(self) -> str:  # "binary", "multiclass" or "regression"
         if self.config["problem"] == "regression":
             return "regression"
         return "binary" if self.n_classes == 2 else "multiclass"
@@ -141,18 +138,15 @@ class Trainer:
             self._model.workspaces.clear()  # a workspace per batch size ever used would pile up
 
     @property
-    def training_data(self) -> TrainingData:
-        """The points as network inputs and targets, training points first."""
+    def training_data(self) -> TrainingData:  # the points as network inputs and targets, training points first
         return self._data
 
     @property
-    def snapshotter(self) -> Snapshotter:
-        """What takes this trainer's snapshots (one per network)."""
+    def snapshotter(self) -> Snapshotter:  # what takes this trainer's snapshots (one per network)
         return self._model.pictures
 
     @property
-    def penalty(self) -> Optional[Penalty]:
-        """The weight penalty in use (None without one)."""
+    def penalty(self) -> Optional[Penalty]:  # the weight penalty in use (None without one)
         return self._penalty
 
     def last_gradient(self) -> tuple[np.ndarray, float]:
@@ -246,6 +240,15 @@ class Trainer:
         """The rate of the next step: the configured one as the schedule sets it for this epoch."""
         return current_rate(self.config, self.epoch)
 
+    def epoch_under_way(self) -> Optional[tuple[np.ndarray, int]]:  # (its order, next batch's start), or None
+        return (self._data.order, int(self._cursor)) if self._cursor < self._data.n_train else None
+
+    def continue_epoch(self, order: np.ndarray, start: int) -> None:
+        """Go on with an epoch under way (engine.resume): its order of the training points, the next batch's start."""
+        self._data.arrange(order)
+        self._cursor = start
+        np.copyto(self._model.trained, self.network.params)  # as training left them: frames show the epoch end's loss
+
     def _plan(self, start: int, size: int) -> list[Call]:
         """The calls of one step on the batch at `start` of the epoch's order: views of the epoch
         buffers (refilled each epoch), valid until a setting, the data, the network or (with a
@@ -279,8 +282,7 @@ class Trainer:
         self._passes, self._plans = {}, {}
 
     def _diverge(self, epoch: Optional[int] = None) -> None:
-        self.diverged = True
-        self.diverged_epoch = self.epoch if epoch is None else epoch
+        self.diverged, self.diverged_epoch = True, self.epoch if epoch is None else epoch
 
     def evaluate(self, epoch_end_will_do: bool = False) -> Evaluation:
         """Losses of all points from one float32 forward pass (engine.evaluation), cached while
@@ -376,8 +378,7 @@ class Trainer:
         "custom" as add_points; ConfigError ("points") names what is wrong and changes nothing."""
         return self._edited(point_edits.replaced(self.points, points, self.config, self.max_points, train))
 
-    def clear_points(self) -> list[str]:
-        """Remove every point; switches to "custom" as add_points."""
+    def clear_points(self) -> list[str]:  # remove every point; switches to "custom" as add_points
         return self._edited(point_edits.cleared(self.points))
 
     def _edited(self, points: datasets.PointSet) -> list[str]:

@@ -41,6 +41,7 @@ class TrainingData:
         self._x_rows = self.x[:, :self.n_train].T.copy()
         self._t_rows = self.t[:, :self.n_train].T.copy()
         self.x_epoch, self.t_epoch = np.empty_like(self._x_rows), np.empty_like(self._t_rows)
+        self.order = np.arange(self.n_train)  # the training points' order in x_epoch, t_epoch
 
     @property
     def n(self) -> int:
@@ -50,6 +51,11 @@ class TrainingData:
     def shuffle(self, rng: np.random.Generator) -> None:
         """Refill `x_epoch`, `t_epoch` with the training points in a fresh order from `rng`
         (in place: the trainer's prebuilt steps hold views of these buffers)."""
-        order = rng.permutation(self.n_train)
+        self.arrange(rng.permutation(self.n_train))
+
+    def arrange(self, order: np.ndarray) -> None:
+        """Refill `x_epoch`, `t_epoch` with the training points in `order` (a permutation of
+        range(n_train); a resumed run puts back the order of its epoch under way)."""
+        self.order = order
         np.take(self._x_rows, order, axis=0, out=self.x_epoch)
         np.take(self._t_rows, order, axis=0, out=self.t_epoch)

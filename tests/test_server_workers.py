@@ -14,6 +14,7 @@ import urllib.request
 
 import pytest
 from support.client import Client, run
+from support.server import ServerProcess
 
 from server.process import balancer
 
@@ -144,3 +145,36 @@ def test_a_frozen_worker_gets_no_new_connections_and_is_replaced(make_server):
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(victim, signal.SIGKILL)
+
+
+def test_the_per_client_limit_counts_a_client_across_the_workers():
+    # Bound to every interface, so this loopback client is not exempt (its workers can take a
+    # while to start on a busy machine).
+    server = ServerProcess("--workers", "2", "--host", "0.0.0.0", "--max-sessions-per-client", "3")
+    server.start(timeout=90)
+    try:
+        assert wait_until(lambda: both_workers(server))
+        _one_client_on_two_workers(server)
+    finally:
+        server.stop()
+
+
+def _one_client_on_two_workers(server) -> None:
+
+    async def scenario() -> None:
+        async with contextlib.AsyncExitStack() as stack:
+            for _ in range(3):
+                client = await stack.enter_async_context(Client(server.ws_url))
+                await client.start()
+                await asyncio.sleep(0.3)  # the workers hear each other's counts within milliseconds
+            spread = wait_until(lambda: both_workers(server, 3))
+            assert spread and sorted(spread.values()) == [1, 2], spread  # the pages are on both workers
+            for _ in range(2):  # whichever worker a fourth page reaches, the client already has three
+                async with Client(server.ws_url) as extra:
+                    error = await extra.expect("error")
+                    assert error["code"] == "client_full" and "3" in error["message"]
+        await asyncio.sleep(0.5)
+        async with Client(server.ws_url) as again:  # places free again once those closed
+            await again.start()
+
+    run(scenario())

@@ -13,12 +13,12 @@ from typing import Any, Awaitable, Callable
 from engine import ConfigError
 
 from ..live.session import Session
-from ..wire.messages import (BackpropMessage, ConfigMessage, ExportMessage, GradientCheckMessage, HiddenSpaceMessage, LessonMessage,
-                             LoadModelMessage, Message, PauseMessage, PlayMessage, PointsMessage, ProtocolError,
-                             RegenerateMessage, ResetMessage, SetBiasMessage, SetWeightMessage, SnapshotMessage,
-                             StepMessage, parse_message)
+from ..wire.messages import (BackpropMessage, CheckpointMessage, ConfigMessage, ExportMessage, GradientCheckMessage,
+                             HiddenSpaceMessage, LessonMessage, LoadModelMessage, Message, PauseMessage, PlayMessage,
+                             PointsMessage, ProtocolError, RegenerateMessage, ResetMessage, ResumeMessage,
+                             SetBiasMessage, SetWeightMessage, SnapshotMessage, StepMessage, parse_message)
 from ..wire.class_messages import TEACHER_MODELS, JoinMessage
-from . import classroom, exports, insight
+from . import classroom, exports, insight, resume
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ HANDLERS: dict[str, Route] = {
     "export": Route(ExportMessage, lambda s, m: exports.export(s, m)),
     "load_model": Route(LoadModelMessage, classroom.unless_locked(lambda s, m: exports.load(s, m.model)),
                         "invalid_model"),
+    "checkpoint": Route(CheckpointMessage, lambda s, m: resume.checkpoint(s)),
+    "resume": Route(ResumeMessage, classroom.unless_locked(resume.resume), "invalid_resume"),
     "lesson": Route(LessonMessage, classroom.unless_locked(lambda s, m: insight.lesson(s, m.id, m.side))),
     "hidden_space": Route(HiddenSpaceMessage, lambda s, m: insight.hidden_space(s, m.layer, m.units)),
     "gradient_check": Route(GradientCheckMessage, lambda s, m: insight.gradient_check(s, m.plant_bug)),

@@ -16,6 +16,7 @@ from engine.export import model_to_dict, numpy_script, pytorch_code, trainer_fro
 from engine.export_notebook import notebook
 from engine.export_training import numpy_training_script, pytorch_training_script
 
+from ..live.memory_budget import within_budget
 from ..live.session import Session
 from ..wire import replies
 from ..wire.messages import ExportMessage
@@ -50,5 +51,6 @@ async def load(session: Session, model: dict[str, Any]) -> None:
 
     The run continues from the file's epoch; playing or paused stays as it was.
     """
-    await session.replace_trainer(
-        lambda live: (trainer_from_model(model, max_points=live.max_points), ["data", "network", "optimizer"]))
+    await session.replace_trainer(within_budget(
+        lambda live: (trainer_from_model(model, max_points=live.max_points), ["data", "network", "optimizer"]),
+        session.max_memory_mb, "model"))

@@ -13,6 +13,7 @@ from engine.lesson_example import example_walk
 from engine.lessons import lesson_trainer
 
 from ..live.hidden_view import HiddenView
+from ..live.memory_budget import within_budget
 from ..live.session import Session
 from ..live.session_config import LessonStart
 from ..wire import replies
@@ -31,8 +32,9 @@ async def lesson(session: Session, lesson_id: str, side: str) -> None:
         raise ConfigError("id", f"unknown lesson {lesson_id!r}; allowed: {ids}", code="unknown_lesson", allowed=ids)
     start = LessonStart(lesson_id, side, play=bool(chosen["play"]), epochs=chosen["epochs"],
                         early_stopping=chosen["early_stopping"] or 0)
-    await session.replace_trainer(
-        lambda live: lesson_trainer(chosen, side, previous=live.config, max_points=live.max_points), start)
+    await session.replace_trainer(within_budget(
+        lambda live: lesson_trainer(chosen, side, previous=live.config, max_points=live.max_points),
+        session.max_memory_mb, "id"), start)
 
 
 async def hidden_space(session: Session, layer: int | None, units: list[int] | None) -> None:

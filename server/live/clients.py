@@ -4,7 +4,8 @@ every place of `--max-sessions` alone.
 A page counts once even in compare mode, where it holds two sessions: the page sends the same
 random id with both (`/ws?page=<id>`, docs/protocol.md), and two sessions with one id are one
 page. A third session with that id starts a second page, so an id shared by more than two
-sessions buys nothing. Counted per worker process, like the sessions themselves.
+sessions buys nothing. Under `--workers N` the other processes' counts (heard on the
+broker, server.live.shared_clients) are added to this process's own.
 """
 
 from __future__ import annotations
@@ -38,17 +39,23 @@ class ClientLimit:
         self._keys: dict[Hashable, ClientKey] = {}  # session -> who opened it
         self._open: dict[str, Counter[str | None]] = {}  # address -> page id -> open sessions
 
-    def pages(self, address: str) -> int:
-        """Pages `address` holds: each id's sessions in pairs, each session without an id alone."""
-        counts = self._open.get(address, Counter())
+    def pages(self, address: str, elsewhere: Counter[str | None] | None = None) -> int:
+        """Pages `address` holds (with the sessions `elsewhere`, other processes', per page id):
+        each id's sessions in pairs, each session without an id alone."""
+        counts = self._open.get(address, Counter()) + (elsewhere or Counter())
         return counts[None] + sum(math.ceil(n / 2) for page, n in counts.items() if page is not None)
 
-    def admits(self, key: ClientKey) -> bool:
-        """True if a session for `key` stays within the limit (a page's second session always does)."""
-        counts = self._open.get(key.address, Counter())
+    def admits(self, key: ClientKey, elsewhere: Counter[str | None] | None = None) -> bool:
+        """True if a session for `key` stays within the limit (a page's second session always does);
+        `elsewhere`: the sessions other processes hold for this address, per page id."""
+        counts = self._open.get(key.address, Counter()) + (elsewhere or Counter())
         if key.page is not None and counts[key.page] % 2 == 1:
             return True
-        return self.pages(key.address) < self.limit
+        return self.pages(key.address, elsewhere) < self.limit
+
+    def open_pages(self) -> dict[str, dict[str, int]]:
+        """Open sessions per address and page id ("" for none), as other processes hear them."""
+        return {address: {page or "": n for page, n in counts.items()} for address, counts in self._open.items()}
 
     def add(self, session: Hashable, key: ClientKey) -> None:
         self._keys[session] = key

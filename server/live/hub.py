@@ -18,6 +18,7 @@ from ..classroom.room import Classroom
 from ..settings import Settings
 from . import allocator
 from .clients import ClientKey, ClientLimit
+from .shared_clients import SharedClientCounts
 from .fairshare import FairShare
 from .scheduler import Scheduler
 from .session import Session
@@ -37,11 +38,25 @@ class Hub:
         self.scheduler = Scheduler(cpu=self.cpu)
         self.clients = ClientLimit(settings.max_sessions_per_client)
         self._scheduler_task: asyncio.Task[None] | None = None
-        self.classroom = Classroom(open_broker(settings))  # classroom mode (server.classroom)
+        broker = open_broker(settings)
+        self.classroom = Classroom(broker)  # classroom mode (server.classroom)
+        # the per-client limit across workers: only a shared broker has others to hear
+        self.shared_clients = SharedClientCounts(broker, self.clients.open_pages) if (
+            settings.broker or settings.redis) else None
+        self._shared_task: asyncio.Task[None] | None = None
 
     @property
     def full(self) -> bool:
         return len(self.sessions) >= self.settings.sessions_per_worker
+
+    def admits(self, client: ClientKey) -> bool:
+        """Whether `client` may open one more session (its pages in every process sharing the broker)."""
+        elsewhere = self.shared_clients.elsewhere(client.address) if self.shared_clients else None
+        return self.clients.admits(client, elsewhere)
+
+    def _clients_changed(self) -> None:
+        if self.shared_clients is not None:
+            self.shared_clients.changed()
 
     def open_session(self, client: ClientKey | None = None, address: str = "",
                      share_key: Hashable | None = None) -> Session:
@@ -57,6 +72,7 @@ class Hub:
         self.sessions.add(session)
         if client is not None:
             self.clients.add(session, client)
+            self._clients_changed()
         return session
 
     def close_session(self, session: Session) -> None:
@@ -65,6 +81,7 @@ class Hub:
         self.scheduler.remove(session)
         self.sessions.discard(session)
         self.clients.discard(session)
+        self._clients_changed()
         self.cpu.release(session.account)
         session.trainer.release_memory()  # the session object may live on a little (tasks ending)
         allocator.trim(force=True)
@@ -79,11 +96,14 @@ class Hub:
     def start(self) -> None:
         """Start the scheduler (app startup)."""
         self._scheduler_task = asyncio.get_running_loop().create_task(self.scheduler.run())
+        if self.shared_clients is not None:
+            self._shared_task = asyncio.get_running_loop().create_task(self.shared_clients.run())
         self.classroom.start()
 
     async def stop(self) -> None:
         """Stop the scheduler and every session task (app shutdown)."""
-        pending = [*self.tasks, *self.scheduler.jobs, *([self._scheduler_task] if self._scheduler_task else [])]
+        pending = [*self.tasks, *self.scheduler.jobs,
+                   *(task for task in (self._scheduler_task, self._shared_task) if task is not None)]
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)

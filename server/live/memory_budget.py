@@ -4,7 +4,8 @@ Before a patch that makes a session's trainer bigger is applied, the trainer the
 would build is estimated (engine.memory.trainer_bytes: its workspaces, from the network
 shape, batch size and points) and added to what the process holds now (its RSS). Past the
 budget, the patch is refused as a whole with `invalid_config` naming the key that grew it,
-before anything is built. Patches that do not grow the trainer (a learning rate, a smaller
+before anything is built. Point edits (`check_points`) and whole new trainers (a loaded model,
+a lesson, a resumed run: `within_budget`) are checked the same way and refused by name. Patches that do not grow the trainer (a learning rate, a smaller
 network) always pass, so a session can always get back under the budget. Paused sessions of
 big networks drop their workspaces (release_if_big), so the budget is mostly spent by the
 sessions that train.
@@ -13,7 +14,7 @@ sessions that train.
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from engine import ConfigError, Trainer
 from engine import datasets
@@ -69,20 +70,54 @@ def check_patch(trainer: Trainer, patch: Mapping[str, Any], budget_mb: int) -> N
         return
     old_points = len(trainer.points.label)
     new_points = old_points if new["dataset"] == "custom" else new["n_samples"]
-    before = estimate(trainer.config, old_points, trainer.n_classes)
-    after = estimate(new, new_points, datasets.n_classes(new))
+    check_growth(sizing[0], trainer_estimate(trainer), estimate(new, new_points, datasets.n_classes(new)), budget_mb,
+                 "choose a smaller network, batch or data set")
+
+
+def check_points(trainer: Trainer, n_points: int, budget_mb: int) -> None:
+    """Raise ConfigError("points") if `trainer` holding `n_points` points (after an edit) would take
+    the process past `budget_mb`."""
+    check_growth("points", trainer_estimate(trainer), estimate(trainer.config, n_points, trainer.n_classes), budget_mb,
+                 "add fewer points, or choose a smaller network or batch")
+
+
+def check_replacement(live: Trainer, new: Trainer, budget_mb: int, key: str) -> None:
+    """Raise ConfigError(`key`) if `new` (built aside, its workspaces not yet made) would take the
+    process past `budget_mb` once it replaces `live` and trains."""
+    check_growth(key, trainer_estimate(live), trainer_estimate(new), budget_mb, "choose a smaller network or data set")
+
+
+def within_budget(build: Callable[[Trainer], tuple[Trainer, list[str]]], budget_mb: int,
+                  key: str) -> Callable[[Trainer], tuple[Trainer, list[str]]]:
+    """`build` (a Session.replace_trainer build: a loaded model, a lesson, a resumed run) refused
+    with ConfigError(`key`) when what it builds does not fit the budget."""
+    def checked(live: Trainer) -> tuple[Trainer, list[str]]:
+        new, reset = build(live)
+        check_replacement(live, new, budget_mb, key)
+        return new, reset
+    return checked
+
+
+def check_growth(key: str, before: int, after: int, budget_mb: int, advice: str) -> None:
+    """Raise ConfigError(`key`) if growing a trainer from `before` to `after` bytes would take the
+    process past `budget_mb`; shrinking (or staying) always passes, so a session can get back under."""
     if after <= before:
         return
     in_use = process_rss_bytes()
     if in_use + after > budget_mb * MB:
-        raise ConfigError(sizing[0], f"this change needs about {after // MB} MB for its network and data, and the "
-                                     f"server already uses {in_use // MB} MB of its {budget_mb} MB budget "
-                                     f"(--max-memory-mb); choose a smaller network, batch or data set")  # the config route replies invalid_config
+        raise ConfigError(key, f"this change needs about {after // MB} MB for its network and data, and the "
+                               f"server already uses {in_use // MB} MB of its {budget_mb} MB budget "
+                               f"(--max-memory-mb); {advice}")
+
+
+def trainer_estimate(trainer: Trainer) -> int:
+    """Bytes `trainer` holds while it trains (estimate)."""
+    return estimate(trainer.config, len(trainer.points.label), trainer.n_classes)
 
 
 def release_if_big(trainer: Trainer) -> None:
     """Drop a paused trainer's workspaces when they are big (Trainer.release_memory: the same
     results after), and hand the memory back to the system."""
-    if estimate(trainer.config, len(trainer.points.label), trainer.n_classes) > RELEASE_ABOVE_BYTES:
+    if trainer_estimate(trainer) > RELEASE_ABOVE_BYTES:
         trainer.release_memory()
         allocator.trim()

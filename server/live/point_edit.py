@@ -11,6 +11,8 @@ from typing import Any
 
 from engine import ConfigError, Trainer
 
+from .memory_budget import check_points
+
 POINTS_INLINE = 200  # edits larger than this run in a thread
 
 
@@ -32,8 +34,9 @@ class PointEdit:
         """The parts the steps that ran rebuilt, in the order a `config` reply lists them."""
         return [part for part in ("data", "network", "optimizer") if part in self._reset]
 
-    def check_room(self, trainer: Trainer, max_points: int) -> None:
-        """ConfigError("points") if the additions would not fit after the clear and removals."""
+    def check_room(self, trainer: Trainer, max_points: int, budget_mb: int) -> None:
+        """ConfigError("points") if the additions would not fit after the clear and removals: past
+        `max_points`, or past the process's memory budget (server.live.memory_budget)."""
         if not self.add:
             return
         have = 0 if self.clear else max(0, len(trainer.points) - len(self.remove or []))
@@ -41,6 +44,7 @@ class PointEdit:
             raise ConfigError("points", f"too many points: {have} + {len(self.add)} would exceed the limit "
                                         f"of {max_points} points per session", code="too_many_points",
                               allowed=f"0..{max_points}")
+        check_points(trainer, have + len(self.add), budget_mb)
 
     def apply(self, trainer: Trainer) -> None:
         """Run the steps in order; ConfigError (points, label...) stops at the refused one."""

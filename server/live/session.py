@@ -211,7 +211,7 @@ class Session:
         """Clear, then remove, then add; raises ConfigError (points, label...) if refused."""
         async with self.lock:
             edit = PointEdit(add, remove, clear, train)
-            edit.check_room(self.trainer, self.max_points)
+            edit.check_room(self.trainer, self.max_points, self.max_memory_mb)
             try:
                 if edit.large:
                     trainer = self.trainer

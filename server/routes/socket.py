@@ -104,7 +104,7 @@ async def live_session(websocket: WebSocket, settings: Settings = Depends(get_se
         await websocket.close(code=CLOSE_TRY_LATER, reason="server full")
         return
     client = client_key(websocket, settings)
-    if client is not None and not hub.clients.admits(client):
+    if client is not None and not hub.admits(client):
         await websocket.send_text(json.dumps(replies.error(
             "client_full", f"this computer ({client.address}) already has {settings.max_sessions_per_client} "
                            f"pages open on this server; close one, or ask the teacher to raise "

@@ -124,6 +124,22 @@ class LoadModelMessage(Message):
     model: dict[str, Any]  # a model file's JSON; engine.export.trainer_from_model checks its contents
 
 
+class CheckpointMessage(Message):
+    type: Literal["checkpoint"]
+
+
+# [epoch, train_loss, test_loss] as frames carry them (a loss that was not finite is null); the
+# epochs' order and range are the handler's to check (server.handlers.resume)
+HistoryPoint = Annotated[list[float | None], Field(min_length=3, max_length=3)]
+
+
+class ResumeMessage(Message):
+    type: Literal["resume"]
+    state: dict[str, Any]  # a checkpoint's `state`; engine.resume.trainer_from_resume checks its contents
+    session: dict[str, Any] = {}  # a checkpoint's `session` keys (server.live.session_config checks them)
+    history: list[HistoryPoint] = Field([], max_length=100_000)  # the run's losses so far, epochs increasing
+
+
 class LessonMessage(Message):
     type: Literal["lesson"]
     id: Annotated[str, Field(min_length=1, max_length=64)]

@@ -71,6 +71,15 @@ class ExportReply(TypedDict):
     content: str
 
 
+class CheckpointReply(TypedDict):
+    type: Literal["checkpoint"]
+    epoch: int
+    version: int
+    state: dict[str, Any] | None  # engine.resume's data; None when there is nothing to resume
+    session: dict[str, Any]
+    reason: str | None
+
+
 class LessonReply(TypedDict):
     type: Literal["lesson"]
     id: str
@@ -176,6 +185,14 @@ def error(code: str, message: str, field: str | None = None) -> ErrorReply:
 def export(fmt: str, *, filename: str, mime: str, content: str) -> ExportReply:
     """A file for the page to offer as a download."""
     return {"type": "export", "format": fmt, "filename": filename, "mime": mime, "content": content}
+
+
+def checkpoint(state: dict[str, Any] | None, *, session: dict[str, Any], epoch: int, version: int,
+               reason: str | None = None) -> CheckpointReply:
+    """The run as the page keeps it to hand back (`resume`) after a server restart; `state`
+    None with the `reason` when it cannot be resumed (a diverged network)."""
+    return {"type": "checkpoint", "epoch": epoch, "version": version, "state": state, "session": session,
+            "reason": reason}
 
 
 def lesson(lesson_id: str, side: str) -> LessonReply:

@@ -69,6 +69,13 @@ class LossHistory {
     // x values must rise strictly for uPlot.join: a step at a whole epoch shares its x
     return uPlot.join([cols, [this.batchX, this.batch]]);
   }
+
+  /** Drop the points after `epoch` (a resumed run trains them again). */
+  keepUpTo(epoch) {
+    let n = this.epochs.length;
+    while (n && this.epochs[n - 1] > epoch) n -= 1;
+    this.epochs.length = this.train.length = this.test.length = n;
+  }
 }
 
 export class LossChart {
@@ -189,6 +196,17 @@ export class LossChart {
 
   clear() {
     this.a.clear();
+    this.dirty = true;
+  }
+
+  /** Side A's points as [epoch, train, test] (what a resumed run hands the server back). */
+  points() {
+    return this.a.epochs.map((e, i) => [e, this.a.train[i], this.a.test[i]]);
+  }
+
+  /** Drop side A's points after `epoch`. */
+  keepUpTo(epoch) {
+    this.a.keepUpTo(epoch);
     this.dirty = true;
   }
 

@@ -18,6 +18,7 @@ import { groupsBy, loadSchema } from "./schema.js";
 import { fmtLoss, showMetrics } from "./metrics-view.js";
 import { showRate } from "./rate-view.js";
 import { ConfigRestore } from "./restore.js";
+import { RunKeeper } from "./run-keeper.js";
 import { makeUrlWriter, readUrl } from "./state.js";
 import { loadThumbnails } from "./thumbnails.js";
 import { createStatus } from "./status.js";
@@ -227,6 +228,8 @@ const restore = new ConfigRestore(send, (key, msg, text, source) => {
   } else status.error(text);
 });
 restore.want(initial.patch, null, "url"); // sent once the session says hello
+// the run itself, handed to a restarted server (run-keeper.js)
+const keeper = new RunKeeper({ send, history: () => chart.points(), truncate: (epoch) => chart.keepUpTo(epoch) });
 window.addEventListener("popstate", () => {
   view.read();
   const { patch, errors } = readUrl(fields);
@@ -243,19 +246,31 @@ window.addEventListener("popstate", () => {
 const handlers = {
   hello(msg) {
     const previous = app.config;
-    // A reconnect: the new session starts from defaults; put our config (and seed) back, and
-    // our own points with their split (they lived only in the old session).
-    if (previous) restore.want(previous, msg.config, "reconnect");
+    // A reconnect: the new session starts from defaults. Hand it the run we kept (weights,
+    // optimizer, epoch, losses: run-keeper.js); without one, or if it is refused, put our config
+    // (and seed) back, and our own points with their split (they lived only in the old session).
     const ownPoints = ownPointsMessages(previous, output.data);
+    const putBack = () => {
+      restore.want(previous, app.config, "reconnect");
+      restore.start();
+      ownPoints.forEach((m) => send(m));
+      if (app.wantPlaying) send({ type: "play" });
+    };
+    const resuming = keeper.resume(msg.limits, previous && putBack);
+    if (previous && !resuming) restore.want(previous, msg.config, "reconnect");
     app.replaceUrl = true; // the config the page is restoring is not a new history entry
     applyConfig(msg.config, msg.version, []);
     insight.reconnected();
     lessons.connected();
-    restore.start();
-    ownPoints.forEach((m) => send(m));
+    if (!resuming) {
+      restore.start();
+      ownPoints.forEach((m) => send(m));
+    }
     if (previous && app.wantPlaying) send({ type: "play" });
   },
+  checkpoint(msg) { keeper.receive(msg); },
   config(msg) {
+    keeper.configured(msg.reset || []);
     const restoring = restore.answered();
     applyConfig(msg.config, msg.version, msg.reset || [], !restoring);
     exportsUi.loaded();
@@ -264,7 +279,10 @@ const handlers = {
     app.state = msg.state;
     app.epoch = msg.epoch ?? app.epoch;
     app.divergedEpoch = msg.state === "diverged" ? msg.diverged_epoch : null;
-    if (msg.state !== "playing") app.wantPlaying = false;
+    if (msg.state !== "playing") {
+      app.wantPlaying = false;
+      keeper.ask(); // a paused run is kept as it stands
+    }
     status.diverged(app.divergedEpoch);
     insight.state(msg);
     showPlayState();
@@ -289,6 +307,7 @@ const handlers = {
   error(msg) {
     const text = `${t(`error.${msg.code}`)} ${msg.message}`.trim();
     if (exportsUi.handleError(msg, text)) return;
+    if (keeper.refused(msg)) return;
     if (restore.busy) { restore.refused(msg, text); return; }
     if (inspector.claimError(msg, text)) return;
     if (insight.error(msg)) return;
@@ -301,6 +320,7 @@ const handlers = {
     const h = msg.header;
     app.lastHeader = h;
     app.epoch = h.epoch;
+    keeper.frame(h);
     // set_weight and set_bias are answered by a frame, not a config reply: its version counts too.
     if (h.version > app.version) app.version = h.version;
     chart.append(h.history || [], h);

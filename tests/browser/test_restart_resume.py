@@ -1,0 +1,60 @@
+"""A server restarted while a page trains loses nothing: the page hands its kept run to the new
+process, which goes on from the same epoch with the same loss, and the loss chart keeps its
+history (issue 12's restart row)."""
+
+from __future__ import annotations
+
+
+def _losses(page) -> tuple[int, float, float]:
+    header = page.nnp("lastHeader")
+    return header["epoch"], header["metrics"]["train_loss"], header["metrics"]["test_loss"]
+
+
+def _errors(page) -> list[str]:
+    """The page's errors besides the browser's own reports of refused connections while the server was down."""
+    return [e for e in page.errors if "ERR_CONNECTION_REFUSED" not in e]
+
+
+def test_a_restarted_server_resumes_the_page_run(page, make_server):
+    srv = make_server()
+    page.open(srv.url + "/?optimizer=adam&dropout=0.1&epochs_per_second=250")
+    page.pw.locator("#play").click()
+    page.wait("n.state === 'playing' && n.epoch >= 300", timeout=30000)
+    page.pw.locator("#play").click()  # pause: the page keeps the run as it stands
+    page.wait("n.state === 'paused'")
+    page.wait("document.documentElement.dataset.savedEpoch === String(n.lastHeader.epoch)")
+    epoch, train, test = _losses(page)
+    assert epoch >= 300
+    points = page.nnp("chartPoints")
+    assert points == epoch  # one point per epoch so far
+
+    srv.stop()
+    page.wait("n.connection === 'reconnecting'")
+    srv.start(timeout=60)  # a busy machine can take a while to start a server
+    page.wait(f"n.connection === 'live' && n.lastHeader.epoch === {epoch} && n.config.optimizer === 'adam'",
+              timeout=20000)
+    resumed_epoch, resumed_train, resumed_test = _losses(page)
+    assert resumed_epoch == epoch
+    assert abs(resumed_train - train) <= 1e-6 and abs(resumed_test - test) <= 1e-6
+    assert page.nnp("config.epochs_per_second") == 250 and page.nnp("config.dropout") == 0.1
+    assert page.nnp("chartPoints") == points  # the chart kept its history
+    # and training goes on from there, the chart growing from the same history
+    page.pw.locator("#play").click()
+    page.wait(f"n.state === 'playing' && n.epoch > {epoch + 20}", timeout=20000)
+    assert page.nnp("chartPoints") > points
+    assert _errors(page) == []
+
+
+def test_a_page_training_through_a_restart_goes_on_training(page, make_server):
+    srv = make_server()
+    page.open(srv.url + "/?epochs_per_second=120")
+    page.pw.locator("#play").click()
+    page.wait("n.state === 'playing' && Number(document.documentElement.dataset.savedEpoch) >= 300", timeout=30000)
+    srv.stop()
+    saved = int(page.pw.evaluate("() => document.documentElement.dataset.savedEpoch"))
+    page.wait("n.connection === 'reconnecting'")
+    srv.start(timeout=60)  # a busy machine can take a while to start a server
+    # it resumes at the kept epoch (not 0) and plays on
+    page.wait(f"n.connection === 'live' && n.state === 'playing' && n.epoch > {saved}", timeout=20000)
+    assert page.nnp("chartPoints") > saved
+    assert _errors(page) == []
