@@ -278,7 +278,7 @@ def main() -> None:
     parser.add_argument("--server-args", default="", help="extra flags for the server, space-separated")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from tests.conftest import free_port
+    from tests.support.server import free_port
     port = free_port()
     proc = start_server(port, *args.server_args.split())
     url, ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws"

@@ -150,8 +150,7 @@ class Trainer:
         return self._penalty
 
     def last_gradient(self) -> tuple[np.ndarray, float]:
-        """(the last step's data-loss gradient summed over its batch, 1 / that batch's size);
-        read-only use: the next step overwrites it."""
+        """(the last step's batch-summed data-loss gradient, 1 / batch size); the next step overwrites it."""
         return self._model.grad, self._last_scale
 
     def take_batch_losses(self) -> np.ndarray:
