@@ -66,14 +66,3 @@ def check_session_patch(current: Mapping[str, Any], patch: Mapping[str, Any]) ->
 def describe_session_schema() -> dict[str, Any]:
     """The session keys as JSON-ready data (the `session` part of /api/schema)."""
     return describe_schema(SESSION_SCHEMA)
-
-
-@dataclass(frozen=True)
-class LessonStart:
-    """What a lesson sets besides the trainer (epochs: its run length; early_stopping: 0 = off)."""
-
-    id: str
-    side: str
-    play: bool
-    epochs: int | None
-    early_stopping: int
