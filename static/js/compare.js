@@ -19,13 +19,14 @@ import { dataKeys, difference, fitPatch, sameValue } from "./schema.js";
 const SHARED_SESSION_KEYS = ["epochs_per_second", "fps", "early_stopping"];
 /** B's own settings (the compact panel). */
 const SIDE_KEYS = ["learning_rate", "activation", "hidden", "regularization", "reg_rate", "optimizer", "batch_size",
-  "init", "dropout", "loss"];
+  "init", "dropout", "loss", "residual", "normalization", "lr_schedule", "lr_decay", "lr_step", "lr_period", "clip_norm"];
 /** Messages from A's transport that B gets too (regenerate is not one: its new seed is mirrored). */
 const MIRRORED = new Set(["play", "pause", "step", "reset", "points"]);
 
 /** Widgets other than a drop-down (which offers the schema's choices or presets). */
 const WIDGETS = {
   hidden: { widget: "text", size: 10 },
+  residual: { widget: "checkbox" },
   dropout: { widget: "number", step: 0.05 },
 };
 

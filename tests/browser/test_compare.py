@@ -44,6 +44,11 @@ def test_compare_mode_two_sides_on_the_same_data(page, server):
     page.wait("n.compare.differs.includes('activation')")
     assert "Activation" in page.pw.locator("#b-differs").inner_text()
     assert "differs" in page.pw.locator("#compare-column .control[data-key=activation]").get_attribute("class")
+    # the deeper-network keys are B's own too (issue 18: compare mode follows every key)
+    page.pw.locator("#compare-column .control[data-key=residual] input").click()
+    page.pw.locator("#compare-column .control[data-key=normalization] select").select_option("layer")
+    page.wait("n.compare.config.residual === true && n.compare.config.normalization === 'layer'")
+    assert page.nnp("config.residual") is False and page.nnp("config.normalization") == "none"
     # play acts on both sides; both heatmaps draw and both curves grow
     page.pw.locator("#play").click()
     page.wait("n.state === 'playing' && n.compare.state === 'playing' && n.epoch > 20 && n.compare.epoch > 20",
