@@ -12,6 +12,7 @@ import { onLanguage, t } from "./i18n.js";
 import { OutputPanel } from "./output-panel.js";
 import { ownPointsMessages } from "./csv-io.js";
 import { showMetrics } from "./metrics-view.js";
+import { RunKeeper } from "./run-keeper.js";
 import { SideB } from "./side-b.js";
 import { dataKeys, difference, fitPatch, sameValue } from "./schema.js";
 
@@ -69,6 +70,10 @@ export class CompareMode {
     this.latest = null;
     this.scheduled = false;
     this.lesson = null; // a lesson to send once B's session is live
+    // B's run, kept through a server restart as A's is (run-keeper.js); a new B starts afresh
+    this.keeper ||= new RunKeeper({ send: (m) => this.isOpen && this.send(m), history: () => this.chart.points("b"),
+                                    truncate: (epoch) => this.chart.keepUpTo(epoch, "b"), mark: "savedEpochB" });
+    this.keeper.saved = null;
     this.awaitingLesson = false; // B's lesson sent: "sent", then "replied", false once its config came
     this.sent = {}; // data keys sent to B whose config reply has not shown them yet
     this.status = "closed";
@@ -174,6 +179,15 @@ export class CompareMode {
     return {
       hello: (msg) => {
         const previous = this.config;
+        // B's session came back from a reconnect with defaults: hand it B's kept run; without
+        // one, or if it is refused, put its config back, and its own points with their split
+        // (they lived only in the old session).
+        const putBack = () => {
+          const patch = difference(previous, this.config || msg.config);
+          if (Object.keys(patch).length) this.send({ type: "config", patch });
+          ownPointsMessages(previous, this.data).forEach((m) => this.send(m));
+        };
+        const resuming = this.keeper.resume(msg.limits, previous && !this.lesson ? putBack : null);
         this.applyConfig(msg.config, msg.version, []);
         this.side.hidden.reconnected();
         if (this.lesson) {
@@ -181,14 +195,12 @@ export class CompareMode {
           this.lesson = null;
           this.sendLesson(lesson);
         } else if (previous) {
-          // B's session came back from a reconnect with defaults: put its config back, and
-          // its own points with their split (they lived only in the old session).
-          const patch = difference(previous, msg.config);
-          if (Object.keys(patch).length) this.send({ type: "config", patch });
-          ownPointsMessages(previous, this.data).forEach((m) => this.send(m));
+          if (!resuming) putBack();
         } else this.copyLeft(msg.config);
       },
+      checkpoint: (msg) => this.keeper.receive(msg),
       config: (msg) => {
+        this.keeper.configured(msg.reset || []);
         // The config after the lesson's reply is the lesson's; earlier ones (pace) are not.
         if (this.awaitingLesson === "replied") this.awaitingLesson = false;
         this.applyConfig(msg.config, msg.version, msg.reset || []);
@@ -198,6 +210,7 @@ export class CompareMode {
         this.state = msg.state;
         this.epoch = msg.epoch ?? this.epoch;
         this.side.setPlaying(msg.state === "playing");
+        if (msg.state !== "playing") this.keeper.ask(); // a paused run is kept as it stands
         this.showEpoch();
       },
       data: (msg) => {
@@ -208,6 +221,7 @@ export class CompareMode {
       },
       error: (msg) => {
         const text = `${t(`error.${msg.code}`)} ${msg.message}`.trim();
+        if (this.keeper.refused(msg)) return;
         if (this.side.error(msg)) return;
         if (msg.field && this.controls.showError(msg.field, text)) return;
         this.els.error.textContent = text;
@@ -219,6 +233,7 @@ export class CompareMode {
         const h = msg.header;
         this.lastHeader = h;
         this.epoch = h.epoch;
+        this.keeper.frame(h);
         if (h.version > this.version) this.version = h.version;
         this.chart.appendB(h.history || [], h);
         this.sideB?.frame(msg);

@@ -199,14 +199,15 @@ export class LossChart {
     this.dirty = true;
   }
 
-  /** Side A's points as [epoch, train, test] (what a resumed run hands the server back). */
-  points() {
-    return this.a.epochs.map((e, i) => [e, this.a.train[i], this.a.test[i]]);
+  /** A side's points as [epoch, train, test] (what a resumed run hands the server back). */
+  points(side = "a") {
+    const h = this[side];
+    return h ? h.epochs.map((e, i) => [e, h.train[i], h.test[i]]) : [];
   }
 
-  /** Drop side A's points after `epoch`. */
-  keepUpTo(epoch) {
-    this.a.keepUpTo(epoch);
+  /** Drop a side's points after `epoch`. */
+  keepUpTo(epoch, side = "a") {
+    this[side]?.keepUpTo(epoch);
     this.dirty = true;
   }
 

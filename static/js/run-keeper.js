@@ -11,9 +11,11 @@ const EVERY_MS = 3000;
 export class RunKeeper {
   /**
    * `send(message)` → false when offline; `history()` → the loss chart's [epoch, train, test]
-   * points; `truncate(epoch)` drops the chart's points after `epoch` (they are trained again).
+   * points; `truncate(epoch)` drops the chart's points after `epoch` (they are trained again);
+   * `mark` names the root element's data attribute that shows the kept epoch (tests read it).
    */
-  constructor({ send, history, truncate }) {
+  constructor({ send, history, truncate, mark = "savedEpoch" }) {
+    this.mark = mark;
     this.send = send;
     this.history = history;
     this.truncate = truncate;
@@ -45,7 +47,7 @@ export class RunKeeper {
     this.tooLarge = Boolean(msg.state) && JSON.stringify(msg.state).length > this.maxBytes - 1024;
     if (this.tooLarge) this.saved = null;
     else if (msg.state) this.saved = msg;
-    document.documentElement.dataset.savedEpoch = String(this.saved ? this.saved.epoch : "");
+    document.documentElement.dataset[this.mark] = String(this.saved ? this.saved.epoch : "");
   }
 
   /**

@@ -1,6 +1,6 @@
 """A server restarted while a page trains loses nothing: the page hands its kept run to the new
 process, which goes on from the same epoch with the same loss, and the loss chart keeps its
-history (issue 12's restart row)."""
+history (issue 12's restart row). In compare mode, side B's run is kept the same way."""
 
 from __future__ import annotations
 
@@ -57,4 +57,33 @@ def test_a_page_training_through_a_restart_goes_on_training(page, make_server):
     # it resumes at the kept epoch (not 0) and plays on
     page.wait(f"n.connection === 'live' && n.state === 'playing' && n.epoch > {saved}", timeout=20000)
     assert page.nnp("chartPoints") > saved
+    assert _errors(page) == []
+
+
+def test_compare_mode_keeps_both_runs_through_a_restart(page, make_server):
+    srv = make_server()
+    page.open(srv.url + "/?dataset=xor&activation=tanh&epochs_per_second=200")
+    page.pw.get_by_role("button", name="Train a second network (B) beside this one (A) on the same data").click()
+    page.wait("n.compare.open && n.compare.connection === 'live' && n.compare.config")
+    page.pw.get_by_label("Activation (B)", exact=True).select_option("relu")
+    page.wait("n.compare.config.activation === 'relu'")
+    page.pw.locator("#play").click()
+    page.wait("n.epoch >= 150 && n.compare.epoch >= 150", timeout=30000)
+    page.pw.locator("#play").click()
+    page.wait("n.state === 'paused' && n.compare.state === 'paused'")
+    page.wait("document.documentElement.dataset.savedEpoch === String(n.lastHeader.epoch) && "
+              "document.documentElement.dataset.savedEpochB === String(n.compare.lastHeader.epoch)")
+    b = page.nnp("compare.lastHeader")
+    b_epoch, b_train, b_test = b["epoch"], b["metrics"]["train_loss"], b["metrics"]["test_loss"]
+
+    srv.stop()
+    page.wait("n.connection === 'reconnecting'")
+    srv.start(timeout=60)
+    page.wait(f"n.compare.connection === 'live' && n.compare.lastHeader && n.compare.lastHeader.epoch === {b_epoch} "
+              "&& n.compare.config.activation === 'relu'", timeout=20000)
+    b = page.nnp("compare.lastHeader")
+    assert abs(b["metrics"]["train_loss"] - b_train) <= 1e-6 and abs(b["metrics"]["test_loss"] - b_test) <= 1e-6
+    assert page.nnp("config.activation") == "tanh"  # A kept its own run too
+    page.pw.locator("#play").click()
+    page.wait(f"n.compare.state === 'playing' && n.compare.epoch > {b_epoch + 20}", timeout=20000)
     assert _errors(page) == []
