@@ -104,4 +104,4 @@ def test_a_rate_change_keeps_the_session_in_its_stack_and_a_shape_change_moves_i
         scheduler.remove(b)  # paused or closed: gone from its stack
         assert scheduler.groups.peers(a) == [c]
 
-    asyncio.run(scenario())
+    run(scenario())  # its own thread: the browser tests keep a loop running in this one

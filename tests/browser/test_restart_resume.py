@@ -55,7 +55,9 @@ def test_a_page_training_through_a_restart_goes_on_training(page, make_server):
     page.wait("n.connection === 'reconnecting'")
     srv.start(timeout=60)  # a busy machine can take a while to start a server
     # it resumes at the kept epoch (not 0) and plays on
-    page.wait(f"n.connection === 'live' && n.state === 'playing' && n.epoch > {saved}", timeout=20000)
+    # (the chart grows with the frames' history: wait for it too, not only for the epoch counter)
+    page.wait(f"n.connection === 'live' && n.state === 'playing' && n.epoch > {saved} && n.chartPoints > {saved}",
+              timeout=20000)
     assert page.nnp("chartPoints") > saved
     assert _errors(page) == []
 
