@@ -43,7 +43,7 @@ def _run(release: bool, patch: dict) -> tuple[np.ndarray, dict, list]:
     history = []
     for _ in range(4):
         history += trainer.step(3)
-        snap = trainer.snapshot()
+        trainer.snapshot()  # a snapshot between steps, as the server takes one
         if release:
             trainer.release_memory()
     history += trainer.train(2)

@@ -3,7 +3,6 @@ security headers, API docs only on request, and the per-client session limit."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import http.client
 import os
@@ -13,7 +12,6 @@ import socket
 import pytest
 from support.client import closed_code
 from support.client import Client, run
-from websockets.exceptions import InvalidStatus
 
 from server.routes.guard import machine_addresses
 
@@ -33,7 +31,7 @@ def ws_handshake_status(server, host: str, origin: str | None = None) -> int:
     """The HTTP status a WebSocket handshake naming `host` gets (101: accepted)."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
         key = base64.b64encode(os.urandom(16)).decode()
-        lines = [f"GET /ws HTTP/1.1", f"Host: {host}", "Upgrade: websocket", "Connection: Upgrade",
+        lines = ["GET /ws HTTP/1.1", f"Host: {host}", "Upgrade: websocket", "Connection: Upgrade",
                  f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
         if origin:
             lines.append(f"Origin: {origin}")

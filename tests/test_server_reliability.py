@@ -8,12 +8,9 @@ exactly, docs/benchmarks.md).
 
 from __future__ import annotations
 
-import asyncio
-import json
 import time
 
 import pytest
-from websockets.asyncio.client import connect
 
 from bench.soak import LARGEST, churn, deaf_client, largest_round, rss_mb, seconds_until_dropped
 from test_server_wire import Client, run
