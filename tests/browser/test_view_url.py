@@ -25,6 +25,8 @@ def test_view_switches_travel_in_the_link(page_at, server, tmp_path):
     other.open(shared)
     checked = other.pw.evaluate("() => ['show-test', 'discretize', 'log-scale'].map((id) => document.getElementById(id).checked)")
     assert checked == [True, True, True]
+    # the link's setup reaches the new session after its hello (restore.js): wait for its config reply
+    other.wait("n.config && JSON.stringify(n.config.hidden) === '[3]'")
     assert other.nnp("config.hidden") == [3]
     other.pw.screenshot(path=str(tmp_path / "shared-view-1440.png"))
     # Switching one off takes it out of the link (without a new history entry per click).
