@@ -20,6 +20,7 @@ from .float_range import ALLOWED, outside_float32_range
 from .losses import OUTPUTS
 from .shapes import layer_shapes
 from . import export_deep
+from .export_heads import TORCH_LOAD_WEIGHTS
 from .normalization import NORMALIZATIONS
 from .snapshot import NUMBER_FIELDS
 from .trainer import Trainer
@@ -339,12 +340,7 @@ class PlaygroundNet(nn.Module):
     def __init__(self):
         super().__init__()
         self.layers = nn.ModuleList([{layers}])
-        self.double()
-        with torch.no_grad():
-            for layer, w, b in zip(self.layers, WEIGHTS, BIASES):
-                layer.weight.copy_(torch.tensor(w, dtype=torch.float64).T)
-                layer.bias.copy_(torch.tensor(b, dtype=torch.float64))
-
+{TORCH_LOAD_WEIGHTS}
     @staticmethod
     def features(xy):
         x1, x2 = xy[:, 0], xy[:, 1]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from .export_heads import TORCH_LOAD_WEIGHTS
 from .normalization import EPS, MOMENTUM
 
 
@@ -204,12 +205,7 @@ class PlaygroundNet(nn.Module):
         self.scale = nn.ParameterList([nn.Parameter(block[0].clone()) for block in blocks])
         self.shift = nn.ParameterList([nn.Parameter(block[1].clone()) for block in blocks])
         self.running = [block[2:].clone() for block in blocks]  # batch: running mean and variance
-        self.double()
-        with torch.no_grad():
-            for layer, w, b in zip(self.layers, WEIGHTS, BIASES):
-                layer.weight.copy_(torch.tensor(w, dtype=torch.float64).T)
-                layer.bias.copy_(torch.tensor(b, dtype=torch.float64))
-
+{TORCH_LOAD_WEIGHTS}
     @staticmethod
     def features(xy):
         x1, x2 = xy[:, 0], xy[:, 1]

@@ -1,5 +1,6 @@
-"""The exports' source of each loss head: per-example losses (NumPy and PyTorch), the NumPy
-delta the backward pass starts from, and the targets (engine.export_training)."""
+"""The exports' shared source: each loss head's per-example losses (NumPy and PyTorch), the NumPy
+delta the backward pass starts from and the targets (engine.export_training), and the lines that
+load the engine's weights into a PlaygroundNet (engine.export, engine.export_deep)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,12 @@ TARGETS: dict[str, str] = {  # labels (class indices or values) -> the head's ta
     "pm1": "(2.0 * labels - 1.0).reshape(-1, 1)", "01": "labels.reshape(-1, 1) * 1.0",
     "real": "labels.reshape(-1, 1) * 1.0", "onehot": "np.eye(OUTPUTS)[labels.astype(int)]",
 }
+
+# The end of every PlaygroundNet.__init__: float64, then the engine's WEIGHTS and BIASES copied in
+# (nn.Linear keeps its weight as (out, in), the engine as (in, out)).
+TORCH_LOAD_WEIGHTS = """        self.double()
+        with torch.no_grad():
+            for layer, w, b in zip(self.layers, WEIGHTS, BIASES):
+                layer.weight.copy_(torch.tensor(w, dtype=torch.float64).T)
+                layer.bias.copy_(torch.tensor(b, dtype=torch.float64))
+"""
