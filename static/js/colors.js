@@ -11,7 +11,9 @@ export const BLUE = [8, 119, 189];      // #0877bd: class 1, positive values
 /** Okabe–Ito colours for up to 5 classes; the first two match the binary scale's ends. */
 export const CLASS_COLORS = [ORANGE, BLUE, [0, 158, 115], [204, 121, 167], [86, 64, 0]];
 
-export const css = (rgb) => `rgb(${rgb[0]},${rgb[1]},${rgb[2]})`;
+// Whole numbers: the screen shows no more, and a colour that did not visibly change keeps the
+// same string, so callers can skip rewriting it.
+export const css = (rgb) => `rgb(${Math.round(rgb[0])},${Math.round(rgb[1])},${Math.round(rgb[2])})`;
 
 function mix(a, b, t) {
   return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];

@@ -420,11 +420,17 @@ export class NetworkView {
     for (const link of this.links) {
       if (!this.weights[link.layer]) continue;
       const w = this.weightOf(link);
-      // Inline style, not presentation attributes: those lose to the stylesheet's default.
-      link.el.style.stroke = css(diverging(w));
       // A weight of exactly 0 is a cut link: dotted, a little wider than 1 px so the dots show.
+      const stroke = css(diverging(w)), width = w === 0 ? "2" : linkWidth(w).toFixed(1);
+      // Only what changed is written: hundreds of links rewritten 30 times a second made the
+      // browser repaint and re-layer the whole drawing on every frame.
+      if (link.stroke === stroke && link.width === width) continue;
+      link.stroke = stroke;
+      link.width = width;
+      // Inline style, not presentation attributes: those lose to the stylesheet's default.
+      link.el.style.stroke = stroke;
       link.el.classList.toggle("zero", w === 0);
-      link.el.style.strokeWidth = w === 0 ? "2" : linkWidth(w).toFixed(2);
+      link.el.style.strokeWidth = width;
     }
     for (const b of this.biases) {
       const v = this.biasValues[b.layer]?.[b.j];

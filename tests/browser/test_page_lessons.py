@@ -19,6 +19,20 @@ def config_matches(page, path: str, wanted: dict) -> bool:
     return all(got.get(k) == v for k, v in wanted.items())
 
 
+def wait_config(page, path: str, wanted: dict, lesson_id: str) -> None:
+    """Wait until the page's config at `path` holds every key of `wanted`; on a timeout, fail
+    naming the lesson and the keys that differ. 20 s: a loaded machine renders two large
+    networks slowly, and every call into the page waits for its busy main thread."""
+    try:
+        page.wait(f"n.{path.split('.')[0]} && (() => {{ const c = n.{path} || {{}}, w = {json.dumps(wanted)};"
+                  " return Object.keys(w).every(k => JSON.stringify(c[k]) === JSON.stringify(w[k])); })()",
+                  timeout=20000)
+    except Exception:
+        got = page.nnp(path) or {}
+        differ = {k: (got.get(k), v) for k, v in wanted.items() if got.get(k) != v}
+        raise AssertionError(f"{lesson_id}: {path} differs from the lesson's as (page, lesson): {differ}") from None
+
+
 def explanation(page) -> str:
     return page.pw.locator("#lesson-text").inner_text().strip()
 
@@ -35,14 +49,13 @@ def test_every_lesson_applies_its_config_and_explains_itself_in_both_languages(p
     for lesson in lessons:
         # The picker is labelled in the language shown; choose by id whatever the language.
         page.pw.locator("#lesson-select").select_option(lesson["id"])
-        page.wait(f"n.lesson.shown === {json.dumps(lesson['id'])} && n.lesson.active === {json.dumps(lesson['id'])}")
-        page.wait(f"(() => {{ const c = n.config, w = {json.dumps(lesson['config'])};"
-                  " return Object.keys(w).every(k => JSON.stringify(c[k]) === JSON.stringify(w[k])); })()")
+        page.wait(f"n.lesson.shown === {json.dumps(lesson['id'])} && n.lesson.active === {json.dumps(lesson['id'])}",
+                  timeout=20000)
+        wait_config(page, "config", lesson["config"], lesson["id"])
         assert config_matches(page, "config", lesson["config"])
         if lesson["compare"]:
-            page.wait(f"n.compare.open && n.compare.config && (() => {{ const c = n.compare.config, "
-                      f"w = {json.dumps(lesson['compare'])};"
-                      " return Object.keys(w).every(k => JSON.stringify(c[k]) === JSON.stringify(w[k])); })()")
+            page.wait("n.compare.open", timeout=20000)
+            wait_config(page, "compare.config", lesson["compare"], lesson["id"])
             assert page.pw.locator("#compare-column").is_visible()
         else:
             assert page.nnp("compare.open") is False
