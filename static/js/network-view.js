@@ -1,30 +1,20 @@
 // The network in the middle: feature nodes, hidden units as small heatmaps, output node(s),
-// links coloured by the sign of their weight and thickened by its size (dotted when exactly 0,
-// as L1's soft-threshold leaves them), biases as small squares. The DOM is rebuilt only when the shape changes; a frame only updates canvases
-// and attributes.
+// and between them the links and biases of network-links.js. The DOM is rebuilt only when the
+// shape changes; a frame only updates canvases and attributes.
 
 import { drawSkipArcs } from "./skip-arcs.js";
-import { css, diverging } from "./colors.js";
 import { drawClassGrid, drawGrid, drawOutput } from "./heatmap.js";
 import { t, onLanguage } from "./i18n.js";
 import { optionLabel } from "./controls.js";
-import { biasLabel, linkName, targetName, weightLabel } from "./network-names.js";
+import { NetworkLinks } from "./network-links.js";
+import { targetName } from "./network-names.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const MAX_FOCUSABLE_LINKS = 64; // beyond this, tabbing through links would be a trap
-const MAX_NAMED_LINKS = 300;    // links whose accessible name carries the weight, kept current per new weights
-const MAX_FLOWING_LINKS = 300;  // the "flow" animation repaints every link; keep it cheap
-// A 16×64 network has 60 000 weights: that many SVG paths freeze the page. Beyond this many,
-// each pair of layers shows only its strongest links (re-chosen whenever new weights arrive).
-const MAX_DRAWN_LINKS = 2400;
 const MAX_GAP = 36; // px between layer columns, as in the CSS
 const MIN_GAP = 8;
 const COMPACT_NODE = 24; // px, the unit pictures of a network too wide for its column
 const MIN_NODE = 20;     // px, the smallest picture a short screen shrinks a tall layer to
 const LAYER_HEAD = 72;   // px, a layer's head (buttons, count, activation) above its nodes
-
-/** Width of a link for a weight: 1 px at zero, up to 10 px (the Playground's scale). */
-const linkWidth = (w) => Math.min(10, 1 + Math.abs(w) * 1.8);
 
 /**
  * callbacks: onPatch(patch) for +/- and per-layer activations, onEdit({kind, layer, i, j,
@@ -41,14 +31,11 @@ export class NetworkView {
     this.shapeKey = "";
     this.config = null;
     this.outputs = 1;
-    this.links = [];   // {el, layer, i, j, from, to}
-    this.biases = [];  // {el, layer, j}
     this.unitCanvases = [];
     this.outputCanvases = [];
-    this.weights = {};
-    this.biasValues = {};
     this.svg = document.createElementNS(SVG, "svg");
     this.svg.classList.add("links");
+    this.wires = new NetworkLinks(this.svg, callbacks);
     this.columns = document.createElement("div");
     this.columns.className = "layers";
     root.append(this.svg, this.columns);
@@ -209,124 +196,17 @@ export class NetworkView {
     return { plus, minus, count, select, units, layer };
   }
 
-  /** One SVG path per weight (and per output class), with hover and click to edit; for a
-   * huge network a pool per pair of layers that shows its strongest weights (see redraw). */
+  /** The links and biases between the nodes just built (network-links.js). */
   buildLinks() {
-    this.svg.replaceChildren();
-    this.links = [];
-    this.biases = [];
-    const sources = [this.config.features.map((n) => this.featureNodes.get(n).node), ...this.unitNodes];
-    const targets = [...this.unitNodes, this.outputNodes];
-    this.sources = sources;
-    this.targets = targets;
-    const total = sources.reduce((sum, s, L) => sum + s.length * targets[L].length, 0);
-    const focusable = total <= MAX_FOCUSABLE_LINKS;
-    this.linkTotal = total;
-    this.capped = total > MAX_DRAWN_LINKS;
-    const perPair = Math.max(8, Math.floor(MAX_DRAWN_LINKS / targets.length));
-    this.groups = [];
-    for (let L = 0; L < targets.length; L++) {
-      const pairs = [];
-      sources[L].forEach((_, i) => targets[L].forEach((_, j) => pairs.push([i, j])));
-      const group = { links: [], pickedFrom: null };
-      this.groups.push(group);
-      for (const [i, j] of this.capped ? pairs.slice(0, perPair) : pairs) {
-        const el = document.createElementNS(SVG, "path");
-        el.classList.add("link");
-        if (focusable) {
-          el.setAttribute("tabindex", "0");
-          el.setAttribute("role", "button");
-        } else el.setAttribute("role", "img");
-        // i, j, from, to change when a capped pool shows other weights; handlers read them then
-        const link = { el, layer: L, i, j, from: sources[L][i], to: targets[L][j] };
-        const card = (ev) => this.cb.onValueHover?.({ kind: "weight", name: this.linkName(link), value: this.weightOf(link) }, ev);
-        el.addEventListener("mouseenter", card);
-        el.addEventListener("mousemove", card);
-        el.addEventListener("mouseleave", () => this.cb.onValueHover?.(null));
-        el.addEventListener("focus", () => this.nameLink(link)); // the value now, even mid-training
-        el.addEventListener("click", () => this.editLink(link));
-        el.addEventListener("keydown", (ev) => {
-          if (ev.key !== "Enter" && ev.key !== " ") return;
-          ev.preventDefault(); // else the Enter's keypress submits the editor it just opened
-          this.editLink(link);
-        });
-        this.svg.append(el);
-        this.links.push(link);
-        group.links.push(link);
-      }
-      targets[L].forEach((node, j) => {
-        const el = document.createElement("button");
-        el.type = "button";
-        el.className = "bias";
-        const card = (ev) => this.cb.onValueHover?.({ kind: "bias", name: targetName(this.config, this.outputs, L, j), value: this.biasValues[L]?.[j] ?? 0 }, ev);
-        el.addEventListener("mouseenter", card);
-        el.addEventListener("mousemove", card);
-        el.addEventListener("mouseleave", () => this.cb.onValueHover?.(null));
-        el.addEventListener("click", (ev) => {
-          ev.stopPropagation();
-          this.cb.onEdit({ kind: "bias", layer: L, j, value: this.biasValues[L]?.[j] ?? 0, anchor: el });
-        });
-        node.append(el);
-        this.biases.push({ el, layer: L, j });
-      });
-    }
-    this.svg.classList.toggle("can-flow", this.links.length <= MAX_FLOWING_LINKS);
-    this.linkNote.hidden = !this.capped;
+    this.sources = [this.config.features.map((n) => this.featureNodes.get(n).node), ...this.unitNodes];
+    this.targets = [...this.unitNodes, this.outputNodes];
+    this.wires.build(this.config, this.outputs, this.sources, this.targets);
+    this.linkNote.hidden = !this.wires.capped;
   }
 
-  /** A capped pool: show layer pair L's strongest weights (when its weights are new). */
-  pickStrongest(L) {
-    const group = this.groups[L];
-    const w = this.weights[L];
-    if (!this.capped || !w || group.pickedFrom === w) return;
-    group.pickedFrom = w;
-    const n = this.sources[L].length, m = this.targets[L].length;
-    const strength = new Float64Array(n * m);
-    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) strength[i * m + j] = Math.abs(this.weightAt(L, i, j));
-    const order = Array.from(strength.keys()).sort((a, b) => strength[b] - strength[a]);
-    group.links.forEach((link, k) => {
-      const i = Math.floor(order[k] / m), j = order[k] % m;
-      if (link.i === i && link.j === j) return;
-      Object.assign(link, { i, j, from: this.sources[L][i], to: this.targets[L][j] });
-      this.placeLink(link);
-      this.nameLink(link);
-    });
-  }
-
-  linkName(link) {
-    return linkName(this.config, this.outputs, link.layer, link.i, link.j);
-  }
-
-  /** The accessible name: "weight from X₁ to neuron 1 of layer 1: 0.42" (the value once known). */
-  nameLink(link) {
-    const value = this.weights[link.layer] ? this.weightOf(link) : undefined;
-    link.el.setAttribute("aria-label", weightLabel(this.linkName(link), value));
-  }
-
-  nameBias(b) {
-    const name = targetName(this.config, this.outputs, b.layer, b.j);
-    b.el.setAttribute("aria-label", biasLabel(name, this.biasValues[b.layer]?.[b.j]));
-  }
-
-  editLink(link) {
-    this.cb.onEdit({ kind: "weight", layer: link.layer, i: link.i, j: link.j, value: this.weightOf(link), anchor: link.el });
-  }
-
-  /** The weight of a link; for maxout the larger of its two pieces. */
-  weightOf(link) {
-    return this.weightAt(link.layer, link.i, link.j);
-  }
-
-  weightAt(layer, i, j) {
-    const w = this.weights[layer];
-    if (!w) return 0;
-    const [, cols] = w.shape;
-    const a = w.data[i * cols + j];
-    if (cols === 2 * (this.columnSize(layer + 1))) {
-      const b = w.data[i * cols + j + cols / 2];
-      return Math.abs(b) > Math.abs(a) ? b : a;
-    }
-    return a;
+  /** The drawn links ({el, layer, i, j, from, to}); the backprop walk's numbers find theirs here. */
+  get links() {
+    return this.wires.links;
   }
 
   /** Narrow the space between layers so a deep network fits its column (down to MIN_GAP;
@@ -359,11 +239,6 @@ export class NetworkView {
     return Math.max(MIN_NODE, Math.min(this.nodeSize, fit));
   }
 
-  columnSize(index) {
-    const { hidden } = this.config;
-    return index < hidden.length ? hidden[index] : this.outputs;
-  }
-
   /** Place the link paths between node centres (after a rebuild or a resize). */
   layout() {
     if (!this.links.length && !this.config) return;
@@ -379,28 +254,15 @@ export class NetworkView {
     }
     this.svg.setAttribute("width", this.columns.scrollWidth);
     this.svg.setAttribute("height", this.columns.scrollHeight);
-    for (const link of this.links) this.placeLink(link);
+    this.wires.place(this.positions);
     this.drawSkips();
-  }
-
-  /** Draw a link's curve between its nodes' measured positions (from layout). */
-  placeLink(link) {
-    const from = this.positions?.get(link.from), to = this.positions?.get(link.to);
-    if (!from || !to) return;
-    const [x1, y1] = [from[1], from[2]], [x2, y2] = [to[0], to[2]];
-    const mx = (x1 + x2) / 2;
-    link.el.setAttribute("d", `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`);
   }
 
   /** Update everything a frame carries: unit grids, output nodes, links, biases, dead units. */
   update(frame) {
     const { arrays, header } = frame;
-    for (const name in arrays) {
-      if (name.startsWith("weights.")) this.weights[Number(name.slice(8))] = arrays[name];
-      else if (name.startsWith("biases.")) this.biasValues[Number(name.slice(7))] = arrays[name].data;
-    }
+    if (this.wires.take(arrays)) this.namesStale = true;
     if (arrays.units) this.units = arrays.units;
-    this.namesStale ||= Object.keys(arrays).some((name) => name.startsWith("weights.") || name.startsWith("biases."));
     if (arrays.output) { this.output = arrays.output; this.outputKind = header.output_kind; }
     this.dead = header.metrics?.dead_units || null;
     this.redraw();
@@ -416,28 +278,7 @@ export class NetworkView {
         this.outputCanvases.forEach((c, k) => drawClassGrid(c, this.output, k));
       }
     }
-    this.groups?.forEach((_, L) => this.pickStrongest(L));
-    for (const link of this.links) {
-      if (!this.weights[link.layer]) continue;
-      const w = this.weightOf(link);
-      // A weight of exactly 0 is a cut link: dotted, a little wider than 1 px so the dots show.
-      const stroke = css(diverging(w)), width = w === 0 ? "2" : linkWidth(w).toFixed(1);
-      // Only what changed is written: hundreds of links rewritten 30 times a second made the
-      // browser repaint and re-layer the whole drawing on every frame.
-      if (link.stroke === stroke && link.width === width) continue;
-      link.stroke = stroke;
-      link.width = width;
-      // Inline style, not presentation attributes: those lose to the stylesheet's default.
-      link.el.style.stroke = stroke;
-      link.el.classList.toggle("zero", w === 0);
-      link.el.style.strokeWidth = width;
-    }
-    for (const b of this.biases) {
-      const v = this.biasValues[b.layer]?.[b.j];
-      if (v === undefined) continue;
-      b.el.style.background = css(diverging(v));
-      b.el.dataset.value = v.toFixed(3);
-    }
+    this.wires.draw();
     // Names carry the values: renamed when new weights came, but not while training plays
     // (hundreds of attribute writes 30 times a second tripled the render time); a focused
     // link is renamed on focus, and pausing renames them all.
@@ -454,20 +295,12 @@ export class NetworkView {
 
   /** The weight (layer, i, j) as last received, or null before any (the tests' hook reads it). */
   received(layer, i, j) {
-    const w = this.weights[layer];
-    return w ? w.data[i * w.shape[1] + j] : null;
+    return this.wires.received(layer, i, j);
   }
 
   /** How many weights are exactly 0, of how many ({zero, total}); null before any weights. */
   zeroWeights() {
-    const layers = Object.values(this.weights);
-    if (!layers.length) return null;
-    let zero = 0, total = 0;
-    for (const w of layers) {
-      total += w.data.length;
-      for (const v of w.data) if (v === 0) zero += 1;
-    }
-    return { zero, total };
+    return this.wires.zeroWeights();
   }
 
   /** A unit's accessible name and tooltip; a dead unit says so (it no longer learns). */
@@ -489,8 +322,7 @@ export class NetworkView {
   /** Put the current weights and biases into the accessible names (see redraw). */
   renameAll() {
     this.namesStale = false;
-    if (this.links.length <= MAX_NAMED_LINKS) this.links.forEach((link) => this.nameLink(link));
-    this.biases.forEach((b) => this.nameBias(b));
+    this.wires.renameValues();
   }
 
   relabel() {
@@ -499,7 +331,7 @@ export class NetworkView {
     if (this.inputHead) this.inputHead.textContent = t("network.features");
     if (this.outputHead) this.outputHead.textContent = t("network.output");
     this.layerCount.textContent = t(n === 1 ? "network.layers_one" : "network.layers", { n });
-    if (this.capped) this.linkNote.textContent = t("network.links_capped", { shown: this.links.length, total: this.linkTotal });
+    if (this.wires.capped) this.linkNote.textContent = t("network.links_capped", { shown: this.links.length, total: this.wires.total });
     this.header.querySelector("button:nth-child(2)").disabled = n === 0;
     (this.layerHeaders || []).forEach((h) => {
       h.count.textContent = t(h.units === 1 ? "network.units_one" : "network.units", { n: h.units });
@@ -511,8 +343,7 @@ export class NetworkView {
     });
     this.unitNodes?.forEach((nodes, L) => nodes.forEach((node, j) => this.labelUnit(node, L, j)));
     this.outputNodes?.forEach((node, k) => node.setAttribute("aria-label", targetName(this.config, this.outputs, this.config.hidden.length, k)));
-    for (const b of this.biases) this.nameBias(b);
-    for (const link of this.links) this.nameLink(link);
+    this.wires.nameAll();
     for (const btn of this.root.parentElement.querySelectorAll("[data-i18n-title]")) {
       btn.title = t(btn.dataset.i18nTitle);
       btn.setAttribute("aria-label", btn.title);
