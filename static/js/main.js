@@ -36,6 +36,8 @@ import { BackpropInspector } from "./backprop-inspector.js";
 import { LessonViews } from "./lesson-views.js";
 import { SideSwitch, SIDES } from "./side-switch.js";
 import { ZeroCount } from "./zero-count.js";
+import { placeControls } from "./control-layout.js";
+import { testHook } from "./test-hook.js";
 
 const $ = (id) => document.getElementById(id);
 const schema = loadSchema();
@@ -58,35 +60,7 @@ const status = createStatus({ conn: $("connection"), note: $("reset-note"), bann
 
 // ---- controls --------------------------------------------------------------------------
 const controls = new Controls(fields, (patch) => sendPatch(patch), schema.rules);
-const fmtSpeed = (v) => (v === 0 ? t("opt.speed_max") : String(v));
-const topbar = $("topbar-controls");
-controls.add(topbar, "learning_rate");
-controls.add(topbar, "activation");
-controls.add(topbar, "regularization");
-controls.add(topbar, "reg_rate");
-controls.add(topbar, "problem");
-controls.add(topbar, "optimizer");
-controls.add(topbar, "loss");
-controls.add(topbar, "epochs_per_second", { format: fmtSpeed });
-
-const dataControls = $("data-controls");
-controls.add(dataControls, "train_ratio", { widget: "range", step: 10, format: (v) => `${v}%` });
-controls.add(dataControls, "noise", { widget: "range", step: 5 });
-controls.add(dataControls, "batch_size");
-controls.add(dataControls, "n_classes");
-controls.add(dataControls, "boundary_fn");
-
-const more = $("more-controls");
-for (const [key, spec] of Object.entries({
-  n_samples: { widget: "number" }, seed: { widget: "number" }, init: {},
-  momentum: { widget: "number", step: 0.01 }, nesterov: { widget: "checkbox" },
-  rho: { widget: "number", step: 0.01 }, beta2: { widget: "number", step: 0.0001 },
-  leaky_slope: { widget: "number", step: 0.01 }, dropout: { widget: "number", step: 0.05 },
-  input_noise: { widget: "number", step: 0.05 }, fps: { widget: "number" },
-  // deeper networks (issue 18)
-  residual: { widget: "checkbox" }, normalization: {}, lr_schedule: {}, lr_decay: {}, lr_step: {}, lr_period: {},
-  clip_norm: {},
-})) controls.add(more, key, spec);
+placeControls(controls, { topbar: $("topbar-controls"), data: $("data-controls"), more: $("more-controls") });
 
 function sendPatch(patch) {
   if (!send({ type: "config", patch })) status.error(t("error.offline"));
@@ -417,47 +391,9 @@ langSelect.addEventListener("change", () => setLanguage(langSelect.value));
 onLanguage(() => { langSelect.value = language(); showPlayState(); status.relabel(); if (app.latest) render(); });
 showPlayState();
 
-const median = (xs) => {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
-window.__nnp = {
-  get config() { return app.config; },
-  get version() { return app.version; },
-  get epoch() { return app.epoch; },
-  get state() { return app.state; },
-  get connection() { return app.connection; },
-  get lastHeader() { return app.lastHeader; },
-  get urlErrors() { return app.urlErrors; },
-  get language() { return language(); },
-  get renderMs() { return app.renderTimes[app.renderTimes.length - 1] ?? null; },
-  get renderMedianMs() { return median(app.renderTimes); },
-  get renderSamples() { return app.renderTimes.length; },
-  get chartPoints() { return chart.epochs.length; },
-  get chartSeries() { return chart.seriesCount; },
-  /** The mini-batch losses the chart holds: {a: [...], b: [...] | null}. */
-  get batchLosses() { return chart.batchLosses; },
-  /** How many of A's weights are exactly 0: {zero, total}. */
-  get zeroWeights() { return network.zeroWeights(); },
-  /** The backprop inspector: {open, step, steps, reply, pending, text, numbers}. */
-  get inspector() { return inspector.hook; },
-  /** The loss chart's tick labels as last drawn: [epoch axis, loss axis]. */
-  get chartTicks() { return chart.ticks; },
-  /** The failure states the page shows now ("diverged", "dead_layer", "flat_output", "stuck"). */
-  get diagnosis() { return failures.codes; },
-  /** The last data message ({problem, n_classes, train, test}). */
-  get data() { return output.data; },
-  /** Lessons: {loaded, count, shown, active, unknown}. */
-  get lesson() { return lessons.hook; },
-  /** Compare mode: {open, connection, config, version, epoch, state, lastHeader, data, differs, ...}. */
-  get compare() { return compare.hook; },
-  /** The weight of link (layer, i, j) as the page last received it. */
-  weight(layer, i, j) { return network.received(layer, i, j); },
-  insight: insight.hook,
-  /** Send a raw protocol message (tests use it to provoke server errors). */
-  send(message) { return send(message); },
-};
+window.__nnp = testHook({
+  app, chart, network, inspector, failures, output, lessons, compare, insight, language, send: (message) => send(message),
+});
 
 connection.open();
 lessons.load();

@@ -70,6 +70,7 @@ def test_drop_downs_offer_the_schema_presets_the_page_always_offered(page, serve
     # a valid value off the presets joins its list, in order
     page.pw.goto(server.url + "/?learning_rate=0.05")
     page.wait_live()
+    page.wait("n.config.learning_rate === 0.05")  # the link's config follows hello (restore.js)
     assert options(page, "#topbar-controls [data-key=learning_rate] option") == \
         sorted(PRESETS["learning_rate"] + ["0.05"], key=float)
     # side B's drop-downs take the same presets (B copies A's learning rate, off the presets)
