@@ -392,7 +392,8 @@ onLanguage(() => { langSelect.value = language(); showPlayState(); status.relabe
 showPlayState();
 
 window.__nnp = testHook({
-  app, chart, network, inspector, failures, output, lessons, compare, insight, language, send: (message) => send(message),
+  app, chart, network, inspector, failures, output, lessons, compare, insight, language, restore,
+  send: (message) => send(message),
 });
 
 connection.open();

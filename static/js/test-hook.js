@@ -9,8 +9,8 @@ const median = (xs) => {
 };
 
 /** The hook over main.js's parts: {app, chart, network, inspector, failures, output, lessons,
- * compare, insight, language, send}. */
-export function testHook({ app, chart, network, inspector, failures, output, lessons, compare, insight, language, send }) {
+ * compare, insight, language, restore, send}. */
+export function testHook({ app, chart, network, inspector, failures, output, lessons, compare, insight, language, restore, send }) {
   return {
     get config() { return app.config; },
     get version() { return app.version; },
@@ -19,6 +19,8 @@ export function testHook({ app, chart, network, inspector, failures, output, les
     get connection() { return app.connection; },
     get lastHeader() { return app.lastHeader; },
     get urlErrors() { return app.urlErrors; },
+    /** True while the config of the URL (or of a reconnect) is still on its way to the session. */
+    get restoring() { return restore.busy; },
     get language() { return language(); },
     get renderMs() { return app.renderTimes[app.renderTimes.length - 1] ?? null; },
     get renderMedianMs() { return median(app.renderTimes); },

@@ -64,7 +64,9 @@ class Page:
 
     def wait_live(self, timeout: float = 15000) -> None:
         self.pw.wait_for_function(
-            "() => window.__nnp && __nnp.connection === 'live' && __nnp.lastHeader && __nnp.renderSamples > 0",
+            # not restoring: the URL's config reaches the session after hello (restore.js)
+            "() => window.__nnp && __nnp.connection === 'live' && __nnp.lastHeader && __nnp.renderSamples > 0"
+            " && !__nnp.restoring",
             timeout=timeout)
 
     def nnp(self, expr: str):
