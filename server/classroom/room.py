@@ -1,4 +1,4 @@
-"""This worker's part of every class: joins, the roster slices it publishes twice a second,
+"""This worker's part of every class: joins, the roster slices it publishes four times a second,
 and the teacher's commands it applies to its own students (server.classroom.commands).
 
 Every worker publishes the students it holds on `nnp:roster:CODE` (JSON) and their thumbnails
@@ -28,7 +28,10 @@ from .store import ClassStore, channel
 
 log = logging.getLogger("nn_playground.classroom")
 
-ROSTER_SECONDS = 0.5  # the teacher's roster is at most twice a second
+# Each worker publishes its students four times a second; the teacher's socket sends the merged
+# roster at most twice a second (routes/teacher.py). Publishing only as often as the teacher
+# sends let the two ticks add up to a roster a second old; a slice is a few kB of JSON.
+PUBLISH_SECONDS = 0.25
 SPOTLIGHT_SECONDS = 1 / 15  # a spotlit student's frames reach the teacher at most 15 a second
 
 
@@ -136,7 +139,7 @@ class Classroom:
 
     async def _publish_rosters(self) -> None:
         while True:
-            await asyncio.sleep(ROSTER_SECONDS)
+            await asyncio.sleep(PUBLISH_SECONDS)
             now = time.monotonic()
             for room in list(self.classes.values()):
                 try:
