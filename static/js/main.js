@@ -173,7 +173,7 @@ view.addCheckbox("log_scale", $("log-scale"));
 view.addCheckbox("batch_loss", $("batch-loss"));
 view.addChoice("side", SIDES, () => sideSwitch.value, (side) => sideSwitch.set(side));
 const present = new PresentMode($("present"), () => view.onChange());
-fitPlot(document.querySelector(".output-column .plot")); // the plane takes the height left under it
+fitPlot(document.querySelector(".output-column .plot"), $("diagnosis")); // the plane takes the height left under it
 view.add("present", () => present.on, (on) => present.set(on));
 view.read();
 bindHelp();

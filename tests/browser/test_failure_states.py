@@ -40,8 +40,16 @@ def test_relu_at_learning_rate_10_on_the_circle_is_explained(sized_page, server,
     assert text.count("→") == 3, "each cause comes with a suggested fix"
     assert "Lower the learning rate" in text
     pw.screenshot(path=str(tmp_path / f"broken-relu-en-{page.size[0]}.png"))
-    # The notes sit in view with the output, not below the fold.
+    # The notes sit in view with the output, not below the fold, and leave the plane (with its
+    # axis numbers) on screen too: where three notes do not fit, they scroll within the room left.
     assert box.bounding_box()["y"] + box.bounding_box()["height"] <= page.size[1]
+    ticks = pw.evaluate("() => Math.max(...[...document.querySelectorAll('.output-column .plot .tick')]"
+                        ".map((t) => t.getBoundingClientRect().bottom))")
+    assert ticks <= page.size[1] + 0.5, f"the plane's axis ends at {ticks} px, below the window"
+    clipped = pw.evaluate("() => { const d = document.getElementById('diagnosis');"
+                          " return d.scrollHeight > d.clientHeight + 1; }")
+    if clipped:  # scrolled notes can be reached from the keyboard
+        assert box.get_attribute("tabindex") == "0"
 
     pw.locator("#language").select_option("zh")
     zh = box.inner_text()
