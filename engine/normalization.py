@@ -67,28 +67,37 @@ def statistics_shape(norm: Normalization, width: int, n: int) -> tuple[int, int]
     return (width, 1) if norm.axis == -1 else (1, n)
 
 
+def _mean(a: np.ndarray, axis: int) -> np.ndarray:
+    """The mean along `axis`, kept as a length-1 axis. np.add.reduce and one multiply: mini-batches
+    are a few examples wide, where ndarray.mean's own bookkeeping cost more than the sums."""
+    m = np.add.reduce(a, axis=axis, keepdims=True)
+    m *= 1.0 / a.shape[axis]
+    return m
+
+
 def forward(norm: Normalization, z: np.ndarray, block: np.ndarray, h: np.ndarray, xhat: np.ndarray,
             inv_std: np.ndarray, mode: str) -> None:
     """h = γ·ẑ + β from z (width, n) into `h`, keeping ẑ in `xhat` and 1/√(σ² + ε) in `inv_std`
     (what the backward pass needs). `mode` "train" also moves batch norm's running averages."""
-    gamma, beta = block[0][:, None], block[1][:, None]
     n = z.shape[-1]
     if uses_batch_statistics(norm, mode, n):
-        mean = z.mean(axis=norm.axis, keepdims=True)
+        mean = _mean(z, norm.axis)
         np.subtract(z, mean, out=xhat)
-        var = np.square(xhat).mean(axis=norm.axis, keepdims=True)
+        var = _mean(np.multiply(xhat, xhat, out=h), norm.axis)  # h is free until the end
         if norm.running and mode == "train":
             block[2] *= MOMENTUM
             block[2] += (1.0 - MOMENTUM) * mean[:, 0]
             block[3] *= MOMENTUM
-            block[3] += (1.0 - MOMENTUM) * var[:, 0] * (n / (n - 1))
+            block[3] += (1.0 - MOMENTUM) * (n / (n - 1)) * var[:, 0]
     else:
         np.subtract(z, block[2][:, None], out=xhat)
         var = block[3][:, None]
-    np.divide(1.0, np.sqrt(var + EPS), out=inv_std)
+    np.add(var, EPS, out=inv_std)
+    np.sqrt(inv_std, out=inv_std)
+    np.divide(1.0, inv_std, out=inv_std)
     np.multiply(xhat, inv_std, out=xhat)
-    np.multiply(xhat, gamma, out=h)
-    np.add(h, beta, out=h)
+    np.multiply(xhat, block[0][:, None], out=h)
+    np.add(h, block[1][:, None], out=h)
 
 
 def backward(norm: Normalization, g: np.ndarray, xhat: np.ndarray, inv_std: np.ndarray, block: np.ndarray,
@@ -96,10 +105,11 @@ def backward(norm: Normalization, g: np.ndarray, xhat: np.ndarray, inv_std: np.n
     """From g = dE/dh (width, n): dE/dγ, dE/dβ (summed over the examples) into rows 0 and 1 of
     `grad_block`, and dE/dz into `out`: through the statistics when the forward pass used
     its own (`batch_statistics`), else with the running averages as constants."""
-    grad_block[0] = (g * xhat).sum(axis=-1)
-    grad_block[1] = g.sum(axis=-1)
-    dxhat = g * block[0][:, None]
+    np.add.reduce(np.multiply(g, xhat, out=out), axis=-1, out=grad_block[0])  # `out` as scratch
+    np.add.reduce(g, axis=-1, out=grad_block[1])
+    dxhat = np.multiply(g, block[0][:, None], out=out)
     if batch_statistics:
-        dxhat -= dxhat.mean(axis=norm.axis, keepdims=True)
-        dxhat -= xhat * (dxhat * xhat).mean(axis=norm.axis, keepdims=True)
+        dxhat -= _mean(dxhat, norm.axis)
+        prod = dxhat * xhat
+        dxhat -= xhat * _mean(prod, norm.axis)
     np.multiply(dxhat, inv_std, out=out)
