@@ -37,6 +37,7 @@ from engine.stack import StackPool
 
 from . import slices
 from .fairshare import FairShare
+from .frame_budget import FrameBudget
 from .stack_groups import StackGroups
 from .wakeup import Wakeup
 
@@ -51,6 +52,9 @@ ROUND_SECONDS = 1 / 30  # every active session should get a slice this often (a 
 LATE_SECONDS = 0.010  # a frame this late means the CPU is short
 WINDOW_SECONDS = 0.1  # lateness is judged over windows this long
 MAX_BACKOFF = 8.0  # at most: 1 part extra training, 8 parts left to frames
+# ...but while the frame budget stretches frame intervals (server.live.frame_budget) frames are
+# already limited to their share: then training keeps at least half of the loop
+BUDGET_BACKOFF = 1.0
 
 
 class Scheduler:
@@ -74,6 +78,8 @@ class Scheduler:
         self.stacks = StackPool()  # the stacks' buffers, kept between slices
         self.groups = StackGroups()  # the rotation's sessions by StackKey
         self.stacked_slices = 0  # slices that trained two or more sessions
+        self.frames = FrameBudget(clock)  # how much of the CPU frames may take (shared by the sessions)
+        self._idle = 0.0  # seconds with nothing owed since the frame budget's last window
 
     def update(self, session: "Session") -> None:
         """Put a session in or out of the rotation after its training state changed."""
@@ -103,7 +109,8 @@ class Scheduler:
         still while frames run late. Every frame waits for one slice of progress, so under
         load that slice is part of a frame's cost: backing it off down to one batch is what
         lets the frame rate hold (a session trains at least one batch per slice)."""
-        fair = max(MIN_SLICE_SECONDS, min(SLICE_SECONDS, ROUND_SECONDS / max(1, len(self._queue))))
+        round_seconds = ROUND_SECONDS * self.frames.stretch  # a round per (stretched) frame interval
+        fair = max(MIN_SLICE_SECONDS, min(SLICE_SECONDS, round_seconds / max(1, len(self._queue))))
         return fair / (1.0 + self.backoff)
 
     def report_lateness(self, seconds: float) -> None:
@@ -121,7 +128,8 @@ class Scheduler:
             now = self.clock()
             self._starving.append(session)
             self._starving_set.add(session)
-            self._progress_due[session] = now + max(1.0 / session.pace["fps"], session.seconds_until_owed(now))
+            interval = self.frames.stretch / session.pace["fps"]
+            self._progress_due[session] = now + max(interval, session.seconds_until_owed(now))
 
     def _pick(self, now: float) -> tuple["Session | None", float | None, bool]:
         """(session, None, extra) for the next slice, or (None, seconds until one is owed, False).
@@ -155,10 +163,13 @@ class Scheduler:
         return None, soonest, False
 
     def _adjust(self, now: float) -> None:
+        if self.frames.adjust(now, self._idle):
+            self._idle = 0.0
         if now - self._window_start < WINDOW_SECONDS:
             return
         if self._late_max > LATE_SECONDS:
-            self.backoff = min(MAX_BACKOFF, max(0.5, self.backoff * 2))
+            ceiling = BUDGET_BACKOFF if self.frames.stretch > 1.0 else MAX_BACKOFF
+            self.backoff = min(ceiling, max(0.5, self.backoff * 2))
             self.cpu.squeeze()  # the clients over their share lose CPU first
         else:
             self.cpu.relax()
@@ -217,6 +228,7 @@ class Scheduler:
             session, wait, extra = self._pick(now)
             if session is None:
                 await self._wakeup.wait(None if wait is None else loop.time() + wait)
+                self._idle += self.clock() - now  # training kept up: frames may take more
                 continue
             self.slices += 1
             if session.slice_is_heavy():
@@ -230,4 +242,5 @@ class Scheduler:
             start = time.perf_counter()
             await self._slice_with_stack(session, now)
             spent = time.perf_counter() - start
+            self.frames.training_done(spent)
             await asyncio.sleep(spent * self.backoff if extra and self.backoff else 0)

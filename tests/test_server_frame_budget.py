@@ -1,0 +1,118 @@
+"""Under overload frames must not starve training (issue 15): server.live.frame_budget."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+
+import pytest
+from test_server_session import FakeClock, make_pacer
+
+from server.live.frame_budget import FRAME_SHARE, MAX_STRETCH, WINDOW_SECONDS, FrameBudget
+from server.live.hub import Hub
+from server.live.pacing import Pacer
+from server.live.stream import send_loop
+from server.settings import Settings
+
+
+def window(budget: FrameBudget, clock: FakeClock, frames: float, training: float, idle: float) -> bool:
+    """One window of the budget: `frames` and `training` seconds spent, training idle `idle`."""
+    budget.frames_built(frames)
+    budget.training_done(training)
+    clock.now += WINDOW_SECONDS
+    return budget.adjust(clock.now, idle)
+
+
+def test_frames_are_stretched_only_while_training_is_saturated_and_frames_take_more_than_their_share():
+    clock = FakeClock()
+    budget = FrameBudget(clock)
+    assert not budget.adjust(clock.now + WINDOW_SECONDS / 2, 0.0)  # not a whole window yet
+    window(budget, clock, frames=0.2, training=0.05, idle=0.0)  # frames 80 %, training wants more
+    assert budget.stretch > 1.25 and budget.frame_share == pytest.approx(0.8)
+    for _ in range(40):
+        window(budget, clock, frames=0.2, training=0.05, idle=0.0)
+    assert budget.stretch == MAX_STRETCH  # bounded: one frame a second at 30 fps
+    stretched = budget.stretch
+    window(budget, clock, frames=0.11, training=0.14, idle=0.0)  # at its share (44 %): it holds
+    assert budget.stretch == stretched
+    for _ in range(60):  # training keeps up (idle half the time): frames get back all they want
+        window(budget, clock, frames=0.2, training=0.05, idle=WINDOW_SECONDS / 2)
+    assert budget.stretch == 1.0
+    window(budget, clock, frames=0.24, training=0.0, idle=0.0)  # frames alone, nothing to train
+    window(budget, clock, frames=0.05, training=0.2, idle=0.0)  # saturated, frames well within share
+    assert budget.stretch == 1.0
+
+
+def test_a_stretched_pacer_spaces_playing_frames_and_trains_a_stretched_frames_worth_per_slice_but_answers_changes_at_once():
+    stretch = [1.0]
+    clock = FakeClock()
+    pacer = Pacer(clock, lambda: 25, lambda: stretch[0])
+    pacer.configure(60, 30)
+    pacer.start_playing()
+    pacer.plan_slice(1.0, 0, None)
+    plain = pacer.seconds_until_owed(clock.now)
+    stretch[0] = 4.0
+    assert pacer.seconds_until_owed(clock.now) == pytest.approx(4 * plain, rel=0.05)  # 4x fewer, 4x longer slices
+    clock.now += 1.0
+    plan = pacer.plan_slice(1.0, 0, None)
+    assert plan.batches == 60 * 25 * 0.25  # all it owes (the credit cap: 0.25 s)
+    pacer.slice_done(plan, 0.001)  # progress: a playing frame is due one stretched interval on
+    assert pacer.next_frame_due(last_sent=clock.now, playing=True) == pytest.approx(clock.now + 4 / 30)
+    pacer.want_frame()  # a patch: its frame is due now, whatever the stretch
+    assert pacer.next_frame_due(last_sent=clock.now, playing=True) == clock.now
+    unstretched, unclock = make_pacer(batches_per_epoch=25, epochs_per_second=60, fps=30)
+    unstretched.plan_slice(1.0, 0, None)
+    assert unstretched.seconds_until_owed(unclock.now) == pytest.approx(plain)  # the default: no stretch
+
+
+def test_overloaded_loop_keeps_training_its_share_while_every_frame_is_due():
+    """40 default sessions on one loop want ~1.2 cores of frames alone (30 fps each): frames
+    are due for all of them all the time. Training must keep a stated part of the loop and
+    every frame must show more than a mini-batch (before the budget: ~10 % of the loop, one
+    mini-batch a frame, 0.4 epochs a second)."""
+
+    async def scenario() -> tuple[float, float, float, float]:
+        hub = Hub(Settings(max_sessions=1000))
+        hub.start()
+        frames: list[int] = []
+        sessions, tasks = [], []
+
+        async def ignore(_: str) -> None:
+            return None
+
+        for i in range(40):
+            session = hub.open_session(share_key=i)
+            count = len(frames)
+            frames.append(0)
+
+            async def counted(_: bytes, i: int = count) -> None:
+                frames[i] += 1
+
+            tasks.append(asyncio.get_running_loop().create_task(send_loop(session, ignore, counted, hub.scheduler)))
+            session.play()
+            sessions.append(session)
+        budget = hub.scheduler.frames
+        await asyncio.sleep(2.0)  # the budget settles
+        f0, t0, n0 = budget.frame_seconds, budget.training_seconds, sum(frames)
+        b0 = sum(s.trainer.iteration for s in sessions)
+        await asyncio.sleep(3.0)
+        frame_time, training_time = budget.frame_seconds - f0, budget.training_seconds - t0
+        built, batches = sum(frames) - n0, sum(s.trainer.iteration for s in sessions) - b0
+        stretch = budget.stretch
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await hub.stop()
+        return training_time / (frame_time + training_time), batches / max(1, built), stretch, built
+
+    training_share, batches_per_frame, stretch, built = asyncio.run(scenario())
+    assert built > 0
+    assert training_share >= 0.35, f"training got {training_share:.0%} of the loop (frames {FRAME_SHARE:.0%} at most)"
+    assert batches_per_frame >= 5, f"{batches_per_frame:.1f} batches a frame"
+    assert stretch > 1.0
+
+
+def test_health_reports_the_frame_budget():
+    health = Hub(Settings()).health()
+    assert health["frame_stretch"] == 1.0 and health["frame_cpu_share"] == 0.0
+    assert statistics.median([1.0]) == 1.0
