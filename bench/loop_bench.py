@@ -3,8 +3,8 @@ the real scheduler and one real sender per session (server.live.stream.send_loop
 socket replaced by a call that reads the frame header. No network and no load generator, so
 the figures are about the server's own loop: frames per second and epochs per second per
 session (medians), p95 patch→frame latency (a learning-rate patch to one session in ten every
-second, timed until a frame carries its version), the process's CPU (cores) and the share of
-it spent building frames. Optionally under cProfile.
+second, timed until a frame carries its version), the process's CPU (cores), and epochs and frames
+per CPU second of the process (the figures a loaded machine disturbs least). Optionally under cProfile.
 
     python bench/loop_bench.py [--sessions 50] [--seconds 6] [--profile out.prof]
 """
@@ -89,7 +89,7 @@ async def one_round(n: int, seconds: float) -> dict[str, float]:
     for counter in counters:
         counter.counting = True
     cpu0, wall0, epochs0 = time.process_time(), time.monotonic(), [s.trainer.epoch for s in sessions]
-    frame_cpu0 = sum(s.account.used for s in sessions)
+    frames0 = sum(c.frames for c in counters)
     await asyncio.sleep(seconds)
     cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
     epochs = [s.trainer.epoch - e for s, e in zip(sessions, epochs0)]
@@ -99,8 +99,8 @@ async def one_round(n: int, seconds: float) -> dict[str, float]:
     await asyncio.gather(*tasks, patch_task, return_exceptions=True)
     await hub.stop()
     latencies = sorted(x for c in counters for x in c.latencies)
-    del frame_cpu0
-    return {"fps": statistics.median(c.frames / wall for c in counters),
+    return {"epochs_per_cpu_s": sum(epochs) / cpu, "frames_per_cpu_s": (sum(c.frames for c in counters) - frames0) / cpu,
+            "fps": statistics.median(c.frames / wall for c in counters),
             "epochs": statistics.median(e / wall for e in epochs),
             "p95_ms": 1000 * latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan"),
             "cores": cpu / wall, **{k: v for k, v in health.items() if isinstance(v, (int, float)) and k != "pid"}}

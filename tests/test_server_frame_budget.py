@@ -116,3 +116,29 @@ def test_health_reports_the_frame_budget():
     health = Hub(Settings()).health()
     assert health["frame_stretch"] == 1.0 and health["frame_cpu_share"] == 0.0
     assert statistics.median([1.0]) == 1.0
+
+
+def test_a_class_of_equal_clients_is_not_squeezed_for_one_clients_spike():
+    """Frames late in a class of 50 equal clients (an overloaded machine): one client's brief
+    spike stands out of the median but is no greedy client; squeezing for it spiralled the
+    assumed capacity down to its minimum and left clients waiting in debt while the CPU idled."""
+    from server.live.fairshare import FairShare
+
+    clock = FakeClock()
+    ledger = FairShare(clock, capacity=1.0)
+    accounts = [ledger.account(i) for i in range(50)]
+    for _ in range(30):  # three seconds of equal use: 0.01 cores each
+        for account in accounts:
+            account.charge(0.001)
+        clock.now += 0.1
+    for i in range(20):
+        for account in accounts:
+            account.charge(0.001)
+        accounts[i % 50].charge(0.03)  # one client's 30 ms frame, preempted midway: a new one each time
+        clock.now += 0.1
+        ledger.squeeze()
+    assert ledger.capacity == 1.0
+    greedy = ledger.account("greedy")
+    greedy.charge(0.5)  # a client using most of the CPU still gives way
+    ledger.squeeze()
+    assert ledger.capacity < 1.0
