@@ -129,7 +129,10 @@ class FairShare:
             # nobody stands out: squeezing would only slow everyone down. (In a class of equal
             # clients on an overloaded machine, one client's brief spike used to pass for
             # greed: every late window squeezed to 0.8 of a usage that the waits had lowered,
-            # down to MIN_CAPACITY, and clients waited in debt while the CPU idled.)
+            # down to MIN_CAPACITY, and clients waited in debt while the CPU idled.) A squeeze
+            # made earlier for a client that no longer stands out (or for a skewed start, while
+            # the first clients' rates were still ramping up) wears off as if frames were on time.
+            self.relax()
             return
         self.capacity = max(MIN_CAPACITY, 0.8 * min(self.capacity, sum(rates)))
         self._level_at = -math.inf

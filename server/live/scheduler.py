@@ -28,10 +28,11 @@ rate change does not. A session with no companions owed takes the ordinary path.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from engine.stack import StackPool
 
@@ -195,13 +196,15 @@ class Scheduler:
     async def _slice_with_stack(self, session: "Session", now: float) -> None:
         """`session`'s slice, stacked with the sessions of its StackKey that are owed one now;
         the ordinary slice when there are none (or the session cannot join a stack)."""
-        companions = self._companions(session, now) if slices.can_join_stack(session) else []
-        if not companions:
+        members: list["Session"] = []  # the companions looked at so far (train_stack stops early)
+        companions = self._companions(session, now, members) if slices.can_join_stack(session) else iter(())
+        first = next(companions, None)
+        if first is None:
             await self._slice(session)
             return
-        members = [session, *companions]
+        members[:0] = [session]
         try:
-            await slices.train_stack(members, self.slice_seconds, self.stacks)
+            await slices.train_stack(itertools.chain([session, first], companions), self.slice_seconds, self.stacks)
         except asyncio.CancelledError:
             raise
         except Exception:  # an engine bug must not stop everyone's training
@@ -212,12 +215,17 @@ class Scheduler:
         else:
             self.stacked_slices += 1
 
-    def _companions(self, session: "Session", now: float) -> list["Session"]:
-        """The other sessions of `session`'s StackKey that are owed a slice now and free. (A
-        session is filed under its key when its own turn comes, or when a peer finds it moved.)"""
-        return [other for other in self.groups.peers(session)
-                if other in self._members and other not in self._busy and slices.can_join_stack(other)
-                and other.seconds_until_owed(now) <= 0]
+    def _companions(self, session: "Session", now: float, seen: list["Session"]) -> Iterator["Session"]:
+        """The other sessions of `session`'s StackKey that are owed a slice now and free, one at
+        a time, each also appended to `seen`. Lazily: a stack slice is full after a few members
+        (slices.STACK_SECONDS), and asking all 150 sessions of a lecture hall's key whether they
+        are owed, for every stack slice, cost more than stacking saved. (A session is filed
+        under its key when its own turn comes, or when a peer finds it moved.)"""
+        for other in self.groups.iter_peers(session):
+            if (other in self._members and other not in self._busy and slices.can_join_stack(other)
+                    and other.seconds_until_owed(now) <= 0):
+                seen.append(other)
+                yield other
 
     async def run(self) -> None:
         """Train forever; cancel the task to stop."""

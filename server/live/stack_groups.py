@@ -9,7 +9,7 @@ Whether a network may stack at all is StackKey.of's single decision (None: never
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 from engine import Trainer
 from engine.stack import StackKey
@@ -46,10 +46,17 @@ class StackGroups:
     def peers(self, session: "Session") -> list["Session"]:
         """The other sessions filed under `session`'s current key (each checked against its own
         current key, so one whose network changed shape since it was filed is not among them)."""
+        return list(self.iter_peers(session))
+
+    def iter_peers(self, session: "Session") -> Iterator["Session"]:
+        """`peers`, one at a time: a caller that needs only a few stops early instead of
+        checking every session of a lecture hall's key."""
         key = self.key(session)
         if key is None:
-            return []
-        return [other for other in list(self._groups.get(key, ())) if other is not session and self.key(other) is key]
+            return
+        for other in list(self._groups.get(key, ())):
+            if other is not session and self.key(other) is key:
+                yield other
 
     def discard(self, session: "Session") -> None:
         """Forget a session (it left the rotation)."""

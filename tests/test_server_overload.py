@@ -1,4 +1,5 @@
-"""Under overload frames must not starve training (issue 15): server.live.frame_budget."""
+"""Under overload (issue 15): frames must not starve training (server.live.frame_budget), equal
+clients are not squeezed as greedy, and a stack slice does not ask every peer whether it is owed."""
 
 from __future__ import annotations
 
@@ -142,3 +143,38 @@ def test_a_class_of_equal_clients_is_not_squeezed_for_one_clients_spike():
     greedy.charge(0.5)  # a client using most of the CPU still gives way
     ledger.squeeze()
     assert ledger.capacity < 1.0
+    ledger.release(greedy)  # it left: frames still late, but nobody stands out any more
+    for _ in range(60):
+        ledger.squeeze()
+    assert ledger.capacity == 1.0
+
+
+def test_a_stack_slice_asks_only_the_peers_it_takes_whether_they_are_owed():
+    """30 playing sessions of one StackKey, all owed a slice: a stack slice fills up after a few
+    members (slices.STACK_SECONDS), so it must not ask all 29 peers (it did, for every stack
+    slice: the scheduler's largest cost at classroom sizes)."""
+    from server.live.scheduler import Scheduler
+    from server.live.session import Session
+
+    clock = FakeClock()
+    scheduler = Scheduler(clock=clock)
+    sessions = [Session(Settings(), clock=clock, account=scheduler.cpu.account(i)) for i in range(30)]
+    asked: list[Session] = []
+
+    async def scenario() -> int:
+        for session in sessions:
+            session.play()
+            scheduler.update(session)
+            scheduler.groups.key(session)
+            await session.train_slice(0.001)  # learn what a batch costs
+        clock.now += 1.0  # everyone owes a full credit now
+        for session in sessions:
+            original = session.seconds_until_owed
+            session.seconds_until_owed = lambda now, s=session, f=original: asked.append(s) or f(now)  # type: ignore[method-assign]
+        before = [s.trainer.iteration for s in sessions]
+        await scheduler._slice_with_stack(sessions[0], clock.now)
+        return sum(1 for s, b in zip(sessions, before) if s.trainer.iteration > b)
+
+    trained = asyncio.run(scenario())
+    assert scheduler.stacked_slices == 1 and trained >= 1  # (one only when the machine made a batch look slow)
+    assert len(asked) <= trained + 1, f"asked {len(asked)} sessions for a slice of {trained}"
