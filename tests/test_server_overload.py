@@ -161,7 +161,7 @@ def test_a_stack_slice_asks_only_the_peers_it_takes_whether_they_are_owed():
     sessions = [Session(Settings(), clock=clock, account=scheduler.cpu.account(i)) for i in range(30)]
     asked: list[Session] = []
 
-    async def scenario() -> int:
+    async def scenario() -> tuple[int, set[Session], set[Session]]:
         for session in sessions:
             session.play()
             scheduler.update(session)
@@ -173,8 +173,15 @@ def test_a_stack_slice_asks_only_the_peers_it_takes_whether_they_are_owed():
             session.seconds_until_owed = lambda now, s=session, f=original: asked.append(s) or f(now)  # type: ignore[method-assign]
         before = [s.trainer.iteration for s in sessions]
         await scheduler._slice_with_stack(sessions[0], clock.now)
-        return sum(1 for s, b in zip(sessions, before) if s.trainer.iteration > b)
+        first = {s for s, b in zip(sessions, before) if s.trainer.iteration > b}
+        clock.now += 1.0  # everyone owed again; the same leader's next stack slice
+        before = [s.trainer.iteration for s in sessions]
+        await scheduler._slice_with_stack(sessions[0], clock.now)
+        second = {s for s, b in zip(sessions, before) if s.trainer.iteration > b}
+        return len(first), first, second
 
-    trained = asyncio.run(scenario())
-    assert scheduler.stacked_slices == 1 and trained >= 1  # (one only when the machine made a batch look slow)
-    assert len(asked) <= trained + 1, f"asked {len(asked)} sessions for a slice of {trained}"
+    trained, first, second = asyncio.run(scenario())
+    assert scheduler.stacked_slices == 2 and trained >= 1  # (one only when the machine made a batch look slow)
+    assert len(asked) <= 2 * (trained + 1) + 2, f"asked {len(asked)} sessions for two slices of ~{trained}"
+    # companions take turns: the peers that trained in the first slice go to the back of the group
+    assert not (first - {sessions[0]}) & (second - {sessions[0]})

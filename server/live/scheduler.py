@@ -214,6 +214,9 @@ class Scheduler:
                 self.remove(member)
         else:
             self.stacked_slices += 1
+        finally:
+            for member in members:
+                self.groups.to_back(member)
 
     def _companions(self, session: "Session", now: float, seen: list["Session"]) -> Iterator["Session"]:
         """The other sessions of `session`'s StackKey that are owed a slice now and free, one at

@@ -58,6 +58,16 @@ class StackGroups:
             if other is not session and self.key(other) is key:
                 yield other
 
+    def to_back(self, session: "Session") -> None:
+        """Put a session that just trained at the back of its group: `iter_peers` then offers
+        the peers that waited longest first, so companions take turns like the rotation's
+        sessions (in filing order, a lecture hall's first few trained far more than the rest)."""
+        filed = self._filed.get(session)
+        group = self._groups.get(filed[2]) if filed is not None and filed[2] is not None else None
+        if group is not None and session in group:
+            del group[session]
+            group[session] = None
+
     def discard(self, session: "Session") -> None:
         """Forget a session (it left the rotation)."""
         filed = self._filed.pop(session, None)
