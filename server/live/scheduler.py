@@ -14,7 +14,9 @@ starts after its next frame was due counts too), training backs off: the schedul
 after each extra slice for a multiple of its duration, and every slice, the progress
 slices included, shrinks by the same factor (down to one batch), doubling while frames
 stay late and halving once they are on time again. So with more clients than the CPU can
-train for, the frame rate holds and training gets what is left. A paused session is not
+train for, the frame rate holds and training gets what is left — but never less than half of
+the loop: when frames alone would take more, the process's FrameBudget (server.live.frame_budget)
+stretches the playing frame intervals instead, and the back-off is capped meanwhile. A paused session is not
 in the rotation at all and costs nothing.
 
 Sessions whose networks have one StackKey (engine.stack: a lecture hall on one lesson, or the
