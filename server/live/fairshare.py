@@ -32,6 +32,7 @@ LEVEL_EVERY = 0.05  # the fair level is recomputed at most this often
 MIN_SHARE = 0.01  # nobody's share falls below this many cores, however many clients
 MIN_CAPACITY = 0.1  # squeezing never assumes less CPU than this
 TYPICAL_ROOM = 3.0  # the level stays at least this many times the median client's usage
+GREEDY_PART = 0.25  # a client is squeezed as greedy only when it uses this much of all usage
 
 
 class Account:
@@ -123,8 +124,16 @@ class FairShare:
         a little less than all its clients use now; the greedy ones lose it, the light keep
         theirs. Only while some client uses far more than the typical one."""
         rates = self._rates(self.clock())
-        if len(rates) < 2 or max(rates) <= TYPICAL_ROOM * statistics.median(rates):
-            return  # nobody stands out: squeezing would only slow everyone down
+        if len(rates) < 2 or max(rates) <= TYPICAL_ROOM * statistics.median(rates) \
+                or max(rates) < GREEDY_PART * sum(rates):
+            # nobody stands out: squeezing would only slow everyone down. (In a class of equal
+            # clients on an overloaded machine, one client's brief spike used to pass for
+            # greed: every late window squeezed to 0.8 of a usage that the waits had lowered,
+            # down to MIN_CAPACITY, and clients waited in debt while the CPU idled.) A squeeze
+            # made earlier for a client that no longer stands out (or for a skewed start, while
+            # the first clients' rates were still ramping up) wears off as if frames were on time.
+            self.relax()
+            return
         self.capacity = max(MIN_CAPACITY, 0.8 * min(self.capacity, sum(rates)))
         self._level_at = -math.inf
 

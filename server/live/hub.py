@@ -68,7 +68,7 @@ class Hub:
         session = Session(self.settings, on_training_change=lambda: self.scheduler.update(session),
                           on_frame_sent=lambda: self.scheduler.needs_progress(session),
                           lessons=self._lessons_by_id, classroom=self.classroom, address=address,
-                          account=account)
+                          account=account, frame_budget=self.scheduler.frames)
         self.sessions.add(session)
         if client is not None:
             self.clients.add(session, client)
@@ -114,6 +114,8 @@ class Hub:
                 "tasks": len(self.tasks) + len(self.scheduler.jobs), "training": self.scheduler.active,
                 "slices": self.scheduler.slices, "stacked_slices": self.scheduler.stacked_slices,
                 "scheduler_backoff": self.scheduler.backoff,
+                "frame_stretch": round(self.scheduler.frames.stretch, 3),
+                "frame_cpu_share": round(self.scheduler.frames.frame_share, 3),
                 "cpu_share_level": round(self.cpu.level(time.monotonic()), 4),
                 "cpu_capacity": round(self.cpu.capacity, 4)}
 

@@ -58,9 +58,13 @@ class SlicePlan:
 class Pacer:
     """The pace of one session; see the module docstring for who asks what."""
 
-    def __init__(self, clock: Callable[[], float], batches_per_epoch: Callable[[], int]):
+    def __init__(self, clock: Callable[[], float], batches_per_epoch: Callable[[], int],
+                 frame_stretch: Callable[[], float] = lambda: 1.0):
         self._clock = clock
         self._batches_per_epoch = batches_per_epoch  # the session's, cached per version
+        # the process's frame interval factor (server.live.frame_budget): > 1 while frames
+        # would starve training, so playing frames come less often and slices grow alike
+        self._frame_stretch = frame_stretch
         self.epochs_per_second = 0.0  # set by configure()
         self.fps = 1
         self._credit = 0.0  # batches owed now
@@ -131,8 +135,8 @@ class Pacer:
         if math.isinf(owed):
             return rest
         rate = self.epochs_per_second * self._batches_per_epoch()
-        wanted = 1.0 if self._cut_short else min(max(1.0, rate / (SLICES_PER_FRAME * self.fps)),
-                                                  self._credit_cap(rate))
+        per_frame = rate * self._frame_stretch() / self.fps  # batches a (stretched) frame shows
+        wanted = 1.0 if self._cut_short else min(max(1.0, per_frame / SLICES_PER_FRAME), self._credit_cap(rate))
         if owed >= wanted:
             return rest
         until = (wanted - owed) / rate
@@ -213,14 +217,20 @@ class Pacer:
         something new to show (training progressed); a frame owed after a change is due now.
         """
         if self._frame_wanted_at is not None:
-            return self._frame_wanted_at
-        interval = 1.0 / self.fps
+            return self._frame_wanted_at  # after a change: never stretched
+        interval = self.frame_interval
         if math.isfinite(self._seconds_per_snapshot):
             interval = max(interval, self._seconds_per_snapshot / FRAME_CPU_SHARE)
         self._frame_grid = last_sent + interval if playing and math.isfinite(last_sent) else None
         if playing and self._progressed:
             return max(last_sent + interval, self._progressed_at)
         return None
+
+    @property
+    def frame_interval(self) -> float:
+        """Seconds between two playing frames: 1/fps, stretched while frames would starve
+        training (server.live.frame_budget)."""
+        return self._frame_stretch() / self.fps
 
     def snapshot_is_heavy(self) -> bool:
         """Whether the next frame's snapshot runs in a thread."""

@@ -14,7 +14,9 @@ starts after its next frame was due counts too), training backs off: the schedul
 after each extra slice for a multiple of its duration, and every slice, the progress
 slices included, shrinks by the same factor (down to one batch), doubling while frames
 stay late and halving once they are on time again. So with more clients than the CPU can
-train for, the frame rate holds and training gets what is left. A paused session is not
+train for, the frame rate holds and training gets what is left — but never less than half of
+the loop: when frames alone would take more, the process's FrameBudget (server.live.frame_budget)
+stretches the playing frame intervals instead, and the back-off is capped meanwhile. A paused session is not
 in the rotation at all and costs nothing.
 
 Sessions whose networks have one StackKey (engine.stack: a lecture hall on one lesson, or the
@@ -28,15 +30,17 @@ rate change does not. A session with no companions owed takes the ordinary path.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from engine.stack import StackPool
 
 from . import slices
 from .fairshare import FairShare
+from .frame_budget import FrameBudget
 from .stack_groups import StackGroups
 from .wakeup import Wakeup
 
@@ -51,6 +55,9 @@ ROUND_SECONDS = 1 / 30  # every active session should get a slice this often (a 
 LATE_SECONDS = 0.010  # a frame this late means the CPU is short
 WINDOW_SECONDS = 0.1  # lateness is judged over windows this long
 MAX_BACKOFF = 8.0  # at most: 1 part extra training, 8 parts left to frames
+# ...but while the frame budget stretches frame intervals (server.live.frame_budget) frames are
+# already limited to their share: then training keeps at least half of the loop
+BUDGET_BACKOFF = 1.0
 
 
 class Scheduler:
@@ -74,6 +81,8 @@ class Scheduler:
         self.stacks = StackPool()  # the stacks' buffers, kept between slices
         self.groups = StackGroups()  # the rotation's sessions by StackKey
         self.stacked_slices = 0  # slices that trained two or more sessions
+        self.frames = FrameBudget(clock)  # how much of the CPU frames may take (shared by the sessions)
+        self._idle = 0.0  # seconds with nothing owed since the frame budget's last window
 
     def update(self, session: "Session") -> None:
         """Put a session in or out of the rotation after its training state changed."""
@@ -103,7 +112,8 @@ class Scheduler:
         still while frames run late. Every frame waits for one slice of progress, so under
         load that slice is part of a frame's cost: backing it off down to one batch is what
         lets the frame rate hold (a session trains at least one batch per slice)."""
-        fair = max(MIN_SLICE_SECONDS, min(SLICE_SECONDS, ROUND_SECONDS / max(1, len(self._queue))))
+        round_seconds = ROUND_SECONDS * self.frames.stretch  # a round per (stretched) frame interval
+        fair = max(MIN_SLICE_SECONDS, min(SLICE_SECONDS, round_seconds / max(1, len(self._queue))))
         return fair / (1.0 + self.backoff)
 
     def report_lateness(self, seconds: float) -> None:
@@ -121,7 +131,8 @@ class Scheduler:
             now = self.clock()
             self._starving.append(session)
             self._starving_set.add(session)
-            self._progress_due[session] = now + max(1.0 / session.pace["fps"], session.seconds_until_owed(now))
+            interval = self.frames.stretch / session.pace["fps"]
+            self._progress_due[session] = now + max(interval, session.seconds_until_owed(now))
 
     def _pick(self, now: float) -> tuple["Session | None", float | None, bool]:
         """(session, None, extra) for the next slice, or (None, seconds until one is owed, False).
@@ -155,10 +166,13 @@ class Scheduler:
         return None, soonest, False
 
     def _adjust(self, now: float) -> None:
+        if self.frames.adjust(now, self._idle):
+            self._idle = 0.0
         if now - self._window_start < WINDOW_SECONDS:
             return
         if self._late_max > LATE_SECONDS:
-            self.backoff = min(MAX_BACKOFF, max(0.5, self.backoff * 2))
+            ceiling = BUDGET_BACKOFF if self.frames.stretch > 1.0 else MAX_BACKOFF
+            self.backoff = min(ceiling, max(0.5, self.backoff * 2))
             self.cpu.squeeze()  # the clients over their share lose CPU first
         else:
             self.cpu.relax()
@@ -184,13 +198,15 @@ class Scheduler:
     async def _slice_with_stack(self, session: "Session", now: float) -> None:
         """`session`'s slice, stacked with the sessions of its StackKey that are owed one now;
         the ordinary slice when there are none (or the session cannot join a stack)."""
-        companions = self._companions(session, now) if slices.can_join_stack(session) else []
-        if not companions:
+        members: list["Session"] = []  # the companions looked at so far (train_stack stops early)
+        companions = self._companions(session, now, members) if slices.can_join_stack(session) else iter(())
+        first = next(companions, None)
+        if first is None:
             await self._slice(session)
             return
-        members = [session, *companions]
+        members[:0] = [session]
         try:
-            await slices.train_stack(members, self.slice_seconds, self.stacks)
+            await slices.train_stack(itertools.chain([session, first], companions), self.slice_seconds, self.stacks)
         except asyncio.CancelledError:
             raise
         except Exception:  # an engine bug must not stop everyone's training
@@ -200,13 +216,21 @@ class Scheduler:
                 self.remove(member)
         else:
             self.stacked_slices += 1
+        finally:
+            for member in members:
+                self.groups.to_back(member)
 
-    def _companions(self, session: "Session", now: float) -> list["Session"]:
-        """The other sessions of `session`'s StackKey that are owed a slice now and free. (A
-        session is filed under its key when its own turn comes, or when a peer finds it moved.)"""
-        return [other for other in self.groups.peers(session)
-                if other in self._members and other not in self._busy and slices.can_join_stack(other)
-                and other.seconds_until_owed(now) <= 0]
+    def _companions(self, session: "Session", now: float, seen: list["Session"]) -> Iterator["Session"]:
+        """The other sessions of `session`'s StackKey that are owed a slice now and free, one at
+        a time, each also appended to `seen`. Lazily: a stack slice is full after a few members
+        (slices.STACK_SECONDS), and asking all 150 sessions of a lecture hall's key whether they
+        are owed, for every stack slice, cost more than stacking saved. (A session is filed
+        under its key when its own turn comes, or when a peer finds it moved.)"""
+        for other in self.groups.iter_peers(session):
+            if (other in self._members and other not in self._busy and slices.can_join_stack(other)
+                    and other.seconds_until_owed(now) <= 0):
+                seen.append(other)
+                yield other
 
     async def run(self) -> None:
         """Train forever; cancel the task to stop."""
@@ -217,6 +241,7 @@ class Scheduler:
             session, wait, extra = self._pick(now)
             if session is None:
                 await self._wakeup.wait(None if wait is None else loop.time() + wait)
+                self._idle += self.clock() - now  # training kept up: frames may take more
                 continue
             self.slices += 1
             if session.slice_is_heavy():
@@ -230,4 +255,5 @@ class Scheduler:
             start = time.perf_counter()
             await self._slice_with_stack(session, now)
             spent = time.perf_counter() - start
+            self.frames.training_done(spent)
             await asyncio.sleep(spent * self.backoff if extra and self.backoff else 0)

@@ -25,6 +25,7 @@ from ..settings import Settings
 from ..wire import replies
 from . import allocator, slices
 from .fairshare import Account, FairShare, run_charged
+from .frame_budget import FrameBudget
 from .frame_content import FrameContent
 from .hidden_view import HiddenView
 from .memory_budget import check_patch as check_memory
@@ -49,7 +50,7 @@ class Session:
     def __init__(self, settings: Settings, on_training_change: Callable[[], None] = lambda: None,
                  on_frame_sent: Callable[[], None] = lambda: None, clock: Callable[[], float] = time.monotonic,
                  lessons: Mapping[str, dict[str, Any]] | None = None, classroom: Any = None, address: str = "",
-                 account: Account | None = None):
+                 account: Account | None = None, frame_budget: FrameBudget | None = None):
         self.max_points = settings.max_points
         self.closed = False  # the connection ended (close)
         self.max_memory_mb = settings.max_memory_mb
@@ -71,7 +72,9 @@ class Session:
         self.account = account if account is not None else FairShare(clock).account(self)
         self._on_training_change = on_training_change
         self._on_frame_sent = on_frame_sent
-        self.pacer = Pacer(clock, self.batches_per_epoch)
+        # the process's split between frames and training (the scheduler's), shared by its sessions
+        self.frame_budget = frame_budget if frame_budget is not None else FrameBudget(clock)
+        self.pacer = Pacer(clock, self.batches_per_epoch, lambda: self.frame_budget.stretch)
         self.pace: dict[str, Any] = {}  # the session keys (server.live.session_config)
         self._set_pace(default_session_config())
         self.classroom, self.address, self.class_seat, self.last_frame = classroom, address, None, None  # classroom
@@ -375,6 +378,7 @@ class Session:
             frame, elapsed = await self.charged(self._encode_frame, in_thread=self.pacer.snapshot_is_heavy(),
                                             estimate=self.pacer.snapshot_seconds)
             self.pacer.snapshot_done(elapsed)
+            self.frame_budget.frames_built(elapsed)
             self.last_frame = frame
             if not self.wants_training:
                 release_if_big(self.trainer)  # a paused big network: tens of MB nobody needs now

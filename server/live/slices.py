@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Iterable
 
 from engine import Trainer
 from engine.stack import StackPool
@@ -114,17 +114,20 @@ def can_join_stack(session: "Session") -> bool:
             and not session.slice_is_heavy())
 
 
-async def train_stack(sessions: Sequence["Session"], budget_seconds: float, pool: StackPool) -> int:
+async def train_stack(sessions: Iterable["Session"], budget_seconds: float, pool: StackPool) -> int:
     """Train `sessions` (one StackKey, each `can_join_stack`) as one stack slice, each as much as
     its pacer plans for `budget_seconds`; members are taken in order until their planned time
-    reaches STACK_SECONDS. The locks are free, so taking them does not wait: the whole slice
-    runs on the event loop without a pause. Returns how many sessions trained."""
+    reaches STACK_SECONDS, and the rest of `sessions` is not read (it may be a lazy search).
+    The locks are free, so taking them does not wait: the whole slice runs on the event loop
+    without a pause. Returns how many sessions trained."""
     opened: list[OpenSlice] = []
     outcomes: list[SliceOutcome] = []
     planned = 0.0
     try:
         for session in sessions:
-            if planned >= STACK_SECONDS or not can_join_stack(session):
+            if planned >= STACK_SECONDS:
+                break
+            if not can_join_stack(session):
                 continue
             await session.lock.acquire()
             one = open_slice(session, budget_seconds)

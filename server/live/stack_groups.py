@@ -9,7 +9,7 @@ Whether a network may stack at all is StackKey.of's single decision (None: never
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 from engine import Trainer
 from engine.stack import StackKey
@@ -46,10 +46,27 @@ class StackGroups:
     def peers(self, session: "Session") -> list["Session"]:
         """The other sessions filed under `session`'s current key (each checked against its own
         current key, so one whose network changed shape since it was filed is not among them)."""
+        return list(self.iter_peers(session))
+
+    def iter_peers(self, session: "Session") -> Iterator["Session"]:
+        """`peers`, one at a time: a caller that needs only a few stops early instead of
+        checking every session of a lecture hall's key."""
         key = self.key(session)
         if key is None:
-            return []
-        return [other for other in list(self._groups.get(key, ())) if other is not session and self.key(other) is key]
+            return
+        for other in list(self._groups.get(key, ())):
+            if other is not session and self.key(other) is key:
+                yield other
+
+    def to_back(self, session: "Session") -> None:
+        """Put a session that just trained at the back of its group: `iter_peers` then offers
+        the peers that waited longest first, so companions take turns like the rotation's
+        sessions (in filing order, a lecture hall's first few trained far more than the rest)."""
+        filed = self._filed.get(session)
+        group = self._groups.get(filed[2]) if filed is not None and filed[2] is not None else None
+        if group is not None and session in group:
+            del group[session]
+            group[session] = None
 
     def discard(self, session: "Session") -> None:
         """Forget a session (it left the rotation)."""
