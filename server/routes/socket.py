@@ -147,13 +147,13 @@ async def _receive_loop(websocket: WebSocket, session: Session, settings: Settin
                     raise ProtocolError("rate_limited", f"more than {settings.messages_per_second:g} messages a "
                                                         f"second; this message was ignored")
                 continue
-            text = message_text(event, settings)
+            incoming = message_text(event, settings, resumable=True)
             # a client in CPU debt (a big edit, a gradient check...) waits for its turn, and
             # what this message costs is charged to it: it delays that client, not others
             wait = session.account.wait()
             if wait > 0:
                 await asyncio.sleep(min(wait, MAX_MESSAGE_WAIT))
-            await charged(dispatch(session, text), session.account)
+            await charged(dispatch(session, incoming.text, incoming.check_type), session.account)
         except ProtocolError as exc:
             _post(session, exc.reply())
         except SlowClient as exc:
