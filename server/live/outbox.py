@@ -4,7 +4,8 @@ A newer `data` reply replaces an unsent older one (points sent in many messages 
 otherwise queue every intermediate state), and a client that stops reading while replies
 pile up is cut off (SlowClient) instead of growing the queue without end: after
 OUTBOX_LIMIT replies, or once the unsent text passes OUTBOX_BYTES (a big network's exports
-are megabytes each: 256 of them held ~800 MB for a client that never read).
+are megabytes each: 256 of them held ~800 MB for a client that never read; so are its
+checkpoints, whose size is in nested lists, which text_size therefore walks).
 """
 
 from __future__ import annotations
