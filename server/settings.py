@@ -24,13 +24,24 @@ from .live.memory_budget import default_budget_mb
 ENV_PREFIX = "NNP_"
 CLASSROOM_KEYS = ("teacher_key", "redis", "broker")
 
+# The largest allowed network's checkpoint (16 x 64 maxout, 9 features, adam, mid-epoch, 5,000
+# custom points) is 6.8 MB of JSON (bench/checkpoint_size.py); 8 MiB leaves 1.5 MB for the loss
+# history (about 30,000 epochs; the page sends the latest part that fits). Every connection may
+# hold one message of max_frame_bytes while it is read, so this is not made larger than needed.
+MAX_RESUME_BYTES = 8 * 1024 * 1024
+
 SETTINGS_SCHEMA: dict[str, Field] = {
     "max_sessions": Field("int", 200, lo=1, hi=100_000,
                           doc="Live sessions (open pages) the server accepts; split evenly over the workers."),
     "max_message_bytes": Field("int", 512 * 1024, lo=1024, hi=64 * 1024 * 1024,
                                doc="Largest client message handled; a larger one gets a too_large error."),
-    "max_frame_bytes": Field("int", 1024 * 1024, lo=1024, hi=256 * 1024 * 1024,
-                             doc="Largest WebSocket message read at all; a larger one closes the connection (1009)."),
+    "max_resume_bytes": Field("int", MAX_RESUME_BYTES, lo=1024, hi=256 * 1024 * 1024,
+                              doc="Largest `resume` message (a kept run handed back after a restart); other "
+                                  "messages keep max_message_bytes. The default holds the largest network's "
+                                  "checkpoint (bench/checkpoint_size.py) with room for its loss history."),
+    "max_frame_bytes": Field("int", MAX_RESUME_BYTES, lo=1024, hi=256 * 1024 * 1024,
+                             doc="Largest WebSocket message read at all; a larger one closes the connection (1009). "
+                                 "At least max_message_bytes and max_resume_bytes."),
     "max_points": Field("int", 5000, lo=1, hi=100_000, doc="Custom data points per session."),
     "messages_per_second": Field("float", 50, lo=0, hi=100_000, lo_open=True,
                                  doc="Sustained client messages per second per connection."),
@@ -55,7 +66,8 @@ class Settings:
 
     max_sessions: int = 200
     max_message_bytes: int = 512 * 1024
-    max_frame_bytes: int = 1024 * 1024
+    max_resume_bytes: int = MAX_RESUME_BYTES
+    max_frame_bytes: int = MAX_RESUME_BYTES
     max_points: int = 5000
     messages_per_second: float = 50.0
     message_burst: int = 200
@@ -91,9 +103,10 @@ class Settings:
         `network` takes host, allowed_hosts, api_docs, forwarded_allow_ips, teacher_key, redis
         and broker."""
         checked = validate_config(values, schema=SETTINGS_SCHEMA)
-        if checked["max_message_bytes"] > checked["max_frame_bytes"]:
-            raise ConfigError("max_message_bytes", f"must not exceed max_frame_bytes "
-                                                   f"({checked['max_frame_bytes']})")
+        for key in ("max_message_bytes", "max_resume_bytes"):
+            if checked[key] > checked["max_frame_bytes"]:
+                raise ConfigError(key, f"must not exceed max_frame_bytes ({checked['max_frame_bytes']}); "
+                                       f"raise --max-frame-bytes too")
         for proxy in network.get("forwarded_allow_ips", ()):
             _check_proxy(proxy)
         redis = network.get("redis") or ""
@@ -152,6 +165,11 @@ class Settings:
             return False
 
     @property
+    def resume_limit(self) -> int:
+        """The largest `resume` message handled: max_resume_bytes, or max_message_bytes if larger."""
+        return max(self.max_resume_bytes, self.max_message_bytes)
+
+    @property
     def sessions_per_worker(self) -> int:
         """Each worker admits its share, so N workers together admit about max_sessions."""
         return math.ceil(self.max_sessions / self.workers)
@@ -159,6 +177,7 @@ class Settings:
     def limits(self) -> dict[str, Any]:
         """The limits a client needs to know (sent in `hello` and /api/schema)."""
         return {"max_points": self.max_points, "max_message_bytes": self.max_message_bytes,
+                "max_resume_bytes": self.resume_limit,
                 "max_frame_bytes": self.max_frame_bytes, "max_messages_per_second": self.messages_per_second,
                 "message_burst": self.message_burst, "max_upload_bytes": self.max_upload_bytes}
 

@@ -27,7 +27,7 @@ def broker_address(kind: str):
 
 
 async def contract(make) -> None:
-    """Keys expire, delete works, messages reach every subscriber on two connections and stop
+    """Keys expire, delete works, set_if_absent takes a key only once, messages reach every subscriber on two connections and stop
     after unsubscribing."""
     a, b = make(), make()
     try:
@@ -38,6 +38,13 @@ async def contract(make) -> None:
         await a.set("k", b"1", ttl=10)
         await b.delete("k")
         assert await a.get("k") is None
+        # a lock: only the first of two takes it, until it expires (server.live.shared_clients)
+        assert await a.set_if_absent("lock", b"a", ttl=0.3)
+        assert not await b.set_if_absent("lock", b"b", ttl=10)
+        assert await b.get("lock") == b"a"
+        await asyncio.sleep(0.45)
+        assert await b.set_if_absent("lock", b"b", ttl=10) and await a.get("lock") == b"b"
+        await a.delete("lock")
         got_a, got_b = [], []
         stop_a = await a.subscribe("ch", got_a.append)
         await b.subscribe("ch", got_b.append)

@@ -76,9 +76,9 @@ def test_a_short_burst_over_the_rate_is_refused_politely_not_closed(make_server)
 def test_a_message_over_the_frame_limit_closes_with_1009(server):
     async def scenario():
         async with Client(server.ws_url) as c:
-            await c.start()
+            hello = await c.start()
             try:
-                await c.send("x" * (2 * 1024 * 1024))
+                await c.send("x" * (hello["limits"]["max_frame_bytes"] + 1))
             except ConnectionClosed as exc:  # closed while the client was still sending
                 assert exc.rcvd is not None and exc.rcvd.code == 1009
             else:

@@ -66,8 +66,13 @@ def test_settings_from_env_validate_and_round_trip():
         Settings.from_env({"NNP_MAX_POINTS": "0"})
     assert err.value.key == "max_points" and "1..100000" in err.value.message
     with pytest.raises(ConfigError) as err:
-        Settings.from_env({"NNP_MAX_MESSAGE_BYTES": "4000000"})  # above the frame limit
+        Settings.from_env({"NNP_MAX_MESSAGE_BYTES": "9000000"})  # above the frame limit
     assert err.value.key == "max_message_bytes"
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env({"NNP_MAX_RESUME_BYTES": "9000000"})  # so is the resume limit
+    assert err.value.key == "max_resume_bytes" and "--max-frame-bytes" in err.value.message
+    s = Settings.from_env({"NNP_MAX_MESSAGE_BYTES": "2000000", "NNP_MAX_RESUME_BYTES": "1000000"})
+    assert s.resume_limit == 2_000_000 and s.limits()["max_resume_bytes"] == 2_000_000  # never below the other
 
 
 def test_cli_flags_override_environment():

@@ -201,3 +201,19 @@ def test_replies_keep_the_protocol_details():
     assert walk["loss"] is None and walk["layers"] == [{"net": [0.5], "out": [None]}]  # JSON has no NaN
     assert replies.upload_error("too_large", "csv", "too big") == {
         "error": {"code": "too_large", "field": "csv", "line": None, "message": "too big"}}
+
+
+def test_a_checkpoint_counts_its_state_against_the_outbox_bytes():
+    # a client that asks for big checkpoints and never reads is cut off by their size (a big
+    # network's state is megabytes of nested lists), not after 256 of them
+    from server.live.outbox import OUTBOX_BYTES, Outbox, SlowClient, text_size
+    from server.live.wakeup import Wakeup
+
+    state = {"model": {"weights": [[[0.5] * 64 for _ in range(64)] for _ in range(16)]},
+             "optimizer": {"m": [0.1] * 70_000}}
+    reply = replies.checkpoint(state, session={}, epoch=1, version=0)
+    assert text_size(reply) >= 16 * (16 * 64 * 64 + 70_000)
+    outbox = Outbox(Wakeup())
+    with pytest.raises(SlowClient):
+        for _ in range(OUTBOX_BYTES // text_size(reply) + 2):
+            outbox.post(reply)

@@ -178,3 +178,32 @@ def _one_client_on_two_workers(server) -> None:
             await again.start()
 
     run(scenario())
+
+
+def test_pages_opened_at_once_on_two_workers_get_exactly_the_clients_share():
+    # Many pages of one client at the same moment, spread over both workers: counting and taking
+    # a place is one step across the workers, so exactly the limit are admitted, every round.
+    limit = 3
+    server = ServerProcess("--workers", "2", "--host", "0.0.0.0", "--max-sessions-per-client", str(limit))
+    server.start(timeout=90)
+    try:
+        assert wait_until(lambda: both_workers(server))
+        for _ in range(3):  # closing the admitted pages frees their places for the next round
+            outcomes = run(_open_at_once(server.ws_url, 12))
+            assert sorted(outcomes) == ["client_full"] * (12 - limit) + ["hello"] * limit, outcomes
+            assert wait_until(lambda: sum(sessions_by_worker(server).values()) == 0, 10)
+    finally:
+        server.stop()
+
+
+async def _open_at_once(url: str, n: int) -> list[str]:
+    """Open `n` connections together; each one's first message type ("hello" or an error's code),
+    once all have answered (the admitted ones are held open until then, then closed)."""
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [Client(url) for _ in range(n)]
+        await asyncio.gather(*(stack.enter_async_context(c) for c in clients))
+
+        async def first(c: Client) -> str:
+            message = await c.recv(timeout=30)
+            return message["code"] if message["type"] == "error" else message["type"]
+        return await asyncio.gather(*(first(c) for c in clients))

@@ -24,6 +24,10 @@ class Broker(Protocol):
     async def set(self, key: str, value: bytes, ttl: float) -> None:
         """Store `value` under `key` for `ttl` seconds."""
 
+    async def set_if_absent(self, key: str, value: bytes, ttl: float) -> bool:
+        """Store `value` under `key` for `ttl` seconds unless the key holds a value; True if
+        stored. One step for every process sharing the broker (a lock: Redis's SET NX)."""
+
     async def get(self, key: str) -> bytes | None:
         """The value under `key`, or None if absent or expired."""
 
@@ -77,6 +81,12 @@ class MemoryBroker:
 
     async def set(self, key: str, value: bytes, ttl: float) -> None:
         self._values[key] = (value, self._clock() + ttl)
+
+    async def set_if_absent(self, key: str, value: bytes, ttl: float) -> bool:
+        if await self.get(key) is not None:
+            return False
+        await self.set(key, value, ttl)
+        return True
 
     async def get(self, key: str) -> bytes | None:
         entry = self._values.get(key)

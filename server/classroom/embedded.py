@@ -72,7 +72,10 @@ class EmbeddedBroker:
 
     def _answer(self, command: list[bytes], writer: asyncio.StreamWriter, subscribed: set[bytes]) -> bytes:
         name, args = command[0].upper(), command[1:]
-        if name == b"SET" and len(args) == 4 and args[2].upper() == b"PX":
+        options = [arg.upper() for arg in args[2:]]
+        if name == b"SET" and len(args) in (4, 5) and options[0] == b"PX" and options[2:] in ([], [b"NX"]):
+            if options[2:] and self._get(args[0]) is not None:  # NX: only if absent (a lock)
+                return b"$-1\r\n"
             self._values[args[0]] = (args[1], time.monotonic() + int(args[3]) / 1000)
             return b"+OK\r\n"
         if name == b"GET" and len(args) == 1:

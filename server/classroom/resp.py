@@ -1,5 +1,5 @@
-"""A small client for Redis's protocol (RESP2), enough for the Broker interface: SET with PX,
-GET, DEL, PUBLISH, SUBSCRIBE, UNSUBSCRIBE. It talks to a real Redis (`--redis`) or to the
+"""A small client for Redis's protocol (RESP2), enough for the Broker interface: SET with PX
+(and NX), GET, DEL, PUBLISH, SUBSCRIBE, UNSUBSCRIBE. It talks to a real Redis (`--redis`) or to the
 embedded broker of `--workers N` (server.classroom.embedded), which speaks the same subset.
 
 Why not the `redis` package: these seven commands are ~150 lines here, the embedded broker
@@ -125,6 +125,9 @@ class RespBroker:
 
     async def set(self, key: str, value: bytes, ttl: float) -> None:
         await self.call("SET", key, value, "PX", str(max(1, int(ttl * 1000))))
+
+    async def set_if_absent(self, key: str, value: bytes, ttl: float) -> bool:
+        return await self.call("SET", key, value, "PX", str(max(1, int(ttl * 1000))), "NX") == "OK"
 
     async def get(self, key: str) -> bytes | None:
         return await self.call("GET", key)

@@ -61,9 +61,11 @@ HANDLERS: dict[str, Route] = {
 MODELS: dict[str, type[Message]] = {kind: route.model for kind, route in HANDLERS.items()}
 
 
-async def dispatch(session: Session, text: str) -> None:
-    """Parse and apply one client message; raises ProtocolError for anything refused."""
-    message = parse_message(text, MODELS)
+async def dispatch(session: Session, text: str, check_type: Callable[[str], None] | None = None) -> None:
+    """Parse and apply one client message; raises ProtocolError for anything refused.
+    `check_type(kind)` may refuse its type first (server.routes.receiving: a message larger
+    than its type allows)."""
+    message = parse_message(text, MODELS, check_type)
     route = HANDLERS[message.type]
     try:
         result = route.handle(session, message)

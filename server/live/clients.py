@@ -58,10 +58,12 @@ class ClientLimit:
         return {address: {page or "": n for page, n in counts.items()} for address, counts in self._open.items()}
 
     def add(self, session: Hashable, key: ClientKey) -> None:
+        """Count one more session of `key`, known as `session` (any token) until discarded."""
         self._keys[session] = key
         self._open.setdefault(key.address, Counter())[key.page] += 1
 
-    def discard(self, session: Hashable) -> None:
+    def discard(self, session: Hashable | None) -> None:
+        """Stop counting `session` (nothing if it was not counted)."""
         key = self._keys.pop(session, None)
         if key is None:
             return

@@ -1,7 +1,8 @@
 """What one server process shares between its connections: sessions, tasks, the scheduler.
 
-Sessions are per connection and per process, so `--workers N` needs no shared state; each
-worker admits its share of `max_sessions` (Settings.sessions_per_worker).
+Sessions are per connection and per process; each worker admits its share of `max_sessions`
+(Settings.sessions_per_worker). Only the per-client limit is shared, through the broker
+(server.live.shared_clients).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Hub:
         self.cpu = FairShare(time.monotonic, capacity=min(1.0, (os.cpu_count() or 1) / settings.workers))
         self.scheduler = Scheduler(cpu=self.cpu)
         self.clients = ClientLimit(settings.max_sessions_per_client)
+        self._places: dict[Session, object] = {}  # session -> its place in self.clients
         self._scheduler_task: asyncio.Task[None] | None = None
         broker = open_broker(settings)
         self.classroom = Classroom(broker)  # classroom mode (server.classroom)
@@ -49,30 +51,36 @@ class Hub:
     def full(self) -> bool:
         return len(self.sessions) >= self.settings.sessions_per_worker
 
-    def admits(self, client: ClientKey) -> bool:
-        """Whether `client` may open one more session (its pages in every process sharing the broker)."""
-        elsewhere = self.shared_clients.elsewhere(client.address) if self.shared_clients else None
-        return self.clients.admits(client, elsewhere)
+    async def reserve(self, client: ClientKey) -> object | None:
+        """A place for one more session of `client` (its pages in every process sharing the
+        broker count), taken in one step with the count (server.live.shared_clients), or None
+        when it has none left. Pass it to `open_session`."""
+        place = object()
 
-    def _clients_changed(self) -> None:
-        if self.shared_clients is not None:
-            self.shared_clients.changed()
+        def take() -> bool:
+            elsewhere = self.shared_clients.elsewhere(client.address) if self.shared_clients else None
+            if not self.clients.admits(client, elsewhere):
+                return False
+            self.clients.add(place, client)
+            return True
+        if self.shared_clients is None:
+            return place if take() else None
+        return place if await self.shared_clients.admit(client.address, take) else None
 
-    def open_session(self, client: ClientKey | None = None, address: str = "",
+    def open_session(self, place: object | None = None, address: str = "",
                      share_key: Hashable | None = None) -> Session:
-        """A new session; `client` (None: exempt from the per-client limit) is counted until it
-        closes; `address` is the client's (classroom joins are limited per address). Sessions
-        with the same `share_key` (the page, see ClientKey) share one CPU account
-        (server.live.fairshare); None: an account of its own."""
+        """A new session; `place` (from `reserve`; None: exempt from the per-client limit) stays
+        taken until it closes; `address` is the client's (classroom joins are limited per
+        address). Sessions with the same `share_key` (the page, see ClientKey) share one CPU
+        account (server.live.fairshare); None: an account of its own."""
         account = self.cpu.account(share_key if share_key is not None else object())
         session = Session(self.settings, on_training_change=lambda: self.scheduler.update(session),
                           on_frame_sent=lambda: self.scheduler.needs_progress(session),
                           lessons=self._lessons_by_id, classroom=self.classroom, address=address,
                           account=account, frame_budget=self.scheduler.frames)
         self.sessions.add(session)
-        if client is not None:
-            self.clients.add(session, client)
-            self._clients_changed()
+        if place is not None:
+            self._places[session] = place
         return session
 
     def close_session(self, session: Session) -> None:
@@ -80,8 +88,9 @@ class Hub:
         self.classroom.leave(session)
         self.scheduler.remove(session)
         self.sessions.discard(session)
-        self.clients.discard(session)
-        self._clients_changed()
+        self.clients.discard(self._places.pop(session, None))
+        if self.shared_clients is not None:
+            self.shared_clients.changed()
         self.cpu.release(session.account)
         session.trainer.release_memory()  # the session object may live on a little (tasks ending)
         allocator.trim(force=True)

@@ -4,7 +4,8 @@ A newer `data` reply replaces an unsent older one (points sent in many messages 
 otherwise queue every intermediate state), and a client that stops reading while replies
 pile up is cut off (SlowClient) instead of growing the queue without end: after
 OUTBOX_LIMIT replies, or once the unsent text passes OUTBOX_BYTES (a big network's exports
-are megabytes each: 256 of them held ~800 MB for a client that never read).
+are megabytes each: 256 of them held ~800 MB for a client that never read; so are its
+checkpoints, whose size is in nested lists, which text_size therefore walks).
 """
 
 from __future__ import annotations
@@ -59,12 +60,19 @@ class Outbox:
 
 
 def text_size(message: Reply) -> int:
-    """Roughly the bytes a reply's JSON takes: its string fields (an export's content is all
-    that is ever large among them) plus a little for the rest; lists count one per element."""
-    size = 64
-    for value in message.values():
-        if isinstance(value, str):
-            size += len(value)
-        elif isinstance(value, list):
-            size += 16 * len(value)
-    return size
+    """Roughly the bytes a reply's JSON takes: 64 plus its strings' lengths and 16 per number,
+    nested lists and objects included (a checkpoint's state is megabytes of nested lists). Only
+    containers are walked: a list whose first item is not a container counts by its length."""
+    return 64 + _rough_size(dict(message))
+
+
+def _rough_size(value: object) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(_rough_size(item) for item in value.values())
+    if isinstance(value, list):
+        if value and isinstance(value[0], (list, dict)):
+            return sum(_rough_size(item) for item in value)
+        return 16 * len(value)
+    return 0

@@ -104,7 +104,8 @@ async def live_session(websocket: WebSocket, settings: Settings = Depends(get_se
         await websocket.close(code=CLOSE_TRY_LATER, reason="server full")
         return
     client = client_key(websocket, settings)
-    if client is not None and not hub.admits(client):
+    place = None if client is None else await hub.reserve(client)
+    if client is not None and place is None:
         await websocket.send_text(json.dumps(replies.error(
             "client_full", f"this computer ({client.address}) already has {settings.max_sessions_per_client} "
                            f"pages open on this server; close one, or ask the teacher to raise "
@@ -113,7 +114,7 @@ async def live_session(websocket: WebSocket, settings: Settings = Depends(get_se
         return
     page = page_key(websocket)
     # a page without an id is a client of its own (a compare page sends one id for both sessions)
-    session = hub.open_session(client, address=websocket.client.host if websocket.client else "",
+    session = hub.open_session(place, address=websocket.client.host if websocket.client else "",
                                share_key=page if page.page is not None else None)
     sender = hub.spawn(send_loop(session, websocket.send_text, websocket.send_bytes, hub.scheduler))
     try:
@@ -147,13 +148,13 @@ async def _receive_loop(websocket: WebSocket, session: Session, settings: Settin
                     raise ProtocolError("rate_limited", f"more than {settings.messages_per_second:g} messages a "
                                                         f"second; this message was ignored")
                 continue
-            text = message_text(event, settings)
+            incoming = message_text(event, settings, resumable=True)
             # a client in CPU debt (a big edit, a gradient check...) waits for its turn, and
             # what this message costs is charged to it: it delays that client, not others
             wait = session.account.wait()
             if wait > 0:
                 await asyncio.sleep(min(wait, MAX_MESSAGE_WAIT))
-            await charged(dispatch(session, text), session.account)
+            await charged(dispatch(session, incoming.text, incoming.check_type), session.account)
         except ProtocolError as exc:
             _post(session, exc.reply())
         except SlowClient as exc:

@@ -102,8 +102,7 @@ async def _receive_loop(websocket: WebSocket, settings: Settings, orders: Orders
                         sender: asyncio.Task[None]) -> None:
     while (event := await next_event(websocket, sender)) is not None:
         try:
-            text = message_text(event, settings)
-            message = parse_message(text, TEACHER_MODELS)
+            message = parse_message(message_text(event, settings).text, TEACHER_MODELS)
             ended = await orders.carry_out(message, view.student_ids())
             await websocket.send_text(json.dumps(orders.state()))
             if ended:

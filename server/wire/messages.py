@@ -10,7 +10,7 @@ business (server.handlers), so adding a message type is one entry there.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal, Mapping
+from typing import Annotated, Any, Callable, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -169,15 +169,20 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def parse_message(text: str, models: Mapping[str, type[Message]]) -> Message:
-    """The typed message in `text`; raises ProtocolError naming what is wrong."""
+def parse_message(text: str, models: Mapping[str, type[Message]],
+                  check_type: Callable[[str], None] | None = None) -> Message:
+    """The typed message in `text`; raises ProtocolError naming what is wrong. `check_type(kind)`
+    may refuse the type before the rest is checked (a message too large for its type)."""
+    check = check_type or (lambda kind: None)
     try:
         obj = json.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:
+        check("")  # a message too large for any type says that first
         raise ProtocolError("bad_json", f"not valid JSON: {exc}") from None
+    kind = obj.get("type") if isinstance(obj, dict) else None
+    check(kind if isinstance(kind, str) else "")
     if not isinstance(obj, dict):
         raise ProtocolError("bad_message", "a message must be a JSON object with a \"type\"")
-    kind = obj.get("type")
     if not isinstance(kind, str):
         raise ProtocolError("bad_message", "missing or non-string \"type\"", field="type")
     model = models.get(kind)

@@ -25,7 +25,7 @@ export class RunKeeper {
     this.asked = null; // the key a checkpoint was asked at, until its reply
     this.resuming = null; // the fallback to run if the resume under way is refused
     this.tooLarge = false; // the last checkpoint could not be sent back: wait for a new config
-    this.maxBytes = Infinity; // the server's message limit (hello's limits)
+    this.maxBytes = Infinity; // the server's limit for a resume message (hello's limits)
     setInterval(() => this.ask(), EVERY_MS);
   }
 
@@ -62,11 +62,13 @@ export class RunKeeper {
 
   /**
    * The socket is back (a new session): send the kept run, trimming the history to fit the
-   * server's message limit. Returns whether a resume was sent; `fallback()` runs if it is refused.
+   * server's resume limit. Returns whether a resume was sent; `fallback()` runs if it is refused.
    */
   resume(limits, fallback) {
     this.asked = null;
-    const max = (this.maxBytes = limits?.max_message_bytes ?? Infinity);
+    // a resume may be larger than other messages (a big network's run is megabytes); an older
+    // server without that limit takes what it takes of any message
+    const max = (this.maxBytes = limits?.max_resume_bytes ?? limits?.max_message_bytes ?? Infinity);
     if (!this.saved || !fallback) return false; // a first connection has nothing to resume
     const { state, session, epoch } = this.saved;
     let history = this.history().filter(([e]) => e <= epoch);

@@ -89,3 +89,24 @@ def test_compare_mode_keeps_both_runs_through_a_restart(page, make_server):
     page.pw.locator("#play").click()
     page.wait(f"n.compare.state === 'playing' && n.compare.epoch > {b_epoch + 20}", timeout=20000)
     assert _errors(page) == []
+
+
+def test_a_run_larger_than_the_message_limit_is_resumed_too(page, make_server):
+    # four layers of 64 with adam: a checkpoint over the 100 kB message limit set here (the
+    # largest network's is megabytes over the default's; tests/test_server_resume_large.py)
+    srv = make_server("--max-message-bytes", "100000")
+    page.open(srv.url + "/?hidden=64,64,64,64&optimizer=adam&epochs_per_second=50")
+    page.pw.locator("#play").click()
+    page.wait("n.state === 'playing' && n.epoch >= 20", timeout=30000)
+    page.pw.locator("#play").click()
+    page.wait("n.state === 'paused'")
+    page.wait("document.documentElement.dataset.savedEpoch === String(n.lastHeader.epoch)")
+    epoch, train, test = _losses(page)
+    srv.stop()
+    page.wait("n.connection === 'reconnecting'")
+    srv.start(timeout=60)
+    page.wait(f"n.connection === 'live' && n.lastHeader.epoch === {epoch} && n.config.hidden.length === 4",
+              timeout=20000)
+    resumed_epoch, resumed_train, resumed_test = _losses(page)
+    assert abs(resumed_train - train) <= 1e-6 and abs(resumed_test - test) <= 1e-6
+    assert _errors(page) == []
