@@ -30,10 +30,12 @@ def _server_factory():
     """A factory for private servers with their own flags, and a way to stop them all."""
     started: list[ServerProcess] = []
 
-    def make(*args: str, **kwargs) -> ServerProcess:
-        proc = ServerProcess(*args, **kwargs).start()
+    def make(*args: str, wait: bool = True, **kwargs) -> ServerProcess:
+        """A started server; wait=False only launches it (call .wait_ready(), e.g. after launching
+        the others a test needs, so that their start-ups overlap)."""
+        proc = ServerProcess(*args, **kwargs).launch()
         started.append(proc)
-        return proc
+        return proc.wait_ready() if wait else proc
 
     def stop_all() -> None:
         for proc in started:

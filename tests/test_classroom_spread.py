@@ -79,8 +79,10 @@ def test_two_workers_share_a_class_through_the_embedded_broker(make_server):
 
 def test_two_servers_behind_nginx_share_classes_through_redis(make_server):
     with redis_server() as url:
-        servers = [make_server("--redis", url, "--teacher-key", TEACHER_KEY, "--allowed-hosts", "127.0.0.1")
-                   for _ in range(2)]
+        servers = [make_server("--redis", url, "--teacher-key", TEACHER_KEY, "--allowed-hosts", "127.0.0.1",
+                               wait=False) for _ in range(2)]
+        for server in servers:  # both start up at once
+            server.wait_ready()
         with nginx([s.port for s in servers]) as port:
             base = f"http://127.0.0.1:{port}"
 

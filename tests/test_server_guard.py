@@ -163,9 +163,11 @@ def test_loopback_clients_are_exempt_only_when_bound_to_loopback(make_server):
 
 
 def test_x_forwarded_for_counts_only_from_a_trusted_proxy(make_server):
-    untrusted = make_server("--host", "0.0.0.0", "--max-sessions-per-client", "1")
+    untrusted = make_server("--host", "0.0.0.0", "--max-sessions-per-client", "1", wait=False)
     trusted = make_server("--host", "0.0.0.0", "--max-sessions-per-client", "1",
-                          "--forwarded-allow-ips", "127.0.0.1")
+                          "--forwarded-allow-ips", "127.0.0.1", wait=False)
+    for srv in (untrusted, trusted):  # both start up at once
+        srv.wait_ready()
 
     def as_client(srv, address):
         return Client(srv.ws_url, additional_headers={"X-Forwarded-For": address})

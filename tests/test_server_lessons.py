@@ -121,6 +121,26 @@ def test_a_lesson_sets_its_config_both_sides_and_its_pacing(server):
     run(scenario())
 
 
+def test_every_lesson_sets_its_config_on_both_sides(server):
+    """Every lesson, one after another on one session: its config on the left, its `compare`
+    config on the right (a lesson without one refuses the right side). The browser test checks
+    the page shows whatever config the server sends, for a few of them."""
+    async def scenario():
+        async with Client(server.ws_url) as c:
+            await c.start()
+            for lesson in LESSONS:
+                got = await apply(c, lesson["id"])
+                assert engine_part(got["config"]["config"]) == lesson["config"], lesson["id"]
+                assert got["config"]["config"]["early_stopping"] == (lesson["early_stopping"] or 0), lesson["id"]
+                assert got["state"]["state"] == ("playing" if lesson["play"] else "paused"), lesson["id"]
+                if lesson["compare"] is None:
+                    continue
+                got = await apply(c, lesson["id"], "right")
+                assert engine_part(got["config"]["config"]) == lesson["compare"], lesson["id"]
+
+    run(scenario())
+
+
 @pytest.mark.parametrize("message, code, field, text", [
     ({"type": "lesson", "id": "no_such_lesson"}, "unknown_lesson", "id", "vanishing_gradient"),
     ({"type": "lesson", "id": PLAIN[0]["id"], "side": "right"}, "invalid_value", "side", "allowed: left"),

@@ -60,11 +60,26 @@ def alive(pid: int) -> bool:
     return True
 
 
-def test_sessions_are_spread_evenly_over_the_workers(make_server):
-    server = make_server("--workers", "2")
+@pytest.fixture(scope="module")
+def two_workers(make_server_module):
+    """One `--workers 2` server for the tests that leave it serving with two workers (a killed or
+    frozen one is replaced): each waits for two answering workers and no sessions first, so a
+    server start (seconds on a loaded machine) is paid once, not per test."""
+    return make_server_module("--workers", "2")
+
+
+def serving_two_idle_workers(server) -> dict[int, int]:
+    """Wait until two workers answer and hold no session; pid -> sessions."""
+    pids = wait_until(lambda: both_workers(server, 0))
+    assert pids, f"two idle workers should answer: {sessions_by_worker(server)}"
+    return pids
+
+
+def test_sessions_are_spread_evenly_over_the_workers(two_workers):
+    server = two_workers
     # Until both workers serve, the later one's queued start-up probes count as its load (on a
     # loaded machine it took seconds to start and every session went to the other one)
-    assert wait_until(lambda: both_workers(server)), "the second worker never started serving"
+    serving_two_idle_workers(server)
 
     async def scenario() -> dict[int, int]:
         async with contextlib.AsyncExitStack() as stack:
@@ -79,10 +94,9 @@ def test_sessions_are_spread_evenly_over_the_workers(make_server):
     assert wait_until(lambda: sum(sessions_by_worker(server).values()) == 0, 10)  # closed sessions are freed
 
 
-def test_a_worker_that_dies_is_replaced_and_the_server_goes_on(make_server):
-    server = make_server("--workers", "2")
-    pids = wait_until(lambda: both_workers(server))
-    assert pids, "both workers should answer"
+def test_a_worker_that_dies_is_replaced_and_the_server_goes_on(two_workers):
+    server = two_workers
+    pids = serving_two_idle_workers(server)
     victim = min(pids)
     os.kill(victim, signal.SIGKILL)
     now = wait_until(lambda: (seen := both_workers(server)) and victim not in seen and seen)
@@ -103,10 +117,9 @@ def test_stopping_the_server_stops_its_workers(make_server):
     assert wait_until(lambda: not any(alive(pid) for pid in pids), 15), "workers outlived the server"
 
 
-def test_a_frozen_worker_gets_no_new_connections_and_is_replaced(make_server):
-    server = make_server("--workers", "2")
-    pids = wait_until(lambda: both_workers(server))
-    assert pids, "both workers should answer"
+def test_a_frozen_worker_gets_no_new_connections_and_is_replaced(two_workers):
+    server = two_workers
+    pids = serving_two_idle_workers(server)
     victim = min(pids)
     os.kill(victim, signal.SIGSTOP)  # alive to the kernel, deaf to everyone
     frozen_at = time.monotonic()

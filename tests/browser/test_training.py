@@ -16,7 +16,7 @@ def test_play_advances_the_epoch_and_learns_the_circle(page, server):
     page.wait("Number(document.querySelector('#epoch').textContent.replace(/,/g, '')) > 0")
     shown = int(page.pw.locator("#epoch").inner_text().replace(",", ""))
     assert shown > 0
-    page.wait("n.lastHeader.metrics.test_loss !== null && n.lastHeader.metrics.test_loss < 0.1", timeout=10000)
+    page.wait("n.lastHeader.metrics.test_loss !== null && n.lastHeader.metrics.test_loss < 0.1", timeout=30000)
     page.pw.wait_for_timeout(200)
     assert float(page.pw.locator("#test-loss").inner_text()) < 0.15
     assert page.nnp("chartPoints") > 5

@@ -39,7 +39,13 @@ class ServerProcess:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
 
-    def start(self, timeout: float = 20.0) -> "ServerProcess":
+    def start(self, timeout: float = 60.0) -> "ServerProcess":
+        """Start the server and wait until it answers /healthz. The timeout only bounds a hang: a
+        loaded machine (several test runs at once) took over 20 s to import and bind."""
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> "ServerProcess":
+        """Start the process without waiting for it (servers a test needs together start at once)."""
         self.log.parent.mkdir(exist_ok=True)
         out = open(self.log, "ab")
         self.proc = subprocess.Popen(
@@ -47,6 +53,10 @@ class ServerProcess:
             cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
         )
         out.close()
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> "ServerProcess":
+        """Wait until the launched server answers /healthz; fail if it exits or stays silent."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
