@@ -26,6 +26,10 @@ export class RunKeeper {
     this.resuming = null; // the fallback to run if the resume under way is refused
     this.tooLarge = false; // the last checkpoint could not be sent back: wait for a new config
     this.maxBytes = Infinity; // the server's limit for a resume message (hello's limits)
+    // The config or data changed since the kept run was taken (a patch, drawn points): until a
+    // new checkpoint comes, a restart puts the page's config and points back instead, or it
+    // would bring back the run from before the change.
+    this.stale = false;
     setInterval(() => this.ask(), EVERY_MS);
   }
 
@@ -36,12 +40,16 @@ export class RunKeeper {
 
   /** Ask for a checkpoint if the run changed since the last one (the timer and a pause call it). */
   ask() {
-    if (this.asked !== null || this.tooLarge || this.resuming || this.latestKey === this.savedKey) return;
+    if (this.asked !== null || this.tooLarge || this.resuming) return;
+    if (!this.stale && this.latestKey === this.savedKey) return;
     if (this.send({ type: "checkpoint" })) this.asked = this.latestKey;
   }
 
   /** A `checkpoint` reply; one too large to send back is dropped (the page falls back to its config). */
   receive(msg) {
+    // Replies come in the order of the messages: one asked before a change was answered before
+    // the change's config reply, so any reply that comes now shows the run as it is.
+    this.stale = false;
     this.savedKey = this.asked;
     this.asked = null;
     this.tooLarge = Boolean(msg.state) && JSON.stringify(msg.state).length > this.maxBytes - 1024;
@@ -55,9 +63,11 @@ export class RunKeeper {
    * now. One that rebuilt the network or data (`reset`) starts a new run: the kept one is stale.
    */
   configured(reset = []) {
+    const acknowledged = this.resuming !== null; // the reply that accepts the resume under way
     this.resuming = null;
     this.tooLarge = false;
     if (reset.includes("network") || reset.includes("data")) this.saved = null;
+    else if (!acknowledged) this.stale = true; // the timer asks for a new checkpoint
   }
 
   /**
@@ -69,7 +79,7 @@ export class RunKeeper {
     // a resume may be larger than other messages (a big network's run is megabytes); an older
     // server without that limit takes what it takes of any message
     const max = (this.maxBytes = limits?.max_resume_bytes ?? limits?.max_message_bytes ?? Infinity);
-    if (!this.saved || !fallback) return false; // a first connection has nothing to resume
+    if (!this.saved || this.stale || !fallback) return false; // a first connection has nothing to resume
     const { state, session, epoch } = this.saved;
     let history = this.history().filter(([e]) => e <= epoch);
     let message = { type: "resume", state, session, history };
