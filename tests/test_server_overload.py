@@ -8,6 +8,8 @@ import asyncio
 import pytest
 from test_server_session import FakeClock, make_pacer
 
+from support.client import run
+
 from server.live.frame_budget import FRAME_SHARE, MAX_STRETCH, WINDOW_SECONDS, FrameBudget
 from server.live.hub import Hub
 from server.live.pacing import Pacer
@@ -105,7 +107,7 @@ def test_overloaded_loop_keeps_training_its_share_while_every_frame_is_due():
         await hub.stop()
         return training_time / (frame_time + training_time), batches / max(1, built), stretch, built
 
-    training_share, batches_per_frame, stretch, built = asyncio.run(scenario())
+    training_share, batches_per_frame, stretch, built = run(scenario())  # its own thread: Playwright may hold this one's loop
     assert built > 0
     assert training_share >= 0.35, f"training got {training_share:.0%} of the loop (frames {FRAME_SHARE:.0%} at most)"
     assert batches_per_frame >= 5, f"{batches_per_frame:.1f} batches a frame"
@@ -178,7 +180,7 @@ def test_a_stack_slice_asks_only_the_peers_it_takes_whether_they_are_owed():
         second = {s for s, b in zip(sessions, before) if s.trainer.iteration > b}
         return len(first), first, second
 
-    trained, first, second = asyncio.run(scenario())
+    trained, first, second = run(scenario())  # its own thread: Playwright may hold this one's loop
     assert scheduler.stacked_slices == 2 and trained >= 1  # (one only when the machine made a batch look slow)
     assert len(asked) <= 2 * (trained + 1) + 2, f"asked {len(asked)} sessions for two slices of ~{trained}"
     # companions take turns: the peers that trained in the first slice go to the back of the group
