@@ -28,7 +28,7 @@ from typing import Callable
 WINDOW_SECONDS = 0.25  # the split is judged over windows this long
 FRAME_SHARE = 0.5  # a saturated process keeps at least this much of its CPU for training
 SATURATED_IDLE = 0.02  # training idle less than this fraction of a window: it wants more CPU
-MAX_STRETCH = 30.0  # at worst one frame a second at the default 30 fps
+MAX_STRETCH = 4.0  # at worst 7.5 frames a second at the default 30 fps: fewer looked frozen
 GROW = 1.25  # the stretch grows at least this much per window while frames take too much
 EASE = 1.1  # ...and eases back by this much per window once they do not
 
