@@ -25,6 +25,21 @@ export function fmtNum(v, digits = 3) {
   return `${sign}${Number(mantissa)} × 10${power}`;
 }
 
+// uPlot rounds a log axis's ends to whole decades: below about 1e-308 (subnormal numbers) the lower
+// decade rounds to 0 and its tick loop never ends (it throws "Invalid array length" after
+// filling memory). A gradient of 1e-300 is as dead as 0 for anyone reading the chart.
+export const LOG_FLOOR = 1e-300;
+
+/** `v` where a log axis can place it (finite, ≥ LOG_FLOOR), else null: a gap in the line. */
+export function onLogAxis(v) {
+  return Number.isFinite(v) && v >= LOG_FLOOR ? v : null;
+}
+
+/** The top of a linear axis from 0 that shows `hi` with 5 % headroom, finite even for 1e308. */
+export function linearTop(hi) {
+  return Math.min(Math.max(hi, 1e-3) * 1.05, Number.MAX_VALUE);
+}
+
 /** A value with a fixed number of decimals where it fits (losses: "0.504"), else fmtNum. */
 export function fmtFixed(v, decimals = 3) {
   if (v == null || !Number.isFinite(v)) return fmtNum(v);

@@ -6,7 +6,7 @@
 
 import uPlot from "../vendor/uplot/dist/uPlot.esm.js";
 import { t, onLanguage } from "./i18n.js";
-import { fmtNum } from "./format.js";
+import { fmtNum, onLogAxis } from "./format.js";
 
 const MAX_POINTS = 2000; // beyond this every other point is dropped, so long runs stay cheap
 const HEIGHT = 150;
@@ -86,7 +86,7 @@ export class GradientFlow {
   /** Smallest and largest positive value this panel holds, or null. */
   extent() {
     let lo = Infinity, hi = -Infinity;
-    for (const vals of this.layers) for (const v of vals) if (v > 0 && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    for (const vals of this.layers) for (const v of vals) if (onLogAxis(v) !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     return lo <= hi ? [lo, hi] : null;
   }
 
@@ -105,8 +105,8 @@ export class GradientFlow {
   }
 
   columns() {
-    // A log scale has no place for 0 (a dead layer): those points are gaps.
-    return [this.epochs, ...this.layers.map((vals) => vals.map((v) => (v > 0 && Number.isFinite(v) ? v : null)))];
+    // A log scale has no place for 0 (a dead layer), nor for subnormal sizes: those points are gaps.
+    return [this.epochs, ...this.layers.map((vals) => vals.map(onLogAxis))];
   }
 
   resize() {

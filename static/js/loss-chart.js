@@ -7,7 +7,7 @@
 
 import uPlot from "../vendor/uplot/dist/uPlot.esm.js";
 import { t, onLanguage } from "./i18n.js";
-import { fmtNum } from "./format.js";
+import { fmtNum, linearTop, onLogAxis } from "./format.js";
 
 const MAX_POINTS = 4000; // thin out older points beyond this, so a long run stays cheap to draw
 const MAX_BATCH_POINTS = 8000; // the same for the mini-batch losses (every other one kept beyond)
@@ -105,7 +105,7 @@ export class LossChart {
       height: 110,
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { size: 5 } },
-      scales: { x: { time: false }, y: log ? { distr: 3 } : { range: (u, lo, hi) => [0, Math.max(hi, 1e-3) * 1.05] } },
+      scales: { x: { time: false }, y: log ? { distr: 3 } : { range: (u, lo, hi) => [0, linearTop(hi)] } },
       // No tick labels before the first epoch: an empty chart's made-up range ("0.001, 0.001, 0")
       // reads as data. Numbers go through fmtNum like every number on the page.
       axes: [
@@ -175,9 +175,9 @@ export class LossChart {
     // Both sides on one x axis; an epoch only one side has is `undefined` on the other, which
     // uPlot bridges, while a null (a diverged loss) stays a gap.
     if (this.b) cols = uPlot.join([cols, this.b.columns(this.batches)]);
-    // uPlot's log scale cannot show zero or negative values; they are gaps there.
+    // uPlot's log scale cannot show zero, negative or subnormal values; they are gaps there.
     if (!this.logToggle.checked) return cols;
-    const pos = (v) => (v > 0 ? v : v === undefined ? undefined : null);
+    const pos = (v) => (v === undefined ? undefined : onLogAxis(v));
     return [cols[0], ...cols.slice(1).map((c) => c.map(pos))];
   }
 

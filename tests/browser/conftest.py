@@ -54,7 +54,7 @@ class Page:
         self.pw = page
         self.errors: list[str] = []
         page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
-        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}\n{e.stack or ''}"))
 
     def open(self, url: str, timeout: float = 15000) -> "Page":
         """Go to `url` and wait until the session is live and a frame has been drawn."""
