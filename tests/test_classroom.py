@@ -88,7 +88,7 @@ def test_teacher_sees_the_roster_with_thumbnails_and_a_reload_is_the_same_studen
                 thumbs = {h["student"] for h, _ in t.frames if h["type"] == "thumbnail"}
             header, arrays = next(f for f in t.frames if f[0]["type"] == "thumbnail")
             assert arrays["output"].shape == (100, 100)
-            await a.ws.close()
+            await a.close()
             again, rejoined = await joined_student(class_server.url, klass["code"], "Ada", joined_a["token"])
             assert rejoined["student"] == joined_a["student"]
             roster = await roster_with(t, 2)
@@ -96,8 +96,8 @@ def test_teacher_sees_the_roster_with_thumbnails_and_a_reload_is_the_same_studen
             async with teacher(class_server.url, klass) as late:  # a reloaded dashboard: paused students'
                 while len({h["student"] for h, _ in late.frames if h["type"] == "thumbnail"}) < 2:  # pictures
                     await late.recv()                                                        # come again
-            await again.ws.close()
-            await b.ws.close()
+            await again.close()
+            await b.close()
     run(scenario())
 
 
@@ -134,8 +134,8 @@ def test_push_pause_play_reset_reach_the_students_with_a_notice(class_server):
             assert error["code"] == "invalid_config" and error["field"] == "learning_rate"
             await t.send({"type": "pause_all", "students": ["nobody"]})
             assert (await t.expect("error"))["code"] == "unknown_student"
-            await a.ws.close()
-            await b.ws.close()
+            await a.close()
+            await b.close()
     run(scenario())
 
 
@@ -162,8 +162,8 @@ def test_a_locked_key_is_refused_by_name_and_the_student_is_told(class_server):
             assert (await s.expect("locked"))["keys"] == []
             await s.send({"type": "config", "patch": {"learning_rate": 0.5}})
             assert (await s.expect("config"))["config"]["learning_rate"] == 0.5
-            await s.ws.close()
-            await late.ws.close()
+            await s.close()
+            await late.close()
     run(scenario())
 
 
@@ -183,7 +183,7 @@ def test_spotlight_sends_the_students_own_frames_to_the_teacher(class_server):
             assert "metrics" in frame and "weights.0" in t.frames[-1][1] or frame["epoch"] >= 0
             await t.send({"type": "spotlight", "student": None})
             assert (await t.expect("class"))["spotlight"] is None
-            await s.ws.close()
+            await s.close()
     run(scenario())
 
 
@@ -212,8 +212,8 @@ def test_challenge_ranks_students_within_the_budget(class_server):
             assert roster["ranking"] == [js["student"]]  # 16 neurons is over the budget
             await t.send({"type": "challenge", "end": True})
             assert (await t.expect("class"))["challenge"] is None
-            await small.ws.close()
-            await big.ws.close()
+            await small.close()
+            await big.close()
     run(scenario())
 
 
@@ -233,7 +233,7 @@ def test_end_class_forgets_the_roster_and_disconnects_nobody(class_server):
         assert (await s.expect("error"))["code"] == "unknown_class"
         with pytest.raises(InvalidStatus):
             await teacher(class_server.url, klass).__aenter__()
-        await s.ws.close()
+        await s.close()
     run(scenario())
 
 

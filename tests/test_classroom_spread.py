@@ -43,7 +43,7 @@ async def steer_everyone(base_url: str, n: int) -> None:
         roster = await roster_with(t, n, state="playing")
         assert all(s["config"]["learning_rate"] == 0.25 for s in roster["students"])
         for client, _ in students:
-            await client.ws.close()
+            await client.close()
 
 
 @pytest.mark.skipif(not balancer.supported(), reason="this platform cannot pass sockets")
@@ -72,7 +72,7 @@ def test_two_workers_share_a_class_through_the_embedded_broker(make_server):
                 pids.add(h["pid"])
         assert len(pids) == 2
         for client, _ in held:
-            await client.ws.close()
+            await client.close()
         await steer_everyone(server.url, 4)
     run(scenario())
 
@@ -93,6 +93,6 @@ def test_two_servers_behind_nginx_share_classes_through_redis(make_server):
                 async with teacher(base, klass) as t:
                     await roster_with(t, 4)
                 for client, _ in held:
-                    await client.ws.close()
+                    await client.close()
                 await steer_everyone(base, 4)
             run(scenario())
