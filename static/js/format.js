@@ -25,14 +25,18 @@ export function fmtNum(v, digits = 3) {
   return `${sign}${Number(mantissa)} × 10${power}`;
 }
 
-// uPlot rounds a log axis's ends to whole decades: below about 1e-308 (subnormal numbers) the lower
-// decade rounds to 0 and its tick loop never ends (it throws "Invalid array length" after
-// filling memory). A gradient of 1e-300 is as dead as 0 for anyone reading the chart.
-export const LOG_FLOOR = 1e-300;
+// uPlot's log axis steps its ticks decade by decade, and below about 1e-22 its decades stop being
+// exact (10 ** -23 is not 1e-23): an axis reaching that far down never ends its tick loop and
+// throws "Invalid array length" after filling memory (1e-22 was the last to draw, checked in
+// Chromium). A gradient or a loss below 1e-20 rests on the axis's floor instead: as good as 0 to
+// anyone reading the chart, and still drawn.
+export const LOG_FLOOR = 1e-20;
 
-/** `v` where a log axis can place it (finite, ≥ LOG_FLOOR), else null: a gap in the line. */
+/** `v` where a log axis can place it: 0, negatives and non-finite values are gaps (null),
+ * positive values below LOG_FLOOR are raised to it. */
 export function onLogAxis(v) {
-  return Number.isFinite(v) && v >= LOG_FLOOR ? v : null;
+  if (!(v > 0) || !Number.isFinite(v)) return null;
+  return Math.max(v, LOG_FLOOR);
 }
 
 /** The top of a linear axis from 0 that shows `hi` with 5 % headroom, finite even for 1e308. */

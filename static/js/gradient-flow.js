@@ -86,7 +86,7 @@ export class GradientFlow {
   /** Smallest and largest positive value this panel holds, or null. */
   extent() {
     let lo = Infinity, hi = -Infinity;
-    for (const vals of this.layers) for (const v of vals) if (onLogAxis(v) !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    for (const vals of this.layers) for (const v of vals) { const y = onLogAxis(v); if (y !== null) { lo = Math.min(lo, y); hi = Math.max(hi, y); } }
     return lo <= hi ? [lo, hi] : null;
   }
 
@@ -105,7 +105,7 @@ export class GradientFlow {
   }
 
   columns() {
-    // A log scale has no place for 0 (a dead layer), nor for subnormal sizes: those points are gaps.
+    // A log scale has no place for 0 (a dead layer): a gap; sizes below LOG_FLOOR rest on it.
     return [this.epochs, ...this.layers.map((vals) => vals.map(onLogAxis))];
   }
 

@@ -175,7 +175,7 @@ export class LossChart {
     // Both sides on one x axis; an epoch only one side has is `undefined` on the other, which
     // uPlot bridges, while a null (a diverged loss) stays a gap.
     if (this.b) cols = uPlot.join([cols, this.b.columns(this.batches)]);
-    // uPlot's log scale cannot show zero, negative or subnormal values; they are gaps there.
+    // uPlot's log scale cannot show zero or negative values (gaps there) nor reach below LOG_FLOOR.
     if (!this.logToggle.checked) return cols;
     const pos = (v) => (v === undefined ? undefined : onLogAxis(v));
     return [cols[0], ...cols.slice(1).map((c) => c.map(pos))];

@@ -122,35 +122,39 @@ def test_help_cards_and_the_explanation_in_both_languages(page_at, server):
     assert not page.errors, page.errors
 
 
-# The page's own chart classes, fed sizes a real run produces at its edges: gradients of a dead
-# sigmoid stack down in subnormal numbers (5e-324), losses near 0 on the log scale, a diverging
-# loss of 1e308 on the linear one. uPlot's tick loop never ended on a subnormal decade (CI saw
-# "Invalid array length" in compare mode); each chart must draw and leave labelled ticks.
+# The page's own chart classes, fed sizes a real run produces at its edges: vanished gradients
+# (1e-40, even subnormal 5e-324), exploding ones (1e300), losses near 0 and far above 1 on the log
+# scale, a diverging loss of 1e308 on the linear one. uPlot's log tick loop never ended on an axis
+# below 1e-22 (CI saw "Invalid array length" twice); each chart must draw with a finite range.
 EXTREME_CHARTS = """async () => {
   const { GradientFlow } = await import('/static/js/gradient-flow.js');
   const { LossChart } = await import('/static/js/loss-chart.js');
   const box = () => { const d = document.createElement('div'); d.style.width = '400px'; document.body.append(d); return d; };
   const grad = new GradientFlow(box());
-  [[5e-324, 1e-3], [1e-320, 2e-3], [0, 3e-3]].forEach((norms, e) => grad.add(e + 1, norms));
+  [[5e-324, 1e-3], [1e-40, 2e-3], [0, 3e-3], [1e-100, 1e-3]].forEach((norms, e) => grad.add(e + 1, norms));
+  const exploding = new GradientFlow(box());
+  [[1e-3, 1e3], [1e-2, 1e40], [1e-1, 1e300]].forEach((norms, e) => exploding.add(e + 1, norms));
+  exploding.draw();
   grad.draw();
   const log = Object.assign(document.createElement('input'), { type: 'checkbox', checked: true });
   const logChart = new LossChart(box(), log);
-  logChart.append([[1, 0.5, 0.6], [2, 1e-320, 5e-324], [3, 1e-12, 0]]);
+  logChart.append([[1, 0.5, 0.6], [2, 1e-320, 5e-324], [3, 1e-12, 0], [4, 1e40, 1e300]]);
   logChart.draw();
   const lin = Object.assign(document.createElement('input'), { type: 'checkbox', checked: false });
   const linChart = new LossChart(box(), lin);
   linChart.append([[1, 0.5, 0.6], [2, 1e308, 1.7e308]]);
   linChart.draw();
   await new Promise((r) => setTimeout(r, 500));  // uPlot lays out its axes after the call
-  return [grad, logChart, linChart].map((c) => [c.plot.scales.y.min, c.plot.scales.y.max]);
+  return [grad, exploding, logChart, linChart].map((c) => [c.plot.scales.y.min, c.plot.scales.y.max]);
 }"""
 
 
 def test_charts_draw_subnormal_and_huge_values(page_at, server):
     page = page_at(1024, 768)
     page.open(server.url + "/?seed=2")
-    (grad_lo, grad_hi), (log_lo, log_hi), (lin_lo, lin_hi) = page.pw.evaluate(EXTREME_CHARTS)
+    (grad_lo, grad_hi), (big_lo, big_hi), (log_lo, log_hi), (lin_lo, lin_hi) = page.pw.evaluate(EXTREME_CHARTS)
     assert not page.errors, page.errors
-    assert 0 < grad_lo <= 1e-3 < grad_hi < 1  # the subnormal and zero sizes are gaps, not the axis's end
-    assert 0 < log_lo <= 1e-12 and log_hi >= 0.6
+    assert 0.99e-20 <= grad_lo <= 1e-3 < grad_hi < 1  # the tiniest sizes rest on the axis's floor
+    assert 0 < big_lo <= 1e-3 and 1e3 < big_hi < float("inf")
+    assert 0.99e-20 <= log_lo <= 1e-12 and 0.6 < log_hi < float("inf")
     assert lin_lo == 0 and 1.7e308 <= lin_hi < float("inf")
