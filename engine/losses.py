@@ -93,7 +93,7 @@ OUTPUT_NAMES = ("linear", *OUTPUTS)  # "linear" is read as "identity"
 
 def _squared_losses(z, o, t):
     d = o - t
-    return 0.5 * np.einsum("ij,ij->j", d, d)
+    return 0.5 * np.einsum("...ij,...ij->...j", d, d)
 
 
 def _squared_identity_delta(z, o, t, out, tmp):
@@ -129,13 +129,13 @@ _SQUARED_DELTA = {"identity": _squared_identity_delta, "tanh": _squared_tanh_del
 
 def _binary_ce_losses(z, o, t):
     # -[t log σ(z) + (1-t) log(1-σ(z))] = max(z, 0) - t z + log(1 + e^-|z|), stable for any z.
-    z, t = z[0], t[0]
+    z, t = z[..., 0, :], t[..., 0, :]
     return np.maximum(z, 0.0) - t * z + np.log1p(np.exp(-np.abs(z)))
 
 
 def _softmax_ce_losses(z, o, t):
-    shifted = z - z.max(axis=0)
-    return np.log(np.exp(shifted).sum(axis=0)) - np.einsum("ij,ij->j", shifted, t)
+    shifted = z - z.max(axis=-2, keepdims=True)
+    return np.log(np.exp(shifted).sum(axis=-2)) - np.einsum("...ij,...ij->...j", shifted, t)
 
 
 def _o_minus_t(z, o, t, out, tmp):
@@ -145,7 +145,7 @@ def _o_minus_t(z, o, t, out, tmp):
 # --- hinge ----------------------------------------------------------------------------------------
 
 def _binary_hinge_losses(z, o, t):
-    return np.maximum(0.0, 1.0 - t[0] * z[0])
+    return np.maximum(0.0, 1.0 - t[..., 0, :] * z[..., 0, :])
 
 
 def _binary_hinge_delta(z, o, t, out, tmp):
@@ -157,16 +157,15 @@ def _binary_hinge_delta(z, o, t, out, tmp):
 
 def _multi_hinge_margins(z, t):
     # Weston-Watkins: every wrong class j contributes max(0, z_j - z_y + 1).
-    return np.maximum(0.0, z - np.einsum("ij,ij->j", z, t) + 1.0) * (1.0 - t)
+    return np.maximum(0.0, z - np.einsum("...ij,...ij->...j", z, t)[..., None, :] + 1.0) * (1.0 - t)
 
 
 def _multi_hinge_losses(z, o, t):
-    return _multi_hinge_margins(z, t).sum(axis=0)
+    return _multi_hinge_margins(z, t).sum(axis=-2)
 
 
 def _multi_hinge_delta(z, o, t, out, tmp):
-    margins = np.maximum(0.0, z - np.einsum("...ij,...ij->...j", z, t)[..., None, :] + 1.0) * (1.0 - t)
-    np.greater(margins, 0.0, out=out)  # the margins as _multi_hinge_margins, over a stack too
+    np.greater(_multi_hinge_margins(z, t), 0.0, out=out)
     return np.subtract(out, np.multiply(t, out.sum(axis=-2, keepdims=True), out=tmp), out=out)
 
 

@@ -395,5 +395,6 @@ class Network:
 
 
 def _example_losses(head: Any, z: np.ndarray, o: np.ndarray, t: np.ndarray, out: np.ndarray) -> None:
-    """out[0] = each example's loss, for heads whose delta is not o − t."""
-    out[0] = head.losses(z, o, t)
+    """out[0] = each example's loss, for heads whose delta is not o − t (over a stack too:
+    out[i, 0] for each row i; the heads' loss functions take the leading axis)."""
+    out[..., 0, :] = head.losses(z, o, t)

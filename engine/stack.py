@@ -134,6 +134,15 @@ class TrainerStack:
         self.t_epoch = np.zeros((size, key.n_train, outs))
         self.x_batch, self.t_batch = np.zeros((size, b, rows)), np.zeros((size, b, outs))
         self.index = np.zeros((size, b), np.intp)
+        # each step's loss terms (engine.network.backward_calls), then put in every row's epoch
+        # columns, from which its trainer keeps the mini-batch losses. A finished row's batch runs
+        # past its epoch: its terms go to the spare last column, never into another row's.
+        loss_rows = net.loss_terms_buffer(0).shape[0]
+        self.terms_batch = np.zeros((size, loss_rows, b))
+        self.terms_epoch = np.zeros((loss_rows, size, key.n_train + 1))
+        self.row_start = np.arange(size)[:, None] * key.n_train
+        self.row_of = np.arange(size)[:, None]
+        self.column = np.zeros((size, b), np.intp)
         self.base = np.zeros((size, 1), np.intp)
         self.offsets = np.arange(b, dtype=np.intp)
         self.coef, self.scale = np.zeros((size, 1)), np.zeros((size, 1))
@@ -168,7 +177,9 @@ class TrainerStack:
         xt, tt = x.swapaxes(-1, -2), t.swapaxes(-1, -2)
         calls += training_passes(net, ws, xt, tt, blocks, net.layout.blocks(grad),
                                  self.dropout[:k] if key.dropout else 0.0, self.noise[:k] if key.input_noise else 0.0,
-                                 StackStreams(self.streams, self.done, k))
+                                 StackStreams(self.streams, self.done, k), self.terms_batch[:k])
+        calls.append((_put_terms, (self.terms_epoch, self.terms_batch[:k], self.index[:k], self.row_start[:k],
+                                    self.row_of[:k], self.column[:k])))
         calls += self._update_calls(k)
         self._calls[k] = calls
         return calls
@@ -329,7 +340,9 @@ class TrainerStack:
         rows.stacked[i] += count
         rows.fresh[i] = True
         rows.owed[i] -= count
-        if end == self.key.n_train:  # the epoch-end evaluation reads the trainer's parameters
+        n_train = self.key.n_train
+        trainer.keep_batch_losses(self.terms_epoch[:, i, :n_train], rows.start[i], end)
+        if end == n_train:  # the epoch-end evaluation reads the trainer's parameters
             np.copyto(trainer.network.params, self.params[i])
         trainer.finish_batch(end - b, end, rows.histories[trainer], count)
         if rows.owed[i] == 0 or trainer.diverged:
@@ -347,6 +360,15 @@ class TrainerStack:
         self._optimizer_out(i, trainer)  # (the calls counted the steps as Optimizer.step does)
         if finish:
             trainer.finish_training()
+
+
+def _put_terms(epoch: np.ndarray, batch: np.ndarray, index: np.ndarray, row_start: np.ndarray,
+               row: np.ndarray, column: np.ndarray) -> None:
+    """Each stack row's batch of loss terms (k, loss rows, b) into its epoch columns (a finished
+    row's, past the epoch's end, into the spare last one). One call: the step's list stays short."""
+    np.subtract(index, row_start, out=column)
+    np.minimum(column, epoch.shape[-1] - 1, out=column)
+    epoch[:, row, column] = batch.swapaxes(0, 1)
 
 
 def _clip_below_zero(values: np.ndarray) -> None:

@@ -153,6 +153,11 @@ class Trainer:
         """(the last step's batch-summed data-loss gradient, 1 / batch size); the next step overwrites it."""
         return self._model.grad, self._last_scale
 
+    def keep_batch_losses(self, terms: np.ndarray, first: int, stop: int) -> None:
+        """Keep the losses of the mini-batches over columns first..stop-1 of this epoch's order,
+        from the loss terms a step wrote there (engine.stack's steps; the own path keeps its own)."""
+        self._batch_losses.keep(terms, first, stop, self.batch_length(), self.network)
+
     def take_batch_losses(self) -> np.ndarray:
         """Every mini-batch step's loss since the last call, oldest first (engine.batch_losses)."""
         return self._batch_losses.take()

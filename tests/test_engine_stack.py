@@ -45,9 +45,10 @@ def bits(a: np.ndarray) -> bytes:
 
 
 def state(trainer: Trainer) -> tuple:
-    """Everything a step changes, as bytes and numbers (NaN-safe, -0.0 distinct from 0.0)."""
+    """Everything a step changes, as bytes and numbers (NaN-safe, -0.0 distinct from 0.0), with
+    the mini-batch losses since the last call (the page's jitter line: a stack must keep them too)."""
     grad, scale = trainer.last_gradient()
-    return (bits(trainer.network.params), bits(grad), scale, trainer.epoch, trainer.iteration,
+    return (bits(trainer.take_batch_losses()), bits(trainer.network.params), bits(grad), scale, trainer.epoch, trainer.iteration,
             trainer.optimizer.t, trainer.diverged, trainer.random_stream.bit_generator.state["state"]["state"],
             bits(trainer.training_data.x_epoch) if trainer.iteration else None)  # unfilled before a first step
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from engine import Trainer
+from engine.stack import StackPool
 from engine.gradcheck import PASS_THRESHOLD
 from engine.insight import gradient_ratio
 from engine.lessons import lesson_by_id, lesson_trainer, load_lessons
@@ -25,21 +26,37 @@ def seeds(lesson_id: str) -> list[int]:
     return [lesson_by_id(lesson_id, LESSONS)["config"]["seed"], *OTHER_SEEDS]
 
 
-def trained(lesson_id: str, seed: int, epochs: int | None = None) -> tuple[Trainer, Trainer | None]:
-    """Both sides of the lesson with `seed`, trained for `epochs` (default: the lesson's run
-    length, else 200)."""
+def untrained(lesson_id: str, seed: int) -> tuple[Trainer, Trainer | None]:
+    """Both sides of the lesson with `seed` (the right one None without a compare side)."""
     lesson = lesson_by_id(lesson_id, LESSONS)
     reseeded = {**lesson, "config": {**lesson["config"], "seed": seed}}
     if lesson["compare"] is not None:
         reseeded["compare"] = {**lesson["compare"], "seed": seed}
-    epochs = epochs or lesson["epochs"] or 200
-    sides = []
-    for which in ("left", "right") if lesson["compare"] is not None else ("left",):
-        trainer = lesson_trainer(reseeded, which)[0]
-        trainer.train(epochs)
-        assert not trainer.diverged, (lesson_id, which, seed)
-        sides.append(trainer)
-    return sides[0], sides[1] if len(sides) > 1 else None
+    left = lesson_trainer(reseeded, "left")[0]
+    return left, lesson_trainer(reseeded, "right")[0] if lesson["compare"] is not None else None
+
+
+# A lesson's seeds train together, as a class's sessions of one shape do on the server
+# (engine.stack: bit for bit what each would do alone, tests/test_engine_stack.py), which is
+# several times faster than one after another: the first test of a lesson trains every seed, the
+# tests of the others find theirs done.
+_trained: dict[tuple[str, int, int | None], tuple[Trainer, Trainer | None]] = {}
+
+
+def trained(lesson_id: str, seed: int, epochs: int | None = None) -> tuple[Trainer, Trainer | None]:
+    """Both sides of the lesson with `seed`, trained for `epochs` (default: the lesson's run
+    length, else 200)."""
+    if (lesson_id, seed, epochs) not in _trained:
+        length = epochs or lesson_by_id(lesson_id, LESSONS)["epochs"] or 200
+        runs = {s: untrained(lesson_id, s) for s in dict.fromkeys([seed, *seeds(lesson_id)])}
+        everyone = [t for pair in runs.values() for t in pair if t is not None]
+        StackPool().step({t: length * -(-t.points.train.sum() // t.batch_length()) for t in everyone})
+        for s, pair in runs.items():
+            _trained[lesson_id, s, epochs] = pair
+    left, right = _trained.pop((lesson_id, seed, epochs))
+    for which, trainer in (("left", left), ("right", right)):
+        assert trainer is None or not trainer.diverged, (lesson_id, which, seed)
+    return left, right
 
 
 def snap(trainer: Trainer):

@@ -11,6 +11,7 @@ from test_server_limits import health
 from test_server_wire import Client, run
 
 from engine import Trainer
+from server.live.batch_losses import MAX_PER_FRAME
 from server.live.scheduler import Scheduler
 from server.live.session import Session
 from server.settings import Settings
@@ -51,7 +52,7 @@ async def play_and_export(c: Client, patch: dict, pause_midway: bool, iterations
     await c.send({"type": "export", "format": "model"})
     model = json.loads((await c.expect("export", timeout=30))["content"])
     history = [point for header, _ in c.frames for point in header["history"]]
-    return history, model
+    return history, model, [header.get("batch_losses", []) for header, _ in c.frames]
 
 
 def test_sessions_of_one_shape_train_as_a_stack_and_each_gets_its_lone_results_bit_for_bit(make_server):
@@ -71,7 +72,7 @@ def test_sessions_of_one_shape_train_as_a_stack_and_each_gets_its_lone_results_b
 
     results = run(scenario())
     assert health(server)["stacked_slices"] > before  # they did train as stacks
-    for patch, (history, model) in zip(CLIENTS, results):
+    for patch, (history, model, batch_losses) in zip(CLIENTS, results):
         lone = Trainer({k: patch[k] for k in ENGINE_KEYS})
         assert model["iteration"] >= 60  # past two epoch ends (25 batches each)
         lone_history = lone.step(model["iteration"])
@@ -80,6 +81,13 @@ def test_sessions_of_one_shape_train_as_a_stack_and_each_gets_its_lone_results_b
             assert np.array_equal(np.asarray(mine, dtype=np.float64), theirs)  # bit for bit (JSON floats round-trip)
         # the frames' history is the lone run's, epoch for epoch, loss for loss (as the wire rounds them)
         assert history == [[e, finite(tr), finite(te)] for e, tr, te in lone_history]
+        # and so are the mini-batch losses, step for step (a stack once kept none: the page's
+        # jitter line stayed empty for every student of a class); a busy frame thins its share
+        got, want = [v for losses in batch_losses for v in losses], [finite(v) for v in lone.take_batch_losses()]
+        if all(len(losses) < MAX_PER_FRAME for losses in batch_losses):
+            assert got == want
+        else:
+            assert len(got) >= MAX_PER_FRAME and set(got) <= set(want)
 
 
 def test_a_rate_change_keeps_the_session_in_its_stack_and_a_shape_change_moves_it():
