@@ -163,3 +163,29 @@ def test_scheduler_shrinks_every_slice_while_progress_for_frames_comes_late():
         clock.now += 0.1
         scheduler._adjust(clock.now)
     assert scheduler.backoff == 0 and scheduler.slice_seconds == fair
+
+
+def test_static_imports_reads_every_static_form_and_skips_dynamic_ones():
+    from server.routes.module_graph import static_imports
+    source = """import { a } from "./a.js";
+import {
+  b,
+  c,
+} from './b.js';
+import d, * as e from "../vendor/d.js";
+export { f } from "./f.js";
+import "./side-effect.js";
+const g = await import("./lazy.js");  // loaded when wanted: not preloaded
+// the word import in a comment from "./not.js" is no import
+"""
+    assert static_imports(source) == ["./a.js", "./b.js", "../vendor/d.js", "./f.js", "./side-effect.js"]
+
+
+def test_module_urls_walk_the_graph_once_each_and_stay_inside_static(tmp_path):
+    from server.routes.module_graph import module_urls
+    (tmp_path / "js").mkdir()
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "js" / "main.js").write_text('import "./a.js";\nimport { v } from "../vendor/v.js";\n')
+    (tmp_path / "js" / "a.js").write_text('import "./main.js";\nimport "../../outside.js";\nimport "./gone.js";\n')
+    (tmp_path / "vendor" / "v.js").write_text("export const v = 1;\n")
+    assert module_urls(tmp_path) == ("/static/js/main.js", "/static/js/a.js", "/static/vendor/v.js")

@@ -21,6 +21,7 @@ from ..live.hub import Hub, get_hub
 from ..live.session_config import describe_session_schema
 from ..settings import Settings, get_settings
 from ..wire.frames import quantize, value_range
+from .module_graph import module_urls
 
 FEATURE_PREVIEW_GRID = 25
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +61,7 @@ def _features() -> dict[str, Any]:
 async def index(request: Request, settings: Settings = Depends(get_settings)) -> Response:
     if not (TEMPLATES / "index.html").is_file():
         return PlainTextResponse("templates/index.html is missing from this installation", status_code=503)
-    context = {"version": __version__, "protocol": PROTOCOL,
+    context = {"version": __version__, "protocol": PROTOCOL, "modules": module_urls(ROOT / "static"),
                # "</" escaped: the JSON is embedded in a <script> element
                "schema_json": json.dumps(schema_document(settings), separators=(",", ":")).replace("</", "<\\/")}
     return templates.TemplateResponse(request, "index.html", context)
