@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from ..live.hub import Hub, get_hub
 from ..settings import Settings, get_settings
 from ..wire import replies
-from .pages import templates
+from .module_graph import module_urls
+from .pages import ROOT, templates
 
 router = APIRouter()
 
@@ -56,4 +57,5 @@ async def create_class(request: Request, settings: Settings = Depends(get_settin
 @router.get("/teach", response_class=HTMLResponse)
 async def teach(request: Request) -> Response:
     """The teacher dashboard; the key or the class token travel in the URL's fragment."""
-    return templates.TemplateResponse(request, "teach.html", {})
+    modules = module_urls(ROOT / "static", "js/teach/main.js")  # preloaded at once, as the page's
+    return templates.TemplateResponse(request, "teach.html", {"modules": modules})
