@@ -224,13 +224,16 @@ const handlers = {
     // optimizer, epoch, losses: run-keeper.js); without one, or if it is refused, put our config
     // (and seed) back, and our own points with their split (they lived only in the old session).
     const ownPoints = ownPointsMessages(previous, output.data);
+    const trained = previous !== null && app.epoch > 0; // a run a restart can lose
     const putBack = () => {
       restore.want(previous, app.config, "reconnect");
       restore.start();
       ownPoints.forEach((m) => send(m));
       if (app.wantPlaying) send({ type: "play" });
+      if (trained) status.runLost(false); // the new server refused the kept run
     };
     const resuming = keeper.resume(msg.limits, previous && putBack);
+    if (trained && !resuming) status.runLost(keeper.tooLarge);
     if (previous && !resuming) restore.want(previous, msg.config, "reconnect");
     app.replaceUrl = true; // the config the page is restoring is not a new history entry
     applyConfig(msg.config, msg.version, []);

@@ -9,7 +9,7 @@ export function createStatus(els) {
   let diverged = null;
   let urlErrors = [];
   let noteTimer = null;
-  let lastReset = null;
+  let lastNote = null; // () => the note's text, in the current language
 
   function showConnection() {
     const { state, detail, retry } = conn;
@@ -60,9 +60,15 @@ export function createStatus(els) {
   }
 
   function showNote() {
-    if (!lastReset) return;
-    const parts = lastReset.map((p) => t(`reset.${p}`)).join(t("list.sep"));
-    els.note.textContent = t("note.reset", { parts });
+    if (lastNote) els.note.textContent = lastNote(); // a function: it says it again in a new language
+  }
+
+  function note(text, seconds) {
+    lastNote = text;
+    showNote();
+    els.note.hidden = false;
+    clearTimeout(noteTimer);
+    noteTimer = setTimeout(() => { els.note.hidden = true; }, seconds * 1000);
   }
 
   return {
@@ -70,11 +76,12 @@ export function createStatus(els) {
     diverged(epoch) { diverged = epoch; showBanner(); },
     urlErrors(list) { urlErrors = [...list]; showUrlReport(); },
     resetNote(parts) {
-      lastReset = parts;
-      showNote();
-      els.note.hidden = false;
-      clearTimeout(noteTimer);
-      noteTimer = setTimeout(() => { els.note.hidden = true; }, 5000);
+      note(() => t("note.reset", { parts: parts.map((p) => t(`reset.${p}`)).join(t("list.sep")) }), 5);
+    },
+    /** After a server restart the run could not be kept (`tooLarge`: bigger than the server takes
+     * back): the settings and points are back, training starts again from epoch 0. */
+    runLost(tooLarge) {
+      note(() => t(tooLarge ? "note.run_too_large" : "note.run_lost"), 15);
     },
     /** Show an error near `place` (an element) or in the general error line. */
     error(message, place = null) {

@@ -110,3 +110,25 @@ def test_a_run_larger_than_the_message_limit_is_resumed_too(page, make_server):
     resumed_epoch, resumed_train, resumed_test = _losses(page)
     assert abs(resumed_train - train) <= 1e-6 and abs(resumed_test - test) <= 1e-6
     assert _errors(page) == []
+
+
+def test_a_run_too_large_to_take_back_says_so_and_starts_over_from_its_settings(page, make_server):
+    # four layers of 64 with adam: its checkpoint is over the 100 kB this server takes back
+    srv = make_server("--max-message-bytes", "100000", "--max-resume-bytes", "100000")
+    page.open(srv.url + "/?hidden=64,64,64,64&optimizer=adam&epochs_per_second=50")
+    page.pw.locator("#play").click()
+    page.wait("n.state === 'playing' && n.epoch >= 5", timeout=30000)
+    page.pw.locator("#play").click()
+    page.wait("n.state === 'paused'")
+    page.wait("document.documentElement.dataset.savedEpoch === ''")  # a checkpoint came: too large to keep
+    srv.stop()
+    page.wait("n.connection === 'reconnecting'")
+    srv.start(timeout=60)
+    page.wait("n.connection === 'live' && n.config.hidden.length === 4 && n.config.optimizer === 'adam'"
+              " && n.lastHeader.epoch === 0", timeout=20000)
+    note = page.pw.locator("#reset-note")
+    assert note.is_visible() and "too large" in note.inner_text() and "epoch 0" in note.inner_text()
+    page.pw.locator("#language").select_option("zh")
+    page.wait("n.language === 'zh'")
+    assert "太大" in note.inner_text()
+    assert _errors(page) == []

@@ -74,6 +74,8 @@ export default {
   "banner.diverged": "Training diverged at epoch {epoch} — lower the learning rate, then reset.",
   "url.ignored": "Some settings in the link were ignored:",
   "note.reset": "This change reset the {parts}.",
+  "note.run_lost": "The server restarted before this run was kept: your settings and points are back, and training starts again from epoch 0.",
+  "note.run_too_large": "The server restarted, and this run is too large for it to take back: your settings and points are back, and training starts again from epoch 0.",
   "reset.data": "data",
   "reset.network": "weights",
   "reset.optimizer": "optimizer state",

@@ -74,6 +74,8 @@ export default {
   "banner.diverged": "训练在第 {epoch} 轮发散 —— 请降低学习率，然后重置。",
   "url.ignored": "链接中的部分设置被忽略：",
   "note.reset": "此更改重置了{parts}。",
+  "note.run_lost": "服务器在保存本次训练之前重启了：你的设置和数据点已恢复，训练从第 0 轮重新开始。",
+  "note.run_too_large": "服务器重启了，而本次训练太大，服务器无法收回：你的设置和数据点已恢复，训练从第 0 轮重新开始。",
   "reset.data": "数据",
   "reset.network": "权重",
   "reset.optimizer": "优化器状态",
