@@ -155,7 +155,7 @@ class Trainer:
 
     def keep_batch_losses(self, terms: np.ndarray, first: int, stop: int) -> None:
         """Keep the losses of the mini-batches over columns first..stop-1 of this epoch's order,
-        from the loss terms a step wrote there (engine.stack's steps; the own path keeps its own)."""
+        from the loss terms the steps wrote there (this trainer's own, or engine.stack's)."""
         self._batch_losses.keep(terms, first, stop, self.batch_length(), self.network)
 
     def take_batch_losses(self) -> np.ndarray:
@@ -189,7 +189,7 @@ class Trainer:
                 for function, args in plan:
                     function(*args)
                 if end == n_train:
-                    self._batch_losses.keep(self._loss_terms, mark, n_train, size, self.network)
+                    self.keep_batch_losses(self._loss_terms, mark, n_train)
                 if batches:
                     done += 1
                 if self.finish_batch(start, end, history):
@@ -198,7 +198,7 @@ class Trainer:
                     done += not batches
             self.finish_training()
         if self._cursor < n_train:
-            self._batch_losses.keep(self._loss_terms, mark, int(self._cursor), size, self.network)
+            self.keep_batch_losses(self._loss_terms, mark, int(self._cursor))
         return history
 
     def can_train(self) -> bool:  # False when a step would do nothing

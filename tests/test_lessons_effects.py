@@ -8,14 +8,16 @@ loosened; lessons/README.md lists each lesson's claim and its test here.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from engine import Trainer
-from engine.stack import StackPool
 from engine.gradcheck import PASS_THRESHOLD
 from engine.insight import gradient_ratio
 from engine.lessons import lesson_by_id, lesson_trainer, load_lessons
+from engine.stack import StackPool
 
 LESSONS = load_lessons()
 OTHER_SEEDS = (100, 101, 102, 103)
@@ -50,7 +52,7 @@ def trained(lesson_id: str, seed: int, epochs: int | None = None) -> tuple[Train
         length = epochs or lesson_by_id(lesson_id, LESSONS)["epochs"] or 200
         runs = {s: untrained(lesson_id, s) for s in dict.fromkeys([seed, *seeds(lesson_id)])}
         everyone = [t for pair in runs.values() for t in pair if t is not None]
-        StackPool().step({t: length * -(-t.points.train.sum() // t.batch_length()) for t in everyone})
+        StackPool().step({t: length * math.ceil(t.training_data.n_train / t.batch_length()) for t in everyone})
         for s, pair in runs.items():
             _trained[lesson_id, s, epochs] = pair
     left, right = _trained.pop((lesson_id, seed, epochs))
