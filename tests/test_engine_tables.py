@@ -78,3 +78,22 @@ def test_an_error_inside_a_model_file_keeps_its_fields():
         trainer_from_model(data)
     assert e.value.key == "model" and e.value.message.startswith("config.learning_rate: ")
     assert (e.value.code, e.value.allowed) == ("invalid_value", "a number > 0 and <= 10")
+
+
+def test_picture_tanh_candidates_agree_and_the_faster_one_is_picked():
+    """Both picture tanhs are inside a colour step of the exact one, and `faster_tanh` returns
+    whichever takes less time (a deliberately slow candidate loses, in either order)."""
+    z = np.linspace(-40, 40, 4001, dtype=np.float32)
+    exact = np.tanh(z.astype(np.float64))
+    for tanh in (activations.numpy_tanh, activations.fast_tanh):
+        got = tanh(z, np.empty_like(z), np.empty_like(z), np.empty_like(z))
+        assert got.dtype == np.float32 and np.abs(got - exact).max() < 5e-5
+
+    def slow(z, out, s, q):
+        for _ in range(20):
+            activations.fast_tanh(z, out, s, q)
+        return out
+
+    assert activations.faster_tanh((slow, activations.fast_tanh)) is activations.fast_tanh
+    assert activations.faster_tanh((activations.fast_tanh, slow)) is activations.fast_tanh
+    assert activations.picture_tanh in (activations.numpy_tanh, activations.fast_tanh)
