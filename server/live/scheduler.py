@@ -58,6 +58,11 @@ MAX_BACKOFF = 8.0  # at most: 1 part extra training, 8 parts left to frames
 # ...but while the frame budget stretches frame intervals (server.live.frame_budget) frames are
 # already limited to their share: then training keeps at least half of the loop
 BUDGET_BACKOFF = 1.0
+# after this many slices in a row for sessions waiting for progress, the rotation gets a turn:
+# under overload that queue never empties, and a session that had left it (it was in CPU debt
+# when its turn came, say) would otherwise never train again (measured: 2-16 of 100 clients got
+# no slice for a whole benchmark round)
+ROTATION_EVERY = 4
 
 
 class Scheduler:
@@ -68,9 +73,13 @@ class Scheduler:
         self.cpu = cpu if cpu is not None else FairShare(clock)  # the clients' CPU accounts
         self._queue: deque[Session] = deque()  # the rotation of sessions that want training
         self._members: set[Session] = set()  # the same, for O(1) membership
-        self._starving: deque[Session] = deque()  # frame sent, waiting for progress
-        self._starving_set: set[Session] = set()
-        self._progress_due: dict[Session, float] = {}  # when a starving session's next frame needs it
+        # frame sent, waiting for progress: the line of (ticket, session), and per session its
+        # ticket and when its next frame needs the progress (an entry whose ticket is not the
+        # session's current one is stale: the rotation served it meanwhile)
+        self._starving: deque[tuple[int, Session]] = deque()
+        self._waiting: dict[Session, tuple[int, float]] = {}
+        self._tickets = itertools.count()
+        self._starving_streak = 0  # slices in a row for starving sessions (see ROTATION_EVERY)
         self._wakeup = Wakeup()
         self.backoff = 0.0
         self._late_max = 0.0
@@ -90,6 +99,8 @@ class Scheduler:
             if session not in self._members:
                 self._queue.append(session)
                 self._members.add(session)
+                if not session.progressed:  # its next frame waits for its first slice
+                    self.needs_progress(session)
             self._wakeup.set()
         else:
             self.remove(session)
@@ -98,6 +109,7 @@ class Scheduler:
         if session in self._members:
             self._members.discard(session)
             self._queue.remove(session)
+        self._waiting.pop(session, None)
         self.groups.discard(session)
 
     @property
@@ -127,12 +139,12 @@ class Scheduler:
         Its next frame waits for that slice, so a slice that starts after the next frame
         was due (and after its pace owed it a batch) counts as a late frame: under load this
         wait, not the frame's own delay, is where the frame rate is lost."""
-        if session in self._members and session not in self._starving_set:
+        if session in self._members and session not in self._waiting:
             now = self.clock()
-            self._starving.append(session)
-            self._starving_set.add(session)
             interval = self.frames.stretch / session.pace["fps"]
-            self._progress_due[session] = now + max(interval, session.seconds_until_owed(now))
+            ticket = next(self._tickets)
+            self._starving.append((ticket, session))
+            self._waiting[session] = (ticket, now + max(interval, session.seconds_until_owed(now)))
 
     def _pick(self, now: float) -> tuple["Session | None", float | None, bool]:
         """(session, None, extra) for the next slice, or (None, seconds until one is owed, False).
@@ -140,16 +152,30 @@ class Scheduler:
         Sessions with nothing new since their last frame come first (their next frame waits
         for it); otherwise sessions take turns, and one that already has something new to
         show gets `extra` training, which is what backs off when frames run late. O(1) in
-        the usual case, where the head of the rotation is owed a slice.
+        the usual case, where the head of the rotation is owed a slice. The rotation gets a turn
+        at least every ROTATION_EVERY slices, so no session waits behind the starving ones for ever.
         """
+        if self._starving and self._starving_streak >= ROTATION_EVERY:
+            self._starving_streak = 0
+            session, wait, extra = self._take_turn(now)
+            if session is not None:
+                return session, None, extra
         while self._starving:
-            session = self._starving.popleft()
-            self._starving_set.discard(session)
-            due = self._progress_due.pop(session, now)
+            ticket, session = self._starving.popleft()
+            if self._waiting.get(session, (None,))[0] != ticket:
+                continue  # stale: the rotation served it since it joined the line
+            _, due = self._waiting.pop(session)
             if (session in self._members and session not in self._busy and not session.progressed
                     and session.wants_training and session.seconds_until_owed(now) <= 0):
                 self.report_lateness(now - due)
+                self._starving_streak += 1
                 return session, None, False
+        self._starving_streak = 0
+        return self._take_turn(now)
+
+    def _take_turn(self, now: float) -> tuple["Session | None", float | None, bool]:
+        """The rotation's next session that is owed a slice (and whether that is `extra`), or
+        (None, seconds until one is owed, False)."""
         soonest: float | None = None
         for _ in range(len(self._queue)):
             session = self._queue[0]
@@ -161,6 +187,7 @@ class Scheduler:
                 continue
             wait = session.seconds_until_owed(now)
             if wait <= 0:
+                self._waiting.pop(session, None)  # its place in the starving line is stale now
                 return session, None, session.progressed
             soonest = wait if soonest is None else min(soonest, wait)
         return None, soonest, False
