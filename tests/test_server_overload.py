@@ -185,3 +185,29 @@ def test_a_stack_slice_asks_only_the_peers_it_takes_whether_they_are_owed():
     assert len(asked) <= 2 * (trained + 1) + 2, f"asked {len(asked)} sessions for two slices of ~{trained}"
     # companions take turns: the peers that trained in the first slice go to the back of the group
     assert not (first - {sessions[0]}) & (second - {sessions[0]})
+
+
+def test_a_stack_slice_of_sessions_as_fast_as_possible_trains_every_member():
+    """A few sessions playing as fast as they may get the largest budget (6 ms), more than a
+    slice on the event loop may plan (pacing.HEAVY_SECONDS). Each member's plan used to come out
+    heavy and be dropped after its credit was spent: the stack slice trained nobody, and the
+    scheduler picked it again at once."""
+    from engine.stack import StackPool
+    from server.live import slices
+    from server.live.session import Session
+
+    clock = FakeClock()
+    sessions = [Session(Settings(), clock=clock) for _ in range(3)]
+
+    async def scenario() -> tuple[int, list[int], list[int]]:
+        for session in sessions:
+            await session.apply_config({"epochs_per_second": 0})  # as fast as the server allows
+            session.play()
+            await session.train_slice(0.001)  # learn what a batch costs
+        before = [s.trainer.iteration for s in sessions]
+        trained = await slices.train_stack(iter(sessions), 0.006, StackPool())
+        return trained, before, [s.trainer.iteration for s in sessions]
+
+    trained, before, after = run(scenario())
+    assert trained >= 2  # (a third member joins unless two plans already fill slices.STACK_SECONDS)
+    assert sum(a > b for a, b in zip(after, before)) == trained

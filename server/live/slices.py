@@ -22,7 +22,7 @@ from engine import Trainer
 from engine.stack import StackPool
 
 from ..wire.numbers import finite
-from .pacing import SlicePlan
+from .pacing import HEAVY_SECONDS, SlicePlan
 
 if TYPE_CHECKING:
     from .session import Session
@@ -119,7 +119,13 @@ async def train_stack(sessions: Iterable["Session"], budget_seconds: float, pool
     its pacer plans for `budget_seconds`; members are taken in order until their planned time
     reaches STACK_SECONDS, and the rest of `sessions` is not read (it may be a lazy search).
     The locks are free, so taking them does not wait: the whole slice runs on the event loop
-    without a pause. Returns how many sessions trained."""
+    without a pause. Returns how many sessions trained.
+
+    Each member plans at most HEAVY_SECONDS: a plan above it is one the lone path would run in a
+    thread, which a stack cannot, and planning spends the session's credit. (With few sessions
+    the fair budget is 6 ms: every member's plan came out heavy and was dropped after its
+    credit was spent, so such a slice trained nobody, and the scheduler picked it again at once.)"""
+    budget_seconds = min(budget_seconds, HEAVY_SECONDS)
     opened: list[OpenSlice] = []
     outcomes: list[SliceOutcome] = []
     planned = 0.0
