@@ -156,7 +156,8 @@ async def run_client(url: str, seconds: float, plan: Plan, start_at: float) -> N
             pass
 
 
-async def run_round(port: int, plans_: list[Plan], seconds: float) -> dict[int, int]:
+async def run_round(port: int, workers: int, plans_: list[Plan], seconds: float
+                    ) -> tuple[dict[int, dict], dict[int, dict]]:
     url = f"ws://127.0.0.1:{port}/ws"
     loop = asyncio.get_running_loop()
     start_at = loop.time() + 2.0 + len(plans_) * 0.01
@@ -165,20 +166,37 @@ async def run_round(port: int, plans_: list[Plan], seconds: float) -> dict[int, 
         plan.stats = ClientStats()
         tasks.append(asyncio.create_task(run_client(url, seconds, plan, start_at)))
         await asyncio.sleep(0.01)  # stagger connects, as a classroom does
-    await asyncio.sleep(max(0.0, start_at - loop.time()) + seconds / 2)
-    per_worker = await asyncio.to_thread(sessions_per_worker, port)
+    # two readings inside the counted part of the round (the clients play until start_at + seconds)
+    await asyncio.sleep(max(0.0, start_at + 1.0 - loop.time()))
+    first = await asyncio.to_thread(worker_health, port, workers)
+    await asyncio.sleep(max(0.0, start_at + seconds / 2 - loop.time()))
+    middle = await asyncio.to_thread(worker_health, port, workers)
     await asyncio.gather(*tasks)
-    return per_worker
+    return first, middle
 
 
-def sessions_per_worker(port: int, probes: int = 40) -> dict[int, int]:
-    """Sessions held by each worker (each /healthz is answered by whichever worker accepts)."""
-    seen: dict[int, int] = {}
+def worker_health(port: int, workers: int, probes: int = 40) -> dict[int, dict]:
+    """Each worker's /healthz (each request is answered by whichever worker accepts it: asked
+    until every worker answered, at most `probes` times)."""
+    seen: dict[int, dict] = {}
     for _ in range(probes):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
             h = json.loads(r.read())
-        seen[h["pid"]] = h["sessions"]
+        seen[h["pid"]] = h
+        if len(seen) >= workers:
+            break
     return seen
+
+
+def stacking(before: dict[int, dict], after: dict[int, dict]) -> str:
+    """How the workers trained between two health readings: the mean size of a stacked slice
+    (sessions per stack) and the share of all slices that were stacked."""
+    def total(health: dict[int, dict], key: str) -> int:
+        return sum(h.get(key, 0) for h in health.values())
+    slices = total(after, "slices") - total(before, "slices")
+    stacks = total(after, "stacked_slices") - total(before, "stacked_slices")
+    members = total(after, "stacked_sessions") - total(before, "stacked_sessions")
+    return f"stack size {members / stacks if stacks else 0:.1f}, {stacks / slices if slices else 0:.0%} of slices stacked"
 
 
 def loop_factory():
@@ -219,7 +237,7 @@ def main() -> None:
             round_plans = plans(args.scenario, n)
             cpu0, own0, wall0 = cpu_seconds(pids), time.process_time(), time.monotonic()
             with asyncio.Runner(loop_factory=loop_factory()) as runner:
-                per_worker = runner.run(run_round(port, round_plans, args.seconds))
+                first, middle = runner.run(run_round(port, args.workers, round_plans, args.seconds))
             wall = time.monotonic() - wall0
             server_seconds = cpu_seconds(pids) - cpu0
             own_cpu = (time.process_time() - own0) / wall
@@ -238,7 +256,7 @@ def main() -> None:
                   f"{statistics.median(eps):>6.1f} "
                   f"{server_cpu:>9.2f}c {own_cpu:>9.2f}c {1000 * server_cpu / n:>8.1f} {engine:>6.2f}c "
                   f"{server_cpu / engine if engine else float('nan'):>6.1f}   sessions per worker "
-                  f"{sorted(per_worker.values())}", flush=True)
+                  f"{sorted(h['sessions'] for h in middle.values())}; {stacking(first, middle)}", flush=True)
             if args.scenario == "greedy":
                 greedy = [plan.stats for plan in round_plans if not plan.neighbour]
                 print(f"{'':>7} greedy client: {sum(s.frames for s in greedy) / counted:.1f} frames/s, "

@@ -122,6 +122,7 @@ class Hub:
         return {"pid": os.getpid(), "sessions": len(self.sessions),
                 "tasks": len(self.tasks) + len(self.scheduler.jobs), "training": self.scheduler.active,
                 "slices": self.scheduler.slices, "stacked_slices": self.scheduler.stacked_slices,
+                "stacked_sessions": self.scheduler.stacked_sessions,
                 "scheduler_backoff": self.scheduler.backoff,
                 "frame_stretch": round(self.scheduler.frames.stretch, 3),
                 "frame_cpu_share": round(self.scheduler.frames.frame_share, 3),

@@ -90,6 +90,7 @@ class Scheduler:
         self.stacks = StackPool()  # the stacks' buffers, kept between slices
         self.groups = StackGroups()  # the rotation's sessions by StackKey
         self.stacked_slices = 0  # slices that trained two or more sessions
+        self.stacked_sessions = 0  # the sessions those slices trained, in all (÷ stacked_slices: a stack's size)
         self.frames = FrameBudget(clock)  # how much of the CPU frames may take (shared by the sessions)
         self._idle = 0.0  # seconds with nothing owed since the frame budget's last window
 
@@ -233,7 +234,8 @@ class Scheduler:
             return
         members[:0] = [session]
         try:
-            await slices.train_stack(itertools.chain([session, first], companions), self.slice_seconds, self.stacks)
+            trained = await slices.train_stack(itertools.chain([session, first], companions), self.slice_seconds,
+                                               self.stacks)
         except asyncio.CancelledError:
             raise
         except Exception:  # an engine bug must not stop everyone's training
@@ -242,7 +244,9 @@ class Scheduler:
                 member.fail("training stopped by a server error (see the server log)")
                 self.remove(member)
         else:
-            self.stacked_slices += 1
+            if trained >= 2:  # (one member trained as it would alone)
+                self.stacked_slices += 1
+                self.stacked_sessions += trained
         finally:
             for member in members:
                 self.groups.to_back(member)
