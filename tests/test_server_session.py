@@ -95,6 +95,22 @@ def test_pacer_frames_are_due_at_the_frame_rate_or_what_a_heavy_snapshot_allows(
     assert pacer.next_frame_due(last_sent=clock.now, playing=True) == pytest.approx(clock.now + 0.1 / FRAME_CPU_SHARE)
 
 
+def test_one_preempted_frame_does_not_make_a_light_network_heavy():
+    """A frame timed at ten times its cost (the OS preempted the process) moves the estimate by
+    at most 30 % of twice it: the next frames stay on the event loop. A real change is followed."""
+    pacer, _ = make_pacer()
+    for _ in range(20):
+        pacer.snapshot_done(0.0015)  # a default frame on a slow day
+    pacer.snapshot_done(0.015)  # one preempted
+    assert not pacer.snapshot_is_heavy() and pacer.snapshot_seconds < 0.0025
+    for _ in range(20):
+        pacer.snapshot_done(0.012)  # the network really got heavier, without a config change
+    assert pacer.snapshot_is_heavy() and pacer.snapshot_seconds == pytest.approx(0.012, rel=0.01)
+    pacer.costs_unknown()
+    pacer.snapshot_done(0.2)  # a new network is taken at its first measurement
+    assert pacer.snapshot_seconds == 0.2
+
+
 # ---- replacing the trainer ----------------------------------------------------------------------
 
 

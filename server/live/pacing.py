@@ -263,5 +263,15 @@ loop_cpu_clock = time.perf_counter  # how work on the event loop's thread is tim
 
 
 def running_estimate(old: float, measured: float) -> float:
-    """Exponential moving average; an unknown (infinite) estimate takes the measurement."""
-    return measured if math.isinf(old) else 0.7 * old + 0.3 * measured
+    """Exponential moving average; an unknown (infinite) estimate takes the measurement.
+
+    One measurement counts at most as twice the old estimate: work on the event loop is timed
+    by the wall clock, which the OS preempting a busy machine's process inflates now and then
+    (a default frame measured at 10-15 ms instead of 1.5). Taken whole, one such spike made the
+    frames after it "heavy", sent to a thread, where each rebuilt its picture buffers (they are
+    per thread, engine.scratch) and paid two thread_time calls: at 100 students that was ~5 %
+    of a worker's time. A real change of cost resets the estimate (Pacer.costs_unknown), and a
+    gradual one is still followed (at up to 1.3x a measurement)."""
+    if math.isinf(old):
+        return measured
+    return 0.7 * old + 0.3 * min(measured, 2.0 * old)
