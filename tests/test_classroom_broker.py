@@ -28,7 +28,7 @@ def broker_address(kind: str):
 
 async def contract(make) -> None:
     """Keys expire, delete works, set_if_absent takes a key only once, messages reach every subscriber on two connections and stop
-    after unsubscribing."""
+    after unsubscribing, and publish_all delivers a batch in order (and leaves the link in step)."""
     a, b = make(), make()
     try:
         await a.set("k", b"v\r\n\x00", ttl=0.3)
@@ -61,6 +61,19 @@ async def contract(make) -> None:
         await a.publish("ch", b"second")
         await asyncio.sleep(0.2)
         assert got_a == [b"\x00binary"] and got_b == [b"\x00binary", b"second"]
+        other: list[bytes] = []
+        await b.subscribe("other", other.append)
+        await asyncio.sleep(0.2)
+        batch = [("ch", b"m%d" % i) if i % 3 else ("other", b"o%d" % i) for i in range(30)]
+        await a.publish_all(batch)
+        await a.publish_all([])
+        for _ in range(50):
+            if len(got_b) + len(other) >= 2 + len(batch):
+                break
+            await asyncio.sleep(0.02)
+        assert got_b[2:] == [m for c, m in batch if c == "ch"] and other == [m for c, m in batch if c == "other"]
+        await a.set("after", b"x", ttl=10)  # replies of the batch were all read: the next command gets its own
+        assert await a.get("after") == b"x"
     finally:
         await a.close()
         await b.close()

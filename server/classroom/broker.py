@@ -37,6 +37,9 @@ class Broker(Protocol):
     async def publish(self, channel: str, message: bytes) -> None:
         """Send `message` to every subscriber of `channel` (in every process)."""
 
+    async def publish_all(self, messages: list[tuple[str, bytes]]) -> None:
+        """`publish` each (channel, message) in order, in one round trip to the broker."""
+
     async def subscribe(self, channel: str, handler: Handler) -> Unsubscribe:
         """Call `handler` with each message on `channel` until the returned function is awaited."""
 
@@ -102,6 +105,10 @@ class MemoryBroker:
 
     async def publish(self, channel: str, message: bytes) -> None:
         self._subscribers.deliver(channel, message)
+
+    async def publish_all(self, messages: list[tuple[str, bytes]]) -> None:
+        for channel, message in messages:
+            self._subscribers.deliver(channel, message)
 
     async def subscribe(self, channel: str, handler: Handler) -> Unsubscribe:
         self._subscribers.add(channel, handler)

@@ -101,22 +101,30 @@ class RespBroker:
 
     async def call(self, *parts: str | bytes) -> Any:
         """Send one command and return its reply (reconnecting once if the link broke)."""
+        return (await self.pipeline([parts]))[0]
+
+    async def pipeline(self, commands: list[tuple[str | bytes, ...]]) -> list[Any]:
+        """Send `commands` in one write, then read their replies: one round trip for all (each
+        awaited reply also waits for this worker's busy event loop to come round, ~25 ms at
+        100 students: roster publishing with a thumbnail per student took 0.75 s a cycle one
+        command at a time). On a broken link the whole batch is sent again once."""
         async with self._command_lock:
             for attempt in (1, 2):
                 try:
                     if self._command is None:
                         self._command = await open_stream(self.address)
                     reader, writer = self._command
-                    writer.write(encode_command(*parts))
-                    reply = await read_reply(reader)
+                    writer.write(b"".join(encode_command(*parts) for parts in commands))
+                    replies = [await read_reply(reader) for _ in commands]
                     break
                 except (ConnectionError, OSError, asyncio.IncompleteReadError) as exc:
                     self._drop_command()
                     if attempt == 2 or isinstance(exc, BrokerDown):
                         raise BrokerDown(f"broker {self.address}: {exc}") from None
-            if isinstance(reply, BrokerDown):
-                raise reply
-            return reply
+            for reply in replies:
+                if isinstance(reply, BrokerDown):
+                    raise reply
+            return replies
 
     def _drop_command(self) -> None:
         if self._command is not None:
@@ -137,6 +145,10 @@ class RespBroker:
 
     async def publish(self, channel: str, message: bytes) -> None:
         await self.call("PUBLISH", channel, message)
+
+    async def publish_all(self, messages: list[tuple[str, bytes]]) -> None:
+        if messages:
+            await self.pipeline([("PUBLISH", channel, message) for channel, message in messages])
 
     async def subscribe(self, channel: str, handler: Handler) -> Unsubscribe:
         first = self._subscribers.add(channel, handler)
