@@ -85,6 +85,18 @@ class Student:
                     self.config_seen.setdefault(message["config"]["learning_rate"], now)
 
 
+def loop_lags(bases: list[str], probes: int = 8) -> dict[int, dict]:
+    """Each worker's event-loop lag (/healthz `loop_lag`: timer overshoot over its last 5 s),
+    from whichever workers answer `probes` requests per server."""
+    seen: dict[int, dict] = {}
+    for base in bases:
+        for _ in range(probes):
+            with urllib.request.urlopen(base + "/healthz", timeout=10) as r:
+                health = json.loads(r.read())
+            seen[health["pid"]] = health["loop_lag"]
+    return seen
+
+
 async def frame_rate(students: list[Student], seconds: float) -> float:
     before = sum(s.frames for s in students)
     await asyncio.sleep(seconds)
@@ -129,7 +141,14 @@ async def bench(bases: list[str], n: int, seconds: float) -> dict:
         watcher = asyncio.create_task(watch())
         await asyncio.sleep(2)
         start_bytes, start = received, time.monotonic()
+        lags = asyncio.create_task(asyncio.to_thread(loop_lags, bases)) if seconds < 5 else None
+        if lags is None:  # read the lags in the last 5 s of the watched period
+            async def later() -> dict[int, dict]:
+                await asyncio.sleep(seconds - 5)
+                return await asyncio.to_thread(loop_lags, bases)
+            lags = asyncio.create_task(later())
         fps_watched = await frame_rate(students, seconds)
+        lag = await lags
         bandwidth = (received - start_bytes) / (time.monotonic() - start)
         latencies: list[float] = []
         for rate in (0.0301, 0.0302, 0.0303, 0.0304, 0.0305):
@@ -150,6 +169,10 @@ async def bench(bases: list[str], n: int, seconds: float) -> dict:
         "roster_staleness_p95_s": round(percentile(staleness, 0.95) or 0, 3),
         "teacher_bytes_per_second": round(bandwidth), "push_latency_p50_s": round(percentile(latencies, 0.5), 3),
         "push_latency_p95_s": round(percentile(latencies, 0.95), 3),
+        # how late each worker's timers fired while the dashboard was open: roster slices and
+        # pushed commands wait this long on each loop they pass through
+        "worker_loop_lag_p50_ms": sorted(v["p50_ms"] for v in lag.values()),
+        "worker_loop_lag_p95_ms": sorted(v["p95_ms"] for v in lag.values()),
     }
 
 

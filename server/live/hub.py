@@ -21,6 +21,7 @@ from . import allocator
 from .clients import ClientKey, ClientLimit
 from .shared_clients import SharedClientCounts
 from .fairshare import FairShare
+from .loop_lag import LoopLag
 from .scheduler import Scheduler
 from .session import Session
 
@@ -46,6 +47,8 @@ class Hub:
         self.shared_clients = SharedClientCounts(broker, self.clients.open_pages) if (
             settings.broker or settings.redis) else None
         self._shared_task: asyncio.Task[None] | None = None
+        self.loop_lag = LoopLag()  # how late this process's timers fire (/healthz)
+        self._lag_task: asyncio.Task[None] | None = None
 
     @property
     def full(self) -> bool:
@@ -105,6 +108,7 @@ class Hub:
     def start(self) -> None:
         """Start the scheduler (app startup)."""
         self._scheduler_task = asyncio.get_running_loop().create_task(self.scheduler.run())
+        self._lag_task = asyncio.get_running_loop().create_task(self.loop_lag.run())
         if self.shared_clients is not None:
             self._shared_task = asyncio.get_running_loop().create_task(self.shared_clients.run())
         self.classroom.start()
@@ -112,7 +116,7 @@ class Hub:
     async def stop(self) -> None:
         """Stop the scheduler and every session task (app shutdown)."""
         pending = [*self.tasks, *self.scheduler.jobs,
-                   *(task for task in (self._scheduler_task, self._shared_task) if task is not None)]
+                   *(task for task in (self._scheduler_task, self._shared_task, self._lag_task) if task is not None)]
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
@@ -127,7 +131,7 @@ class Hub:
                 "frame_stretch": round(self.scheduler.frames.stretch, 3),
                 "frame_cpu_share": round(self.scheduler.frames.frame_share, 3),
                 "cpu_share_level": round(self.cpu.level(time.monotonic()), 4),
-                "cpu_capacity": round(self.cpu.capacity, 4)}
+                "cpu_capacity": round(self.cpu.capacity, 4), "loop_lag": self.loop_lag.figures()}
 
 
 def get_hub(connection: HTTPConnection) -> Hub:
