@@ -246,7 +246,9 @@ def test_schema_healthz_and_page(server):
     assert schema["session"]["fps"] == {**schema["session"]["fps"], "lo": 1, "hi": 60, "default": 30}
     assert schema["limits"]["max_points"] == 5000
     health = get_json(server.url + "/healthz")
-    assert health["ok"] is True and {"sessions", "tasks", "version"} <= set(health)
+    assert health["ok"] is True and {"sessions", "tasks", "version", "stacked_sessions"} <= set(health)
+    assert set(health["loop_lag"]) == {"p50_ms", "p95_ms", "max_ms"}
+    assert 0 <= health["loop_lag"]["p50_ms"] <= health["loop_lag"]["p95_ms"] <= health["loop_lag"]["max_ms"]
     with urllib.request.urlopen(server.url + "/", timeout=5) as r:
         assert r.status == 200 and r.headers["content-type"].startswith("text/html")
         page = r.read().decode()

@@ -220,3 +220,13 @@ def test_module_urls_walk_the_graph_once_each_and_stay_inside_static(tmp_path):
     (tmp_path / "js" / "a.js").write_text('import "./main.js";\nimport "../../outside.js";\nimport "./gone.js";\n')
     (tmp_path / "vendor" / "v.js").write_text("export const v = 1;\n")
     assert module_urls(tmp_path) == ("/static/js/main.js", "/static/js/a.js", "/static/vendor/v.js")
+
+
+def test_loop_lag_reports_median_p95_and_max_of_recent_overshoots():
+    from server.live.loop_lag import WINDOW, LoopLag
+    lag = LoopLag()
+    assert lag.figures() == {"p50_ms": 0.0, "p95_ms": 0.0, "max_ms": 0.0}
+    for ms in [500.0] + [1.0] * (WINDOW - 20) + [float(i) for i in range(20, 40)]:
+        lag.record(ms / 1000)
+    lag.record(-0.001)  # a timer that fired early counts as on time (and pushes the 500 ms one out)
+    assert lag.figures() == {"p50_ms": 1.0, "p95_ms": 34.0, "max_ms": 39.0}
