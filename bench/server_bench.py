@@ -175,7 +175,7 @@ async def run_round(port: int, workers: int, plans_: list[Plan], seconds: float
     return first, middle
 
 
-def worker_health(port: int, workers: int, probes: int = 40) -> dict[int, dict]:
+def worker_health(port: int, workers: int, probes: int = 10) -> dict[int, dict]:
     """Each worker's /healthz (each request is answered by whichever worker accepts it: asked
     until every worker answered, at most `probes` times)."""
     seen: dict[int, dict] = {}
