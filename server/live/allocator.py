@@ -7,6 +7,11 @@ come from the heap and arenas, which keep freed memory: measured, 8 largest sess
 and closed three times left RSS at 2.1, 3.3 and 4.6 GB with no session open. A fixed
 threshold keeps big blocks mmapped (returned at once on free); `trim` returns what the
 heap and the worker threads' arenas hold free after a session closes or drops its workspaces.
+
+The threshold is 1 MB, above the few hundred kB the deflater (ISA-L, server.wire.frames)
+allocates and frees on every call: at 256 kB each frame's deflate mapped fresh memory and
+page-faulted through it (6 faults a call), which doubled its time (56 -> 113 us for an output
+grid) and at 100 students took ~10 % of a worker (py-spy).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ log = logging.getLogger("nn_playground.memory")
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
-MMAP_THRESHOLD_BYTES = 256 * 1024  # glibc's initial 128 KB would mmap many short-lived small arrays
+MMAP_THRESHOLD_BYTES = 1024 * 1024  # see the module docstring: above the deflater's per-call buffers
 TRIM_THRESHOLD_BYTES = 4 * 1024 * 1024
 ARENAS = 2  # the event loop's and one shared by the training/snapshot threads
 TRIM_INTERVAL_SECONDS = 1.0  # trimming walks every arena: not on every frame of every session
