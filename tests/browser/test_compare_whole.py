@@ -56,7 +56,9 @@ def test_every_lesson_in_compare_mode_draws_both_networks(page_at, server, tmp_p
     page = page_at(1440, 900)
     # One page for all: the first lesson from the URL, the others from the picker (a reload per
     # lesson cost most of this test's time and checked nothing more).
-    page.open(f"{server.url}/?lesson={lessons[0]['id']}", timeout=20000)
+    # few frames a second: every check waits for the page's main thread, which two sides drawing
+    # 30 a second keep busy (a change's frame still comes at once)
+    page.open(f"{server.url}/?lesson={lessons[0]['id']}&fps=5", timeout=20000)
     for lesson in lessons:
         if lesson is not lessons[0]:
             page.pw.locator("#lesson-select").select_option(lesson["id"])

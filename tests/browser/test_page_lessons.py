@@ -52,7 +52,8 @@ def test_every_lesson_applies_its_config_and_explains_itself_in_both_languages(p
     lessons = lessons_of(server)
     assert len(lessons) >= 11
     assert set(WATCHED_APPLYING) <= {lesson["id"] for lesson in lessons}
-    page.open(server.url + "/?epochs_per_second=30")
+    # few frames: each check waits for the page's main thread, which drawing 30 a second keeps busy
+    page.open(server.url + "/?epochs_per_second=30&fps=5")
     page.wait("n.lesson.loaded")
     select = page.pw.get_by_label("Lesson", exact=True)
     assert select.get_attribute("id") == "lesson-select", "the picker is labelled"
