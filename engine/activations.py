@@ -29,6 +29,7 @@ import numpy as np
 Forward = Callable[[np.ndarray, np.ndarray, float], np.ndarray]
 Derivative = Callable[[np.ndarray, np.ndarray, float], np.ndarray]
 Picture = Callable[[np.ndarray, np.ndarray, float, np.ndarray, np.ndarray], np.ndarray]
+Tanh = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]  # (z, out, scratch1, scratch2)
 
 
 @dataclass(frozen=True)
@@ -121,12 +122,13 @@ def fast_tanh(z, out, s, q):
     return np.divide(out, _horner(_TANH_Q, s, q), out=out)
 
 
-def numpy_tanh(z, out, s, q):
+def numpy_tanh(z: np.ndarray, out: np.ndarray, s: np.ndarray, q: np.ndarray) -> np.ndarray:
     """np.tanh(z) into `out`, with fast_tanh's signature (the scratch arrays are not needed)."""
     return np.tanh(z, out=out)
 
 
-def faster_tanh(candidates=(numpy_tanh, fast_tanh), size: int = 8192, repeats: int = 5):
+def faster_tanh(candidates: tuple[Tanh, ...] = (numpy_tanh, fast_tanh), size: int = 8192,
+                repeats: int = 5) -> Tanh:
     """The candidate that computes a float32 tanh of `size` values fastest here (best of `repeats`).
 
     How fast np.tanh is in float32 depends on the CPU NumPy finds: with AVX-512 it was 4x faster
@@ -137,7 +139,7 @@ def faster_tanh(candidates=(numpy_tanh, fast_tanh), size: int = 8192, repeats: i
     z = np.linspace(-6.0, 6.0, size, dtype=np.float32)
     out, s, q = np.empty_like(z), np.empty_like(z), np.empty_like(z)
 
-    def best(tanh) -> float:
+    def best(tanh: Tanh) -> float:
         times = []
         for _ in range(repeats):
             start = time.perf_counter()
