@@ -65,8 +65,12 @@ def test_config_round_trip_applies_live_and_reports_resets(server):
     run(scenario())
 
 
-@pytest.mark.slow
-def test_play_streams_frames_at_least_20_per_second_and_pause_stops_them(server):
+def test_play_streams_frames_at_least_20_per_second_and_pause_stops_them(make_server):
+    # A server of its own: the frame budget stretches every playing session's frame interval
+    # while the process is saturated, so a session left playing by another test on the shared
+    # server could halve this rate (CI once saw 11.8 fps here; alone it gives 30).
+    server = make_server()
+
     async def scenario():
         async with Client(server.ws_url) as c:
             await c.start()
@@ -80,7 +84,8 @@ def test_play_streams_frames_at_least_20_per_second_and_pause_stops_them(server)
                 if message["type"] == "frame":
                     count += 1
                     epochs += [h[0] for h in message["history"]]
-            assert count / (loop.time() - start) >= 20
+            fps = count / (loop.time() - start)
+            assert fps >= 20, (fps, get_json(server.url + "/healthz"))
             assert epochs == list(range(epochs[0], epochs[0] + len(epochs)))  # no history point lost
             assert len(epochs) > 20
             await c.send({"type": "pause"})
