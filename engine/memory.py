@@ -3,7 +3,8 @@
 A trainer's large arrays are its workspaces (engine.network.Workspace): one for training
 (float64, batch-size columns, with derivative buffers), one for the epoch-end evaluation
 (float32, one column per point) and one for pictures (float32, one column per grid cell;
-small ones live in the thread's shared scratch, engine.scratch). Everything else (parameters,
+small ones live in the thread's shared scratch, engine.scratch), besides the last pictures
+drawn (kept for the next snapshot while the network does not change). Everything else (parameters,
 optimizer state, the data) is small beside them. The estimate follows the workspaces' shapes,
 so it is a function of the network shape, the batch size and the number of points; the
 server refuses configs whose estimate would take it past its memory budget.
@@ -17,7 +18,8 @@ from typing import Any, Mapping, Sequence
 from .activations import ACTIVATIONS
 from .scratch import MAX_BYTES as SHARED_SCRATCH_BYTES
 
-PICTURE_COLUMNS = 100 * 100 + 25 * 25  # the output grid and the unit grid of a frame (Trainer.snapshot)
+GRID_CELLS, UNIT_GRID_CELLS = 100 * 100, 25 * 25  # a frame's output grid and unit grid (Trainer.snapshot)
+PICTURE_COLUMNS = GRID_CELLS + UNIT_GRID_CELLS
 FLOAT64, FLOAT32 = 8, 4
 # Per point and parameter: data copies (float64 and float32, shuffled copies, targets) and the
 # parameters with gradient, optimizer moments and float32 copy.
@@ -81,5 +83,6 @@ def trainer_bytes(config: Mapping[str, Any], n_points: int, n_train: int, n_outp
         total += deep_bytes(sizes, pieces, n_points, FLOAT32, norm)
         total += deep_bytes(sizes, pieces, PICTURE_COLUMNS, FLOAT32, norm)
     total += n_points * (sizes[0] + 1 + n_outputs) * BYTES_PER_POINT_INPUT
+    total += (n_outputs * GRID_CELLS + sum(hidden) * UNIT_GRID_CELLS) * FLOAT32  # the last pictures, kept
     total += parameter_count(sizes, pieces) * BYTES_PER_PARAMETER
     return total

@@ -4,6 +4,12 @@
 one stacked forward pass, with the grids' feature matrix cached and shared by every trainer,
 and reads the numbers (losses, accuracies, dead units, penalty, gradient sizes) off the
 trainer's last evaluation. The result is a `Snapshot`.
+
+The pictures depend only on the network's float32 parameters and the grids, so when those did
+not change since the last snapshot (a paused network, a learning-rate patch with no step since
+the last frame) the last pictures are returned again, read-only, and only the numbers are
+worked out. Under a classroom's load that made a frame owed after a patch cost a fraction of a
+drawn one (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -78,6 +84,16 @@ class Snapshot:
 
 
 @dataclass(slots=True)
+class _Pictures:
+    """One drawing of a network: what `Snapshot` shows of it over the grids (read-only)."""
+
+    key: tuple  # (grid, unit_grid, features, leaky slope, output kind) it was drawn for
+    output: np.ndarray  # binary and multiclass: the picture; regression: the raw values
+    units: list[np.ndarray]
+    unit_ranges: list[Range]
+
+
+@dataclass(slots=True)
 class _PointNumbers:
     """Accuracies and dead units of one evaluation (worked out once per evaluation)."""
 
@@ -105,6 +121,7 @@ class Snapshotter:
         self._grid_calls: list[Call] = []
         self._numbers_of: Optional[Evaluation] = None
         self._numbers: Optional[_PointNumbers] = None
+        self._pictures: Optional[_Pictures] = None  # the last drawing, drawn from self._p32
 
     def take(self, trainer: "Trainer", grid: int = 100, unit_grid: int = 25) -> Snapshot:
         """The snapshot of `trainer` (whose network is this snapshotter's) with a grid×grid
@@ -114,31 +131,22 @@ class Snapshotter:
         net, cfg = self._network, trainer.config
         ev = trainer.evaluate(epoch_end_will_do=True)
         x = _grid_inputs(grid, unit_grid, tuple(cfg["features"]))
-        o, ws = self._draw(x)
-        g2 = grid * grid
         kind = trainer.output_kind
-        labels = trainer.training_data.labels
+        pictures = self._drawing(x, (grid, unit_grid, tuple(cfg["features"]), net.leaky_slope, kind))
+        output = pictures.output
         if kind == "binary":
-            output = _binary_score(net, ws.z[-1][:, :g2], o[:, :g2]).reshape(grid, grid).astype(np.float32)
             output_range: Range = (-1.0, 1.0)
         elif kind == "multiclass":
-            probs = o[:, :g2] if net.head.output == "softmax" else _softmax(ws.z[-1][:, :g2])
-            output, output_range = probs.reshape(-1, grid, grid).astype(np.float32), (0.0, 1.0)
-        else:
-            values = o[0, :g2]
-            output, output_range = values.reshape(grid, grid).astype(np.float32), _symmetric(values, labels)
-        units, ranges = [], []
-        for name, a in zip(net.activations, ws.a):
-            pictures = a[:, g2:].reshape(-1, unit_grid, unit_grid).copy()  # own data: buffers are reused
-            units.append(pictures)
-            bounds = ACTIVATIONS[name].bounds
-            ranges.append(bounds if bounds is not None else _symmetric(pictures))
+            output_range = (0.0, 1.0)
+        else:  # the scale also covers the targets, which a point edit may move without a step
+            output_range = _symmetric(output, trainer.training_data.labels)
+        units, ranges = list(pictures.units), list(pictures.unit_ranges)
         numbers = self._point_numbers(trainer, ev)
         penalty = trainer.penalty
         return Snapshot(
             epoch=trainer.epoch, iteration=trainer.iteration, problem=cfg["problem"], n_classes=trainer.n_classes,
             output_kind=kind, output=output, output_range=output_range, units=units, unit_ranges=ranges,
-            features=x[:-1, g2:].reshape(-1, unit_grid, unit_grid),
+            features=x[:-1, grid * grid:].reshape(-1, unit_grid, unit_grid),
             weights=[w.copy() for w in net.weights], biases=[b.copy() for b in net.biases],
             train_loss=ev.train_loss, test_loss=ev.test_loss,
             train_accuracy=numbers.train_accuracy, test_accuracy=numbers.test_accuracy,
@@ -157,12 +165,45 @@ class Snapshotter:
             self._point_numbers(trainer, ev)
         if self._grid_ws is not None and not self._grid_ws.shared:
             self._grid_ws, self._grid_key, self._grid_calls = None, None, []
+        self._pictures = None
 
     @property
     def draws_in_shared_memory(self) -> bool:
         """Whether the last drawing ran in the thread's shared scratch memory (engine.scratch);
         a huge network's pictures get buffers of their own instead."""
         return self._grid_ws is not None and self._grid_ws.shared
+
+    def _drawing(self, x: np.ndarray, key: tuple) -> _Pictures:
+        """The pictures of the network over the grids' inputs `x`: the last ones if they were
+        drawn for the same `key` from the same float32 parameters (so they would come out the
+        same, bit for bit), else a new drawing."""
+        net, last = self._network, self._pictures
+        if last is not None and last.key == key:
+            with np.errstate(all="ignore"):  # as in _draw: huge weights become inf in float32
+                same = np.array_equal(self._p32, net.params.astype(np.float32))
+            if same:
+                return last
+        self._pictures = None  # _draw overwrites self._p32, which the last drawing was made from
+        o, ws = self._draw(x)
+        grid, unit_grid, _, _, kind = key
+        g2 = grid * grid
+        if kind == "binary":
+            output = _binary_score(net, ws.z[-1][:, :g2], o[:, :g2]).reshape(grid, grid).astype(np.float32)
+        elif kind == "multiclass":
+            probs = o[:, :g2] if net.head.output == "softmax" else _softmax(ws.z[-1][:, :g2])
+            output = probs.reshape(-1, grid, grid).astype(np.float32)
+        else:
+            output = o[0, :g2].reshape(grid, grid).astype(np.float32)
+        units, ranges = [], []
+        for name, a in zip(net.activations, ws.a):
+            pictures = a[:, g2:].reshape(-1, unit_grid, unit_grid).copy()  # own data: buffers are reused
+            units.append(pictures)
+            bounds = ACTIVATIONS[name].bounds
+            ranges.append(bounds if bounds is not None else _symmetric(pictures))
+        for array in (output, *units):
+            array.setflags(write=False)  # later snapshots may hand out the same arrays
+        self._pictures = _Pictures(key, output, units, ranges)
+        return self._pictures
 
     def _draw(self, x: np.ndarray) -> tuple[np.ndarray, Workspace]:
         """One float32 forward pass over the grids' inputs `x`; returns (output, workspace)."""

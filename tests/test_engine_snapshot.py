@@ -101,3 +101,39 @@ def test_snapshot_metrics_are_consistent():
     assert snap.penalty == pytest.approx(0.01 * sum(np.abs(w).sum() for w in trainer.network.weights))
     assert len(snap.grad_norms) == 3 and all(g > 0 for g in snap.grad_norms)
     assert 0 <= snap.train_accuracy <= 1 and len(snap.class_accuracy) == 2
+
+
+def test_pictures_are_drawn_again_only_when_the_parameters_or_the_grids_change():
+    """A snapshot of an unchanged network hands out the last pictures (read-only, the same
+    bits a new drawing makes) with fresh numbers; anything that moves what is drawn draws anew."""
+    config = {**SMALL, "hidden": [4, 2], "activation": "leaky_relu", "problem": "regression", "dataset": "plane"}
+    trainer = Trainer(config)
+    trainer.train(2)
+    first = trainer.snapshot(grid=12, unit_grid=4)
+    assert not first.output.flags.writeable and not first.units[0].flags.writeable
+    with pytest.raises(ValueError):
+        first.units[1][0, 0, 0] = 1.0
+    trainer.update({"learning_rate": 0.1})  # a rate: the drawing stands, the numbers follow
+    rate = trainer.snapshot(grid=12, unit_grid=4)
+    assert rate.output is first.output and all(a is b for a, b in zip(rate.units, first.units))
+    assert rate.learning_rate == pytest.approx(0.1) != first.learning_rate
+    twin = Trainer(config)  # the same state, drawn from scratch
+    twin.train(2)
+    twin.update({"learning_rate": 0.1})
+    trainer.train(1), twin.train(1)
+    drawn = twin.snapshot(grid=12, unit_grid=4)
+    got = trainer.snapshot(grid=12, unit_grid=4)
+    assert got.output is not first.output  # a step moved the weights
+    assert np.array_equal(got.output, drawn.output) and got.output_range == drawn.output_range
+    assert all(np.array_equal(a, b) for a, b in zip(got.units, drawn.units))
+    assert trainer.snapshot(grid=10, unit_grid=4).output.shape == (10, 10)  # other grids
+    again = trainer.snapshot(grid=10, unit_grid=4)
+    trainer.update({"leaky_slope": 0.5})  # changes the units without touching a weight
+    slope = trainer.snapshot(grid=10, unit_grid=4)
+    assert not np.array_equal(slope.units[0], again.units[0])
+    trainer.set_weight(1, 0, 0, 3.0)  # an edited weight
+    assert not np.array_equal(trainer.snapshot(grid=10, unit_grid=4).units[1], slope.units[1])
+    kept = trainer.snapshot(grid=10, unit_grid=4)
+    trainer.add_points([[0.0, 0.0, 40.0]])  # a far target: the regression scale covers it at once
+    moved = trainer.snapshot(grid=10, unit_grid=4)
+    assert moved.output is kept.output and moved.output_range == (-40.0, 40.0) != kept.output_range
