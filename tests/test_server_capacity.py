@@ -162,6 +162,30 @@ def test_unchanged_pictures_are_not_encoded_again_and_unchanged_extras_not_sent(
     assert b'"name":"units"' in after_edit  # after a change they always come
 
 
+def test_a_frame_after_a_rate_patch_draws_and_quantises_nothing(monkeypatch):
+    """With no step since the last frame, the frame that shows a learning-rate patch gets the
+    engine's last drawing and sends its encodings again without quantising them: in a
+    saturated classroom such frames (one per patch, never stretched) took the CPU training needed."""
+    from server.wire import frames
+
+    trainer = Trainer({"seed": 2})
+    trainer.step(batches=3)
+    content = FrameContent()
+    content.encode(trainer, version=1, fps=30, early_stopping=None, hidden=None)
+    trainer.update({"learning_rate": 0.1})
+
+    def no_quantising(*args, **kwargs):
+        raise AssertionError("quantised a picture that did not change")
+
+    monkeypatch.setattr(frames, "quantize", no_quantising)
+    after = content.encode(trainer, version=2, fps=30, early_stopping=None, hidden=None)
+    assert b'"learning_rate":0.1' in after and b'"version":2' in after
+    assert b'"name":"units"' in after  # after a change the units come, from the kept encoding
+    trainer.step(batches=1)  # a step moves the weights: drawn and quantised anew
+    with pytest.raises(AssertionError, match="quantised"):
+        content.encode(trainer, version=2, fps=30, early_stopping=None, hidden=None)
+
+
 # ---- a real server -------------------------------------------------------------------------------
 
 

@@ -82,7 +82,7 @@ class FrameContent:
         if with_extras:
             extras, units_new = [], False
             if snap.units:
-                units, units_new = self.pictures.grid("units", np.concatenate(snap.units), *units_range(snap))
+                units, units_new = self.pictures.grid("units", snap.units, *units_range(snap))
                 extras.append(units)
             extras += [frames.floats(f"weights.{i}", w) for i, w in enumerate(snap.weights)]
             extras += [frames.floats(f"biases.{i}", b) for i, b in enumerate(snap.biases)]
