@@ -95,6 +95,35 @@ def test_pacer_frames_are_due_at_the_frame_rate_or_what_a_heavy_snapshot_allows(
     assert pacer.next_frame_due(last_sent=clock.now, playing=True) == pytest.approx(clock.now + 0.1 / FRAME_CPU_SHARE)
 
 
+def test_under_saturation_a_frame_waits_for_about_as_much_training_as_it_costs():
+    """While the frame budget stretches frame intervals, a playing frame is due only once the
+    session trained about its own cost (one mini-batch per frame was all a lecture hall saw), and
+    the slice it waits for is planned that large; a slowly paced session waits only for half of
+    what its pace owes in a frame interval; a process that keeps up keeps the old rule."""
+    stretch = [1.0]
+    clock = FakeClock()
+    pacer = Pacer(clock, lambda: 25, lambda: stretch[0])
+    pacer.configure(0, 30)  # as fast as possible
+    pacer.start_playing()
+    pacer.costs_unknown()
+    pacer.snapshot_done(0.002)  # a frame costs 2 ms
+    pacer.slice_done(SlicePlan(0, 1, False, 1), 1e-4)  # a batch 0.1 ms
+    assert pacer.progressed  # keeping up: any progress makes the frame due
+    pacer.frame_taken()
+    stretch[0] = 2.0  # saturated
+    assert pacer.training_per_frame() == pytest.approx(0.002)
+    plan = pacer.plan_slice(budget_seconds=0.0005, epoch=0, stop=None)
+    assert plan.batches == 20  # 2 ms of 0.1 ms batches, not the 5 the scheduler's budget gave
+    assert pacer.slice_done(SlicePlan(0, 5, False, 5), 5e-4) is False
+    assert not pacer.progressed and pacer.next_frame_due(last_sent=clock.now - 1, playing=True) is None
+    assert pacer.slice_done(SlicePlan(0, 15, False, 15), 15e-4) is True  # the sender is woken now
+    assert pacer.next_frame_due(last_sent=clock.now - 1, playing=True) == clock.now
+    pacer.frame_taken()
+    pacer.configure(1.0, 30)  # 25 batches a second: a stretched interval owes 1.7 of them
+    assert pacer.training_per_frame() == pytest.approx(0.5 * 25 * 2 / 30 * 1e-4)
+    assert pacer.slice_done(SlicePlan(0, 1, False, 1), 1e-4) is True
+
+
 def test_one_preempted_frame_does_not_make_a_light_network_heavy():
     """A frame timed at ten times its cost (the OS preempted the process) moves the estimate by
     at most 30 % of twice it: the next frames stay on the event loop. A real change is followed."""

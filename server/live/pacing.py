@@ -17,7 +17,16 @@ allows; a slice cut short is owed again at once). So a session playing at 60 epo
 frames a second is woken about 60 times a second, not once per mini-batch (1,500), and trains exactly
 the same batches in the same order (`trainer.step(n)` is n single steps).
 Running estimates of a batch's and a snapshot's CPU time (refined by every slice and frame)
-decide what runs in a thread and cap a huge network's share of a core. A different policy
+decide what runs in a thread and cap a huge network's share of a core.
+
+While the process is saturated (the frame budget stretches frame intervals), a playing frame
+also waits until the session trained about as much CPU time as the frame will cost
+(`training_per_frame`; no more than its pace owes in a frame interval). Without it, a lecture
+hall's frames each showed one mini-batch: every slice shrank to one batch as the sessions grew in
+number, a frame was due as soon as anything had trained, and each client's fair share went to
+frames first (its sender wakes the moment the client's CPU debt is paid), so at 300 students
+training stopped (docs/benchmarks.md). Progress for a frame is then `progressed`: what the
+scheduler serves first and the sender waits for. A different policy
 (pacing in time, per-client CPU shares) replaces the inside of this class, not its callers.
 The Pacer touches neither the trainer nor the socket; the session holds one and asks it.
 """
@@ -28,6 +37,8 @@ import math
 import time
 from dataclasses import dataclass
 from typing import Callable, TypeVar
+
+from .frame_budget import FRAME_SHARE
 
 T = TypeVar("T")
 
@@ -42,6 +53,9 @@ CREDIT_SECONDS = 0.25  # a paced session that falls behind may catch up this muc
 # frame and every frame after it)
 SLICES_PER_FRAME = 2
 FRAME_LEAD_SECONDS = 0.003  # a paced slice runs this long before the frame that shows it is due
+# while saturated, a frame waits for this much training per second of its own cost: the frame
+# budget's split (server.live.frame_budget.FRAME_SHARE of the CPU for frames, the rest for training)
+TRAINING_PER_FRAME = (1.0 - FRAME_SHARE) / FRAME_SHARE
 
 
 @dataclass(frozen=True)
@@ -75,8 +89,9 @@ class Pacer:
         self._seconds_per_snapshot = 1e-3
         self._step_target: int | None = None  # epoch a `step` message trains up to
         self._frame_wanted_at: float | None = None  # a frame is owed now (after a change)
-        self._progressed = False  # trained since the last frame
-        self._progressed_at = 0.0  # when training first progressed after the last frame
+        self._progressed = False  # trained enough since the last frame for the next (training_per_frame)
+        self._progressed_at = 0.0  # when it had
+        self._trained = 0.0  # CPU seconds trained since the last frame
         self._frame_grid: float | None = None  # when the sender's next frame is due, while playing
 
     def configure(self, epochs_per_second: float, fps: int) -> None:
@@ -168,6 +183,8 @@ class Pacer:
                 count = min(count, max(1, stop - epoch))
             epochs, batches, units = count, 0, count * per_epoch_batches
         else:
+            if not self._progressed:  # the next frame waits for this much: train it in one slice
+                budget_seconds = max(budget_seconds, min(HEAVY_SECONDS, self.training_per_frame() - self._trained))
             owed = self._owed_batches(self._clock())
             count = max(1, int(min(owed, budget_seconds / self._seconds_per_batch)))
             if stop is not None:
@@ -182,21 +199,37 @@ class Pacer:
 
     def slice_done(self, plan: SlicePlan, cpu_seconds: float) -> bool:
         """Learn from a slice's cost; a heavy one rests the session so that its training
-        keeps to TRAIN_CPU_SHARE of a core. True if this is the first progress since the
-        last frame (the sender may be waiting for exactly that)."""
+        keeps to TRAIN_CPU_SHARE of a core. True when the session has just trained enough
+        for its next frame (`progressed`: the sender may be waiting for exactly that)."""
         if plan.heavy:
             self._rest_until = self._clock() + cpu_seconds * (1.0 / TRAIN_CPU_SHARE - 1.0)
         self._seconds_per_batch = running_estimate(self._seconds_per_batch, cpu_seconds / plan.units)
-        if self._progressed:
+        self._trained += cpu_seconds
+        if self._progressed or self._trained < self.training_per_frame():
             return False
         self._progressed, self._progressed_at = True, self._clock()
         return True
+
+    def training_per_frame(self) -> float:
+        """CPU seconds of training the next playing frame waits for: none while the process
+        keeps up; while frame intervals are stretched, about the frame's own cost, but at most
+        half of what the pace owes in a (stretched) frame interval, so that a slowly paced
+        session's frames do not wait for training it is not owed."""
+        stretch = self._frame_stretch()
+        if stretch <= 1.0 or not math.isfinite(self._seconds_per_snapshot):
+            return 0.0
+        wanted = self._seconds_per_snapshot * TRAINING_PER_FRAME
+        if self.epochs_per_second and self._step_target is None:
+            batches = self.epochs_per_second * self._batches_per_epoch() * stretch / self.fps
+            wanted = min(wanted, 0.5 * batches * self._seconds_per_batch)
+        return wanted
 
     # ---- frames ---------------------------------------------------------------------------
 
     @property
     def progressed(self) -> bool:
-        """Whether the session trained since its last frame (there is something new to show)."""
+        """Whether the session trained enough since its last frame for the next one (there is
+        something new to show; under saturation, about as much training as the frame costs)."""
         return self._progressed
 
     def want_frame(self) -> None:
@@ -208,7 +241,7 @@ class Pacer:
         """A frame is being built (or none will be): nothing is owed until the next change or
         progress."""
         self._frame_wanted_at = None
-        self._progressed = False
+        self._progressed, self._trained = False, 0.0
 
     def next_frame_due(self, last_sent: float, playing: bool) -> float | None:
         """When the next frame should go out (clock time), or None if none is owed.
