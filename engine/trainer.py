@@ -136,6 +136,7 @@ class Trainer:
             self._passes, self._loss_terms = {}, None
             self._evaluator.relist()
             self._model.workspaces.clear()  # a workspace per batch size ever used would pile up
+            self._version += 1  # the slope moves the evaluation; a rate, the penalty or momentum do not
 
     @property
     def training_data(self) -> TrainingData:  # the points as network inputs and targets, training points first
@@ -327,8 +328,7 @@ class Trainer:
         self._optimizer = optimizer
         if data is not self._data:
             self._use_data(points, data)
-        self._apply_live()
-        self._version += 1
+        self._apply_live()  # (a new model or new data counted as a change already)
         return parts
 
     def reset(self) -> None:

@@ -291,6 +291,24 @@ def test_regenerate_and_gradient_check():
     assert trainer.gradient_check() < 1e-5
 
 
+def test_a_rate_patch_keeps_the_last_evaluation_and_a_slope_patch_does_not():
+    """The losses of all points depend on the weights, the data and the activations' slope, not
+    on the optimizer's rates or the penalty: a frame after a slider's patch need not pay a pass
+    over all points (the penalty is reported on its own, and follows at once)."""
+    trainer = Trainer({**SMALL, "hidden": [4], "activation": "leaky_relu"})
+    trainer.train(2)
+    ev = trainer.evaluate()
+    before = trainer.snapshot(grid=4, unit_grid=2)
+    assert trainer.update({"learning_rate": 0.1, "momentum": 0.5, "regularization": "l2", "reg_rate": 0.1}) == []
+    assert trainer.evaluate() is ev
+    after = trainer.snapshot(grid=4, unit_grid=2)
+    assert after.train_loss == before.train_loss and after.penalty > before.penalty == 0.0
+    trainer.update({"leaky_slope": 0.3})
+    assert trainer.evaluate() is not ev
+    trainer.train(1)  # and training still moves it
+    assert trainer.evaluate().train_loss != ev.train_loss
+
+
 def test_live_leaky_slope_reaches_training_evaluation_and_pictures():
     trainer = Trainer({**SMALL, "hidden": [4], "activation": "leaky_relu", "init": "he"})
     trainer.train(1)
