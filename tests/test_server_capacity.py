@@ -186,6 +186,20 @@ def test_a_frame_after_a_rate_patch_draws_and_quantises_nothing(monkeypatch):
         content.encode(trainer, version=2, fps=30, early_stopping=None, hidden=None)
 
 
+def test_only_read_only_arrays_are_trusted_by_identity():
+    """The engine's kept pictures are read-only, so the very same array has the same values; a
+    writable buffer handed in again may have changed, and is compared."""
+    from server.live.picture_cache import PictureCache
+
+    cache, buffer = PictureCache(), np.zeros((4, 4), np.float32)
+    first, _ = cache.grid("output", buffer, -1.0, 1.0)
+    buffer[:] = 0.5
+    second, changed = cache.grid("output", buffer, -1.0, 1.0)
+    assert changed and second.data != first.data
+    buffer.setflags(write=False)
+    assert cache.grid("output", buffer, -1.0, 1.0) == (second, False)
+
+
 # ---- a real server -------------------------------------------------------------------------------
 
 

@@ -41,8 +41,7 @@ class PictureCache:
         array, or a list of arrays encoded as one (concatenated along the first axis)."""
         sources = tuple(values) if isinstance(values, (list, tuple)) else (values,)
         last = self._last.get(name)
-        if last is not None and lo is not None and last.lo == lo and last.hi == hi \
-                and len(last.sources) == len(sources) and all(a is b for a, b in zip(last.sources, sources)):
+        if last is not None and lo is not None and last.lo == lo and last.hi == hi and _same(last.sources, sources):
             self.reused += 1
             return last.encoded, False
         array = np.concatenate(sources) if len(sources) != 1 else np.asarray(sources[0])
@@ -61,3 +60,8 @@ class PictureCache:
     def forget(self) -> None:
         """Nothing is known to the client any more (it is told everything anew)."""
         self._last.clear()
+
+
+def _same(old: tuple[np.ndarray, ...], new: tuple[np.ndarray, ...]) -> bool:
+    """Whether `new` are the very arrays of `old`, and read-only (so their values are too)."""
+    return len(old) == len(new) and all(a is b and not b.flags.writeable for a, b in zip(old, new))
