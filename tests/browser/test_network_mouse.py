@@ -89,37 +89,43 @@ def test_network_pictures_have_names_in_the_accessibility_tree(page, server):
     assert not page.errors, page.errors
 
 
-LINK_VALUES = """(layer) => [...document.querySelectorAll('#network path.link')]
+# Labels and weights are read in one task of the page: a frame rendered between two reads
+# (a fresh-clone CI run read the links just before the frame with the URL's weights, and the
+# weights just after) would compare one frame's labels with another's weights.
+LINKS_AND_WEIGHTS = """(layer) => [[...document.querySelectorAll('#network path.link')]
   .map((p) => p.getAttribute('aria-label'))
-  .filter((label) => label.includes(`of layer ${layer}:`) && label.startsWith('weight from X₁ to'))"""
+  .filter((label) => label.includes(`of layer ${layer}:`) && label.startsWith('weight from X₁ to')),
+  Array.from({length: 16}, (_, j) => window.__nnp.weight(0, 0, j))]"""
 
 
-def shown_weights(page) -> dict[int, float]:
-    """Neuron number → the weight the link X₁ → that neuron of layer 1 says it carries."""
+def shown_weights(page) -> tuple[dict[int, float], list[float | None]]:
+    """(neuron number → the weight the link X₁ → that neuron of layer 1 says it carries, the
+    first-layer weights from X₁ as the page holds them), read at one moment."""
+    labels, weights = page.pw.evaluate(LINKS_AND_WEIGHTS, 1)
     shown = {}
-    for label in page.pw.evaluate(LINK_VALUES, 1):
+    for label in labels:
         match = re.fullmatch(r"weight from X₁ to neuron (\d+) of layer 1: (−?[\d.]+)", label)
         assert match, label
         shown[int(match.group(1))] = float(match.group(2).replace("−", "-"))
-    return shown
+    return shown, weights
 
 
 def test_a_link_shows_its_own_weight_and_a_maxout_link_its_larger_piece(page, server):
     # 8 units then 4: the first layer's weights have twice as many columns as the next layer has
     # units, which once made plain links show a neighbour's weight as if they were maxout pieces.
     page.open(server.url + "/?seed=5&hidden=8,4&activation=tanh")
-    page.wait("n.weight(0, 0, 7) !== null && n.weight(1, 7, 3) !== null")
-    shown = shown_weights(page)
+    page.wait("n.weight(1, 7, 3) != null")  # an 8x4 layer arrived (the defaults' is 4x2)
+    shown, weights = shown_weights(page)
     assert sorted(shown) == list(range(1, 9))
     for unit, value in shown.items():
-        assert abs(value - page.nnp(f"weight(0, 0, {unit - 1})")) < 5e-3, (unit, value)
+        assert abs(value - weights[unit - 1]) < 5e-3, (unit, value)
 
     # Maxout: a unit's two pieces sit side by side; the link shows the larger one.
     page.open(server.url + "/?seed=5&hidden=4,4&activation=maxout")
-    page.wait("n.config.activation === 'maxout' && n.weight(0, 0, 7) !== null")
-    shown = shown_weights(page)
+    page.wait("n.config.activation === 'maxout' && n.weight(0, 1, 7) != null")  # 2x8 pieces, not 2x4
+    shown, weights = shown_weights(page)
     assert sorted(shown) == [1, 2, 3, 4]
     for unit, value in shown.items():
-        a, b = page.nnp(f"weight(0, 0, {unit - 1})"), page.nnp(f"weight(0, 0, {unit + 3})")
+        a, b = weights[unit - 1], weights[unit + 3]
         assert abs(value - (b if abs(b) > abs(a) else a)) < 5e-3, (unit, value, a, b)
     assert not page.errors, page.errors
