@@ -51,6 +51,10 @@ async def play_and_export(c: Client, patch: dict, pause_midway: bool, iterations
     await c.expect("state", state="paused")
     await c.send({"type": "export", "format": "model"})
     model = json.loads((await c.expect("export", timeout=30))["content"])
+    # the frame owed after the pause carries the last steps; replies go before frames, so it
+    # may come after the export's reply (a fresh-clone CI run missed its last 6 batch losses)
+    while c.frames[-1][0]["iteration"] < model["iteration"]:
+        await c.expect("frame", timeout=10)
     history = [point for header, _ in c.frames for point in header["history"]]
     return history, model, [header.get("batch_losses", []) for header, _ in c.frames]
 
