@@ -178,13 +178,12 @@ class Snapshotter:
         drawn for the same `key` from the same float32 parameters (so they would come out the
         same, bit for bit), else a new drawing."""
         net, last = self._network, self._pictures
-        if last is not None and last.key == key:
-            with np.errstate(all="ignore"):  # as in _draw: huge weights become inf in float32
-                same = np.array_equal(self._p32, net.params.astype(np.float32))
-            if same:
-                return last
+        with np.errstate(all="ignore"):  # a diverged network's huge weights become inf in float32
+            params32 = net.params.astype(np.float32)  # cast once: compared, then drawn from
+        if last is not None and last.key == key and np.array_equal(self._p32, params32):
+            return last
         self._pictures = None  # _draw overwrites self._p32, which the last drawing was made from
-        o, ws = self._draw(x)
+        o, ws = self._draw(x, params32)
         grid, unit_grid, _, _, kind = key
         g2 = grid * grid
         if kind == "binary":
@@ -205,8 +204,9 @@ class Snapshotter:
         self._pictures = _Pictures(key, output, units, ranges)
         return self._pictures
 
-    def _draw(self, x: np.ndarray) -> tuple[np.ndarray, Workspace]:
-        """One float32 forward pass over the grids' inputs `x`; returns (output, workspace)."""
+    def _draw(self, x: np.ndarray, params32: np.ndarray) -> tuple[np.ndarray, Workspace]:
+        """One float32 forward pass over the grids' inputs `x` with the network's parameters
+        cast to float32 (`params32`); returns (output, workspace)."""
         net, ws = self._network, self._grid_ws
         if ws is None or ws.n != x.shape[1] or not ws.is_current():
             # shared: every trainer of this thread draws in the same (warm) memory
@@ -215,8 +215,8 @@ class Snapshotter:
         if self._grid_key != key:
             self._grid_key = key
             self._grid_calls = net.forward_calls(ws, x, self._blocks32)
-        with np.errstate(all="ignore"):  # a diverged network's huge weights become inf in float32
-            np.copyto(self._p32, net.params, casting="same_kind")
+        np.copyto(self._p32, params32)
+        with np.errstate(all="ignore"):  # inf weights make inf and NaN pictures
             run(self._grid_calls)
         return ws.o, ws
 

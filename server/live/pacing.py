@@ -26,8 +26,9 @@ hall's frames each showed one mini-batch: every slice shrank to one batch as the
 number, a frame was due as soon as anything had trained, and each client's fair share went to
 frames first (its sender wakes the moment the client's CPU debt is paid), so at 300 students
 training stopped (docs/benchmarks.md). Progress for a frame is then `progressed`: what the
-scheduler serves first and the sender waits for. A different policy
-(pacing in time, per-client CPU shares) replaces the inside of this class, not its callers.
+scheduler serves first and the sender waits for.
+
+A different policy (pacing in time, per-client CPU shares) replaces the inside of this class, not its callers.
 The Pacer touches neither the trainer nor the socket; the session holds one and asks it.
 """
 
@@ -150,7 +151,7 @@ class Pacer:
         if math.isinf(owed):
             return rest
         rate = self.epochs_per_second * self._batches_per_epoch()
-        per_frame = rate * self._frame_stretch() / self.fps  # batches a (stretched) frame shows
+        per_frame = self._batches_per_frame()
         wanted = 1.0 if self._cut_short else min(max(1.0, per_frame / SLICES_PER_FRAME), self._credit_cap(rate))
         if owed >= wanted:
             return rest
@@ -220,9 +221,12 @@ class Pacer:
             return 0.0
         wanted = self._seconds_per_snapshot * TRAINING_PER_FRAME
         if self.epochs_per_second and self._step_target is None:
-            batches = self.epochs_per_second * self._batches_per_epoch() * stretch / self.fps
-            wanted = min(wanted, 0.5 * batches * self._seconds_per_batch)
+            wanted = min(wanted, 0.5 * self._batches_per_frame() * self._seconds_per_batch)
         return wanted
+
+    def _batches_per_frame(self) -> float:
+        """Batches the pace owes in one (stretched) frame interval: what a playing frame shows."""
+        return self.epochs_per_second * self._batches_per_epoch() * self.frame_interval
 
     # ---- frames ---------------------------------------------------------------------------
 
