@@ -28,6 +28,7 @@ from engine import Trainer  # noqa: E402
 from engine.config import FEATURES  # noqa: E402
 from engine.lessons import lesson_trainer, load_lessons  # noqa: E402
 from server.live.frame_content import unit_grid_size  # noqa: E402
+from engine_bench import drawn_snapshot  # noqa: E402  (bench/ is on sys.path: this file is run from there)
 
 MIXED = {
     "default": {},
@@ -99,8 +100,8 @@ def engine_costs(kind: str, repeat: int = 30) -> tuple[float, float, int]:
         trainer.step(batches=repeat * 5)
         batches.append((time.process_time() - start) / (repeat * 5))
         start = time.process_time()
-        for _ in range(repeat // 5 or 1):
-            trainer.snapshot(grid=100, unit_grid=unit_grid_size(units))
+        for _ in range(repeat // 5 or 1):  # drawn, as a playing session's frames are
+            drawn_snapshot(trainer, grid=100, unit_grid=unit_grid_size(units))
         snapshots.append((time.process_time() - start) / (repeat // 5 or 1))
     batch, snapshot = statistics.median(batches), statistics.median(snapshots)
     return batch, snapshot, per_epoch
