@@ -164,9 +164,13 @@ export class CompareMode {
     this.send({ type: "config", patch });
   }
 
-  /** Every config A reports: the data keys B lacks are sent (e.g. regenerate's new seed). */
-  leftConfig(config) {
-    if (!this.isOpen || !this.config || this.awaitingLesson) { this.showDiffers(); return; }
+  /**
+   * Every config A reports: the data keys B lacks are sent (e.g. regenerate's new seed). Not an
+   * `interim` one: after a restart A's hello shows the new server's defaults until A's own run or
+   * config is back, and B (perhaps resumed already) must not follow those.
+   */
+  leftConfig(config, interim = false) {
+    if (interim || !this.isOpen || !this.config || this.awaitingLesson) { this.showDiffers(); return; }
     const target = { ...this.config, ...this.sent };
     const wanted = {};
     for (const key of this.sharedKeys) if (key in config) wanted[key] = config[key];

@@ -285,7 +285,11 @@ const handlers = {
     const text = `${t(`error.${msg.code}`)} ${msg.message}`.trim();
     if (exportsUi.handleError(msg, text)) return;
     if (keeper.refused(msg)) return;
-    if (restore.busy) { restore.refused(msg, text); return; }
+    if (restore.busy) {
+      restore.refused(msg, text);
+      if (!restore.busy) compare.leftConfig(app.config); // the restore ended on a refusal: B follows what A took
+      return;
+    }
     if (inspector.claimError(msg, text)) return;
     if (insight.error(msg)) return;
     if (msg.field && controls.showError(msg.field, text)) return;
@@ -334,7 +338,7 @@ function applyConfig(config, version, reset, byUser = false) {
   }
   if (reset.length && byUser) status.resetNote(reset);
   lessons.configChanged(config);
-  compare.leftConfig(config);
+  compare.leftConfig(config, restore.busy || keeper.resuming !== null); // a reconnect's defaults are interim
   inspector.configChanged();
   // While a restore is under way the address bar keeps the config being restored.
   if (!restore.busy) {

@@ -4,6 +4,8 @@ history (issue 12's restart row). In compare mode, side B's run is kept the same
 
 from __future__ import annotations
 
+import re
+
 
 def _losses(page) -> tuple[int, float, float]:
     header = page.nnp("lastHeader")
@@ -88,6 +90,63 @@ def test_compare_mode_keeps_both_runs_through_a_restart(page, make_server):
     assert page.nnp("config.activation") == "tanh"  # A kept its own run too
     page.pw.locator("#play").click()
     page.wait(f"n.compare.state === 'playing' && n.compare.epoch > {b_epoch + 20}", timeout=20000)
+    assert _errors(page) == []
+
+
+class _Sockets:
+    """Every page socket through Playwright's WebSocket routing, with what the page sent on it,
+    so that a test can cut one (as a network blip would) and leave the others."""
+
+    def __init__(self, page):
+        self.routes: list[tuple] = []
+        page.pw.route_web_socket(re.compile(r"/ws\b"), self._route)
+
+    def _route(self, ws) -> None:
+        server = ws.connect_to_server()
+        sent: list[str] = []
+        self.routes.append((ws, server, sent))
+
+        def forward(message) -> None:
+            sent.append(message if isinstance(message, str) else "")
+            server.send(message)
+        ws.on_message(forward)  # the server's side goes to the page as it comes
+
+    def cut(self, first_sent: str) -> None:
+        """Close, at both ends, the socket whose first message held `first_sent`: its session
+        ends, and the page reconnects to a new one."""
+        ws, server, _ = next(r for r in self.routes if r[2] and first_sent in r[2][0])
+        ws.close()
+        server.close()
+
+
+def test_b_keeps_its_run_when_a_comes_back_to_a_new_session(page, make_server):
+    # A's socket drops (a blip, or after a restart A's timer fires after B's): A's new session
+    # says hello with the server's defaults until A's kept run is resumed. B is live all along and
+    # must not take those interim data keys (it did, and its data and run were reset).
+    sockets = _Sockets(page)
+    srv = make_server()
+    page.open(srv.url + "/?dataset=xor&activation=tanh&epochs_per_second=200")
+    page.pw.get_by_role("button", name="Train a second network (B) beside this one (A) on the same data").click()
+    page.wait("n.compare.open && n.compare.connection === 'live' && n.compare.config")
+    page.pw.get_by_label("Activation (B)", exact=True).select_option("relu")
+    page.wait("n.compare.config.activation === 'relu'")
+    page.pw.locator("#play").click()
+    page.wait("n.epoch >= 60 && n.compare.epoch >= 60", timeout=30000)
+    page.pw.locator("#play").click()
+    page.wait("n.state === 'paused' && n.compare.state === 'paused'")
+    page.wait("document.documentElement.dataset.savedEpoch === String(n.lastHeader.epoch)")
+    a_epoch, b = page.nnp("lastHeader.epoch"), page.nnp("compare.lastHeader")
+    b_config, b_data = page.nnp("compare.config"), page.nnp("compare.dataMessages")
+
+    sockets.cut('"activation":"tanh"')  # A's socket: it carried the URL's config
+    page.wait("n.connection === 'reconnecting'")
+    page.wait(f"n.connection === 'live' && n.lastHeader.epoch === {a_epoch}", timeout=20000)
+    page.pw.wait_for_timeout(500)  # a patch B was sent would have been answered by now
+    assert page.nnp("config.dataset") == "xor" and page.nnp("config.seed") == b_config["seed"]
+    assert page.nnp("compare.config") == b_config
+    assert page.nnp("compare.dataMessages") == b_data  # no new data
+    after = page.nnp("compare.lastHeader")
+    assert after["epoch"] == b["epoch"] and after["metrics"]["train_loss"] == b["metrics"]["train_loss"]
     assert _errors(page) == []
 
 
