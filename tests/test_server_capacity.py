@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
+import threading
 import time
 
 import numpy as np
@@ -12,7 +15,8 @@ from test_server_session import FakeClock, make_pacer
 from test_server_wire import Client, run
 
 from engine import Trainer
-from server.live.fairshare import FairShare, charged, water_level
+from server.live.background import NICE_STEP
+from server.live.fairshare import FairShare, charged, run_charged, water_level
 from server.live.frame_content import FrameContent
 from server.live.session import Session
 from server.settings import Settings
@@ -86,6 +90,30 @@ def test_a_light_client_keeps_its_share_beside_greedy_ones():
     assert worst <= 0.02 + 1e-9  # never waits for more than one greedy chunk already running
     shares = [a.used / 20 for a in heavy]
     assert min(shares) > 0.25 and max(shares) - min(shares) < 0.05  # the rest, split evenly
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="threads have nice values of their own on Linux only")
+def test_work_sent_to_a_thread_runs_below_the_event_loops_priority():
+    # A slice that has started cannot be interrupted: below the loop's priority it takes the
+    # CPU the loop leaves, so the light sessions the loop serves keep theirs (server.live.background).
+    def nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def work() -> int:
+        start = time.thread_time()
+        while time.thread_time() - start < 0.002:
+            pass
+        return nice()
+
+    async def scenario() -> tuple[int, int, float]:
+        ledger = FairShare(time.monotonic, capacity=1.0)
+        account = ledger.account("big")
+        in_thread, _ = await run_charged(account, work, in_thread=True, estimate=0.01)
+        return nice(), in_thread, account.used
+
+    loop_nice, thread_nice, used = run(scenario())
+    assert thread_nice == min(19, loop_nice + NICE_STEP) and thread_nice > loop_nice
+    assert used >= 0.002  # still charged to its client
 
 
 def test_a_client_in_debt_waits_and_others_do_not():

@@ -15,12 +15,12 @@ its estimated cost is reserved before it starts (`reserve`) and corrected after 
 
 from __future__ import annotations
 
-import asyncio
 import math
 import statistics
 import types
 from typing import Any, Callable, Coroutine, Hashable, TypeVar
 
+from .background import in_background
 from .pacing import cpu_timed, loop_cpu_clock
 
 T = TypeVar("T")
@@ -165,7 +165,7 @@ async def run_charged(account: Account, work: Callable[[], T], *, in_thread: boo
         account.charge(elapsed)
         return result, elapsed
     reserved = account.reserve(estimate)
-    result, elapsed = await asyncio.to_thread(cpu_timed, work)
+    result, elapsed = await in_background(cpu_timed, work)
     account.charge(elapsed - reserved)
     return result, elapsed
 

@@ -9,7 +9,6 @@ sits in memory whole.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 
@@ -21,6 +20,7 @@ from engine import ConfigError
 from engine.config import check_value
 from engine.csvdata import MAX_CLASSES, parse_csv
 
+from ..live.background import in_background
 from ..settings import Settings, get_settings
 from ..wire import replies
 
@@ -77,8 +77,8 @@ async def upload_csv(request: Request, settings: Settings = Depends(get_settings
         return error_response(413, "too_large", "csv", f"the file is too large; allowed: at most {limit:,} bytes")
     try:
         # up to a megabyte of rows: parsed in a thread so the training and frames go on
-        parsed = await asyncio.to_thread(parse_csv, data, problem=problem, n_classes=n_classes,
-                                         max_bytes=limit, max_points=settings.max_points)
+        parsed = await in_background(lambda: parse_csv(data, problem=problem, n_classes=n_classes,
+                                                       max_bytes=limit, max_points=settings.max_points))
     except ConfigError as exc:
         return error_response(400, exc.code, exc.key, exc.message, exc.line)
     return JSONResponse(replies.uploaded_points(
