@@ -175,7 +175,7 @@ async def run_round(port: int, workers: int, plans_: list[Plan], seconds: float
     return first, middle
 
 
-def worker_health(port: int, workers: int, probes: int = 10) -> dict[int, dict]:
+def worker_health(port: int, workers: int, probes: int = 40) -> dict[int, dict]:
     """Each worker's /healthz (each request is answered by whichever worker accepts it: asked
     until every worker answered, at most `probes` times)."""
     seen: dict[int, dict] = {}
@@ -191,12 +191,14 @@ def worker_health(port: int, workers: int, probes: int = 10) -> dict[int, dict]:
 def stacking(before: dict[int, dict], after: dict[int, dict]) -> str:
     """How the workers trained between two health readings: the mean size of a stacked slice
     (sessions per stack) and the share of all slices that were stacked."""
-    def total(health: dict[int, dict], key: str) -> int:
-        return sum(h.get(key, 0) for h in health.values())
-    slices = total(after, "slices") - total(before, "slices")
-    stacks = total(after, "stacked_slices") - total(before, "stacked_slices")
-    members = total(after, "stacked_sessions") - total(before, "stacked_sessions")
-    return f"stack size {members / stacks if stacks else 0:.1f}, {stacks / slices if slices else 0:.0%} of slices stacked"
+    both = before.keys() & after.keys()  # a worker that answered only once has no difference
+
+    def change(key: str) -> int:
+        return sum(after[pid].get(key, 0) - before[pid].get(key, 0) for pid in both)
+    slices, stacks, members = change("slices"), change("stacked_slices"), change("stacked_sessions")
+    part = "" if len(both) == len(after) else f" ({len(both)} of {len(after)} workers answered twice)"
+    return (f"stack size {members / stacks if stacks else 0:.1f}, "
+            f"{stacks / slices if slices else 0:.0%} of slices stacked{part}")
 
 
 def loop_factory():
