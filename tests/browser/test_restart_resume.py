@@ -64,19 +64,24 @@ def test_a_page_training_through_a_restart_goes_on_training(page, make_server):
     assert _errors(page) == []
 
 
-def test_compare_mode_keeps_both_runs_through_a_restart(page, make_server):
-    srv = make_server()
+def _train_a_and_b(page, srv, epochs: int) -> None:
+    """A (xor, tanh) and B (relu) train to `epochs` and pause; both runs are kept by the page."""
     page.open(srv.url + "/?dataset=xor&activation=tanh&epochs_per_second=200")
     page.pw.get_by_role("button", name="Train a second network (B) beside this one (A) on the same data").click()
     page.wait("n.compare.open && n.compare.connection === 'live' && n.compare.config")
     page.pw.get_by_label("Activation (B)", exact=True).select_option("relu")
     page.wait("n.compare.config.activation === 'relu'")
     page.pw.locator("#play").click()
-    page.wait("n.epoch >= 150 && n.compare.epoch >= 150", timeout=30000)
+    page.wait(f"n.epoch >= {epochs} && n.compare.epoch >= {epochs}", timeout=30000)
     page.pw.locator("#play").click()
     page.wait("n.state === 'paused' && n.compare.state === 'paused'")
     page.wait("document.documentElement.dataset.savedEpoch === String(n.lastHeader.epoch) && "
               "document.documentElement.dataset.savedEpochB === String(n.compare.lastHeader.epoch)")
+
+
+def test_compare_mode_keeps_both_runs_through_a_restart(page, make_server):
+    srv = make_server()
+    _train_a_and_b(page, srv, 150)
     b = page.nnp("compare.lastHeader")
     b_epoch, b_train, b_test = b["epoch"], b["metrics"]["train_loss"], b["metrics"]["test_loss"]
 
@@ -125,16 +130,7 @@ def test_b_keeps_its_run_when_a_comes_back_to_a_new_session(page, make_server):
     # must not take those interim data keys (it did, and its data and run were reset).
     sockets = _Sockets(page)
     srv = make_server()
-    page.open(srv.url + "/?dataset=xor&activation=tanh&epochs_per_second=200")
-    page.pw.get_by_role("button", name="Train a second network (B) beside this one (A) on the same data").click()
-    page.wait("n.compare.open && n.compare.connection === 'live' && n.compare.config")
-    page.pw.get_by_label("Activation (B)", exact=True).select_option("relu")
-    page.wait("n.compare.config.activation === 'relu'")
-    page.pw.locator("#play").click()
-    page.wait("n.epoch >= 60 && n.compare.epoch >= 60", timeout=30000)
-    page.pw.locator("#play").click()
-    page.wait("n.state === 'paused' && n.compare.state === 'paused'")
-    page.wait("document.documentElement.dataset.savedEpoch === String(n.lastHeader.epoch)")
+    _train_a_and_b(page, srv, 60)
     a_epoch, b = page.nnp("lastHeader.epoch"), page.nnp("compare.lastHeader")
     b_config, b_data = page.nnp("compare.config"), page.nnp("compare.dataMessages")
 
