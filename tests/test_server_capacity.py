@@ -111,8 +111,10 @@ def test_work_sent_to_a_thread_runs_below_the_event_loops_priority():
         in_thread, _ = await run_charged(account, work, in_thread=True, estimate=0.01)
         return nice(), in_thread, account.used
 
+    if nice() >= 19:
+        pytest.skip("this process runs at the lowest priority already: there is none lower")
     loop_nice, thread_nice, used = run(scenario())
-    assert thread_nice == min(19, loop_nice + NICE_STEP) and thread_nice > loop_nice
+    assert thread_nice == min(19, loop_nice + NICE_STEP) > loop_nice
     assert used >= 0.002  # still charged to its client
 
 
