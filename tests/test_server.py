@@ -100,6 +100,31 @@ def test_play_streams_frames_at_least_20_per_second_and_pause_stops_them(make_se
     run(scenario())
 
 
+def test_pause_reports_the_epoch_training_stopped_at_even_while_a_slice_runs_in_a_thread(make_server):
+    # One batch per epoch and a network whose every step is heavy: slices run in threads, each
+    # ending an epoch, so a pause that arrives mid-slice is answered only once the slice is done.
+    # The state reply's epoch is then the last one trained, and the frame after it shows the
+    # same (the page's → step counts from that epoch).
+    server = make_server()
+    heavy = {"hidden": [64] * 6, "activation": "maxout", "n_samples": 400, "train_ratio": 50,
+             "batch_size": 200, "epochs_per_second": 0}
+
+    async def scenario():
+        async with Client(server.ws_url) as c:
+            await c.start()
+            await c.send({"type": "config", "patch": heavy})
+            await c.expect("config")
+            for _ in range(6):
+                await c.send({"type": "play"})
+                await c.expect("frame")
+                await c.send({"type": "pause"})
+                state = await c.expect("state", state="paused")
+                frame = await c.expect("frame")
+                assert frame["epoch"] == state["epoch"]
+
+    run(scenario())
+
+
 def test_learning_rate_patch_shows_in_the_version_of_the_next_frames(server):
     async def scenario():
         async with Client(server.ws_url) as c:

@@ -78,7 +78,7 @@ async def _push(seat: Seat, command: dict[str, Any]) -> None:
 
 
 async def _pause(seat: Seat, command: dict[str, Any]) -> None:
-    seat.session.pause()
+    await seat.session.pause_when_stopped()
     _post(seat, replies.notice("pause_all", "Your teacher paused the class."))
 
 

@@ -36,7 +36,7 @@ class Route:
 HANDLERS: dict[str, Route] = {
     "config": Route(ConfigMessage, lambda s, m: classroom.config(s, m.patch), "invalid_config"),
     "play": Route(PlayMessage, lambda s, m: s.play()),
-    "pause": Route(PauseMessage, lambda s, m: s.pause()),
+    "pause": Route(PauseMessage, lambda s, m: s.pause_when_stopped()),
     "step": Route(StepMessage, lambda s, m: s.step(m.epochs)),
     "reset": Route(ResetMessage, lambda s, m: s.reset()),
     "regenerate": Route(RegenerateMessage, lambda s, m: s.regenerate()),

@@ -175,9 +175,22 @@ class Session:
         self.want_frame()
 
     def pause(self, reason: replies.PauseReason | None = None) -> None:
-        """Stop training (the client's `pause`, or by itself: a divergence, or `reason`)."""
+        """Stop training by itself (a divergence, or `reason`), between slices."""
         self._stop()
         self._on_training_change()
+        self._tell_paused(reason)
+
+    async def pause_when_stopped(self) -> None:
+        """The client's (or the teacher's) `pause`: training stops at once, and the reply waits
+        for a slice already running in a thread, so that the epoch it reports is the one
+        training stopped at (the page's → step counts on from it)."""
+        self._stop()
+        self._on_training_change()
+        async with self.lock:
+            pass
+        self._tell_paused(None)
+
+    def _tell_paused(self, reason: replies.PauseReason | None) -> None:
         self.post(self.state_message(reason))
         self.want_frame()
 
