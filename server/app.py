@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from engine.lessons import load_lessons
 
@@ -18,6 +17,7 @@ from . import __version__
 from .live import allocator
 from .live.hub import Hub
 from .routes import classes, pages, reference, socket, teacher, uploads
+from .routes.static_files import CachedStaticFiles
 from .routes.guard import AllowedHosts, HostGuard, SecurityHeaders, api_docs_routes, origin_hosts
 from .settings import Settings
 
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(socket.router)
     app.include_router(classes.router)
     app.include_router(teacher.router)
-    app.mount("/static", StaticFiles(directory=str(pages.ROOT / "static"), check_dir=False), name="static")
+    app.mount("/static", CachedStaticFiles(str(pages.ROOT / "static")), name="static")
     if settings.api_docs:
         api_docs_routes(app)
     allowed = AllowedHosts(settings.host, [*settings.allowed_hosts, *origin_hosts(settings.allowed_origins)])
