@@ -17,8 +17,8 @@ from . import __version__
 from .live import allocator
 from .live.hub import Hub
 from .routes import classes, pages, reference, socket, teacher, uploads
-from .routes.static_files import CachedStaticFiles
 from .routes.guard import AllowedHosts, HostGuard, SecurityHeaders, api_docs_routes, origin_hosts
+from .routes.static_files import CachedStaticFiles
 from .settings import Settings
 
 

@@ -1,11 +1,11 @@
 """The page's static files (modules, styles, vendored libraries), served from memory.
 
-Starlette's StaticFiles looks up, opens and reads every file in worker threads: about 4 ms of a
-worker per request here, and a page load is 72 requests, so a class of 30 opening the page at
-once took ~9 s from the process that trains their networks (docs/benchmarks.md). These files
-change only with the code, so each is read once (and again when its modification time changes)
-with its ETag and, for text worth compressing, a gzip copy, since a classroom's Wi-Fi then
-carries about a quarter of the bytes. A request is then a stat, a dict lookup and one write.
+Starlette's StaticFiles looks up, opens and reads every file in worker threads: 165 ms of a
+worker's CPU for the 71 files of one page load here, so a class of 30 opening the page at once
+took ~5 s from the process that trains their networks (docs/benchmarks.md). These files change
+only with the code, so each is read once (and again when its modification time changes) with
+its ETag and, for text worth compressing, a gzip copy, so a classroom's Wi-Fi carries a third of
+the bytes. A request is then a stat, a dict lookup and one write: 40 ms per page load.
 Paths are resolved by Starlette's own lookup (no `..` escapes the directory), and whatever is
 not a regular file is left to it (404, 405).
 
@@ -85,6 +85,7 @@ def _media_type(path: str) -> str:
 
 
 def _read(full_path: str, stat_result: os.stat_result) -> _File:
+    # on the event loop: the largest file is 150 KB, read once per worker
     with open(full_path, "rb") as f:
         body = f.read()
     media_type = _media_type(full_path)
