@@ -105,22 +105,32 @@ class CachedStaticFiles(StaticFiles):
         self._files: dict[str, _File] = {}
 
     async def get_response(self, path: str, scope: Scope) -> Response:
-        if scope["method"] not in ("GET", "HEAD"):
-            return await super().get_response(path, scope)
+        if scope["method"] in ("GET", "HEAD"):
+            entry = self._file(path)
+            if entry is not None:
+                return entry.response(Headers(scope=scope))
+        return await super().get_response(path, scope)  # 404, 405 and lookup errors, as it words them
+
+    def _file(self, path: str) -> _File | None:
+        """`path`'s file from memory, read (again) when new or changed on disk; None when it is
+        not a regular file inside the directory."""
         entry = self._files.get(path)
-        if entry is not None:
-            try:
-                if os.stat(entry.full_path).st_mtime_ns != entry.mtime_ns:
-                    entry = None  # changed on disk: read again
-            except OSError:
-                entry = None  # gone: the lookup below answers
-        if entry is None:
-            try:
-                full_path, stat_result = self.lookup_path(path)
-            except (OSError, ValueError):
-                return await super().get_response(path, scope)  # its errors, as it words them
-            if stat_result is None or not stat.S_ISREG(stat_result.st_mode):
-                self._files.pop(path, None)
-                return await super().get_response(path, scope)
-            entry = self._files[path] = _read(full_path, stat_result)
-        return entry.response(Headers(scope=scope))
+        if entry is not None and _unchanged(entry):
+            return entry
+        try:
+            full_path, stat_result = self.lookup_path(path)
+        except (OSError, ValueError):
+            stat_result = None
+        if stat_result is None or not stat.S_ISREG(stat_result.st_mode):
+            self._files.pop(path, None)
+            return None
+        entry = self._files[path] = _read(full_path, stat_result)
+        return entry
+
+
+def _unchanged(entry: _File) -> bool:
+    """Whether the file is still on disk as it was read."""
+    try:
+        return os.stat(entry.full_path).st_mtime_ns == entry.mtime_ns
+    except OSError:
+        return False
